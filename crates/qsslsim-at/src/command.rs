@@ -233,11 +233,8 @@ impl<'a> Cursor<'a> {
         }
         name.push(char::from(letter));
         let digits = self.take_while(|b| b.is_ascii_digit());
-        let kind = if digits.is_empty() {
-            Kind::Exec
-        } else {
-            Kind::Write(vec![Param::Bare(digits.to_string())])
-        };
+        let kind =
+            if digits.is_empty() { Kind::Exec } else { Kind::Write(vec![Param::Bare(digits.to_string())]) };
         Ok(Command { name, kind })
     }
 

@@ -35,13 +35,7 @@ pub struct LineAssembler {
 
 impl Default for LineAssembler {
     fn default() -> Self {
-        LineAssembler {
-            s3: 13,
-            s5: 8,
-            buf: Vec::new(),
-            overflowed: false,
-            after_terminator: false,
-        }
+        LineAssembler { s3: 13, s5: 8, buf: Vec::new(), overflowed: false, after_terminator: false }
     }
 }
 

@@ -37,11 +37,9 @@ impl Param {
         let Param::Bare(token) = self else {
             return None;
         };
-        let digits = token
-            .strip_prefix("0x")
-            .or_else(|| token.strip_prefix("0X"))?;
-        let well_formed = (1..=MAX_HEX_DIGITS).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_hexdigit());
+        let digits = token.strip_prefix("0x").or_else(|| token.strip_prefix("0X"))?;
+        let well_formed =
+            (1..=MAX_HEX_DIGITS).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit());
         if !well_formed {
             return None;
         }
@@ -105,8 +103,8 @@ mod tests {
     #[test]
     fn int_rejects_malformed_tokens() {
         for token in [
-            "", "+", "-", "+-1", "--1", "++1", "0x10", "0X10", "1a", "a1", "1.5", " 1", "1 ",
-            "1_000", "1e3", "１", "١",
+            "", "+", "-", "+-1", "--1", "++1", "0x10", "0X10", "1a", "a1", "1.5", " 1", "1 ", "1_000", "1e3",
+            "１", "١",
         ] {
             assert_eq!(bare(token).int(), None, "token {token:?}");
         }

@@ -63,10 +63,7 @@ pub struct Framing {
 
 impl Default for Framing {
     fn default() -> Self {
-        Framing {
-            verbose: true,
-            cmee: 1,
-        }
+        Framing { verbose: true, cmee: 1 }
     }
 }
 

@@ -111,23 +111,7 @@ fn parse_line_never_panics_on_lossy_random_bytes() {
 fn parse_line_never_panics_on_every_short_line() {
     // Every string of up to 4 symbols after "AT" over a small alphabet that contains every
     // character the grammar reacts to.
-    let alphabet = [
-        "+",
-        "&",
-        "=",
-        "?",
-        ";",
-        ",",
-        "\"",
-        " ",
-        "S",
-        "E",
-        "0",
-        "x",
-        "_",
-        "\u{e9}",
-        "\u{1f600}",
-    ];
+    let alphabet = ["+", "&", "=", "?", ";", ",", "\"", " ", "S", "E", "0", "x", "_", "\u{e9}", "\u{1f600}"];
     let mut line = String::from("AT");
     fn walk(line: &mut String, alphabet: &[&str], depth: usize) {
         let _ = parse_line(line);
@@ -173,10 +157,7 @@ fn line_assembler_never_panics_and_stays_bounded() {
         }
         // At most the byte itself is echoed, and only when echo is on.
         let echoed = out.len() - before;
-        assert!(
-            echoed <= usize::from(echo),
-            "byte {byte} echoed {echoed} bytes"
-        );
+        assert!(echoed <= usize::from(echo), "byte {byte} echoed {echoed} bytes");
         if echoed == 1 {
             assert_eq!(out[before], byte);
         }
@@ -192,22 +173,8 @@ fn line_assembler_never_panics_and_stays_bounded() {
 
 const NAME_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
 const BARE_CHARS: &[u8] = b"0123456789abcdefXYZ+-.:/_*#";
-const QUOTED_PIECES: &[&str] = &[
-    "a",
-    "Z",
-    " ",
-    ",",
-    ";",
-    "=",
-    "?",
-    "+",
-    "AT",
-    "\u{e9}",
-    "\u{4e2d}",
-    "\u{1f600}",
-    "'",
-    "\\",
-];
+const QUOTED_PIECES: &[&str] =
+    &["a", "Z", " ", ",", ";", "=", "?", "+", "AT", "\u{e9}", "\u{4e2d}", "\u{1f600}", "'", "\\"];
 
 fn random_from(rng: &mut Rng, chars: &[u8], min: usize, max: usize) -> String {
     let len = min + rng.below(max - min + 1);
@@ -278,16 +245,8 @@ fn random_basic(rng: &mut Rng) -> (String, Command) {
     let letter = char::from(rng.pick(letters));
     let digits = random_from(rng, b"0123456789", 0, 3);
     let text = format!("{}{letter}{digits}", if amp { "&" } else { "" });
-    let name = format!(
-        "{}{}",
-        if amp { "&" } else { "" },
-        letter.to_ascii_uppercase()
-    );
-    let kind = if digits.is_empty() {
-        Kind::Exec
-    } else {
-        Kind::Write(vec![Param::Bare(digits)])
-    };
+    let name = format!("{}{}", if amp { "&" } else { "" }, letter.to_ascii_uppercase());
+    let kind = if digits.is_empty() { Kind::Exec } else { Kind::Write(vec![Param::Bare(digits)]) };
     (text, Command { name, kind })
 }
 

@@ -1,1 +1,20 @@
-//! placeholder
+//! The emulated module, with no I/O: PDP contexts, six SSL contexts, twelve sockets, the file
+//! system, the module clock and the last error, driven by host bytes, network events and time
+//! (see [`Modem`]). The daemon crate runs the network and the pty around it.
+
+pub mod clock;
+pub(crate) mod cmd;
+pub mod config;
+pub mod errors;
+pub mod escape;
+pub mod files;
+pub mod modem;
+pub mod net;
+pub mod pdp;
+pub mod policy;
+pub mod socket;
+pub mod ssl;
+
+pub use config::{ModemConfig, Timing};
+pub use modem::{Modem, Output};
+pub use net::{NetAction, NetEvent, OpenRequest};

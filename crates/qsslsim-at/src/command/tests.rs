@@ -12,10 +12,7 @@ fn quoted(s: &str) -> Param {
 }
 
 fn cmd(name: &str, kind: Kind) -> Command {
-    Command {
-        name: name.to_string(),
-        kind,
-    }
+    Command { name: name.to_string(), kind }
 }
 
 fn write(name: &str, params: Vec<Param>) -> Command {
@@ -44,10 +41,9 @@ fn bare_at_in_any_case_is_empty() {
 
 #[test]
 fn lines_not_starting_with_at_are_not_at() {
-    for line in [
-        "", "A", "T", "TA", " AT", "XAT", "+CMEE=1", "A T", "A\u{e9}", "\u{e9}AT", "中AT", "\0AT",
-        "\tAT",
-    ] {
+    for line in
+        ["", "A", "T", "TA", " AT", "XAT", "+CMEE=1", "A T", "A\u{e9}", "\u{e9}AT", "中AT", "\0AT", "\tAT"]
+    {
         assert_eq!(parse_line(line), Err(ParseError::NotAt), "line {line:?}");
     }
 }
@@ -100,68 +96,34 @@ fn chains_mix_all_forms_and_allow_a_trailing_semicolon() {
 fn quoted_params_keep_case_spaces_and_delimiters() {
     assert_eq!(
         ok(r#"at+qsslcfg="SNI" , 1 ,"Mixed Case, with; =?+ stuff""#),
-        vec![write(
-            "+QSSLCFG",
-            vec![
-                quoted("SNI"),
-                bare("1"),
-                quoted("Mixed Case, with; =?+ stuff")
-            ]
-        )]
+        vec![write("+QSSLCFG", vec![quoted("SNI"), bare("1"), quoted("Mixed Case, with; =?+ stuff")])]
     );
-    assert_eq!(
-        ok(r#"AT+X=" padded ""#),
-        vec![write("+X", vec![quoted(" padded ")])]
-    );
+    assert_eq!(ok(r#"AT+X=" padded ""#), vec![write("+X", vec![quoted(" padded ")])]);
 }
 
 #[test]
 fn quoted_params_may_hold_non_ascii() {
     assert_eq!(
         ok("AT+X=\"h\u{e9}llo \u{4e2d} \u{1f600}\",2"),
-        vec![write(
-            "+X",
-            vec![quoted("h\u{e9}llo \u{4e2d} \u{1f600}"), bare("2")]
-        )]
+        vec![write("+X", vec![quoted("h\u{e9}llo \u{4e2d} \u{1f600}"), bare("2")])]
     );
 }
 
 #[test]
 fn empty_quotes_are_an_empty_quoted_string() {
     assert_eq!(ok(r#"AT+X="""#), vec![write("+X", vec![quoted("")])]);
-    assert_eq!(
-        ok(r#"AT+X=1,"",3"#),
-        vec![write("+X", vec![bare("1"), quoted(""), bare("3")])]
-    );
+    assert_eq!(ok(r#"AT+X=1,"",3"#), vec![write("+X", vec![bare("1"), quoted(""), bare("3")])]);
 }
 
 #[test]
 fn missing_params_are_omitted() {
-    assert_eq!(
-        ok("AT+X=1,,3"),
-        vec![write("+X", vec![bare("1"), Param::Omitted, bare("3")])]
-    );
+    assert_eq!(ok("AT+X=1,,3"), vec![write("+X", vec![bare("1"), Param::Omitted, bare("3")])]);
     assert_eq!(ok("AT+X="), vec![write("+X", vec![Param::Omitted])]);
     assert_eq!(ok("AT+X= "), vec![write("+X", vec![Param::Omitted])]);
-    assert_eq!(
-        ok("AT+X=,"),
-        vec![write("+X", vec![Param::Omitted, Param::Omitted])]
-    );
-    assert_eq!(
-        ok("AT+X=1,"),
-        vec![write("+X", vec![bare("1"), Param::Omitted])]
-    );
-    assert_eq!(
-        ok("AT+X= , ,"),
-        vec![write(
-            "+X",
-            vec![Param::Omitted, Param::Omitted, Param::Omitted]
-        )]
-    );
-    assert_eq!(
-        ok("AT+X=;+Y"),
-        vec![write("+X", vec![Param::Omitted]), cmd("+Y", Kind::Exec)]
-    );
+    assert_eq!(ok("AT+X=,"), vec![write("+X", vec![Param::Omitted, Param::Omitted])]);
+    assert_eq!(ok("AT+X=1,"), vec![write("+X", vec![bare("1"), Param::Omitted])]);
+    assert_eq!(ok("AT+X= , ,"), vec![write("+X", vec![Param::Omitted, Param::Omitted, Param::Omitted])]);
+    assert_eq!(ok("AT+X=;+Y"), vec![write("+X", vec![Param::Omitted]), cmd("+Y", Kind::Exec)]);
 }
 
 #[test]
@@ -170,13 +132,7 @@ fn bare_params_are_trimmed_and_kept_verbatim() {
         ok("AT+QSSLCFG = \"ciphersuite\" , 2 , 0X0035 ,-7, +5 "),
         vec![write(
             "+QSSLCFG",
-            vec![
-                quoted("ciphersuite"),
-                bare("2"),
-                bare("0X0035"),
-                bare("-7"),
-                bare("+5")
-            ]
+            vec![quoted("ciphersuite"), bare("2"), bare("0X0035"), bare("-7"), bare("+5")]
         )]
     );
     assert_eq!(
@@ -190,10 +146,7 @@ fn spaces_around_names_and_markers_are_ignored() {
     assert_eq!(ok("AT +QIACT ?"), vec![cmd("+QIACT", Kind::Read)]);
     assert_eq!(ok("AT+QIACT = ?"), vec![cmd("+QIACT", Kind::Test)]);
     assert_eq!(ok("AT+QIACT =1"), vec![write("+QIACT", vec![bare("1")])]);
-    assert_eq!(
-        ok("AT  +A ;  +B?  "),
-        vec![cmd("+A", Kind::Exec), cmd("+B", Kind::Read)]
-    );
+    assert_eq!(ok("AT  +A ;  +B?  "), vec![cmd("+A", Kind::Exec), cmd("+B", Kind::Read)]);
 }
 
 #[test]
@@ -252,10 +205,7 @@ fn bad_quoting_is_rejected() {
 fn quoted_string_may_be_followed_by_spaces_before_a_delimiter() {
     assert_eq!(
         ok(r#"AT+X="a"   ,"b"  ;+Y"#),
-        vec![
-            write("+X", vec![quoted("a"), quoted("b")]),
-            cmd("+Y", Kind::Exec)
-        ]
+        vec![write("+X", vec![quoted("a"), quoted("b")]), cmd("+Y", Kind::Exec)]
     );
 }
 
@@ -313,14 +263,7 @@ fn basic_commands_concatenate() {
             cmd("&D", Kind::Write(vec![bare("2")])),
         ]
     );
-    assert_eq!(
-        ok("ATIZ&F"),
-        vec![
-            cmd("I", Kind::Exec),
-            cmd("Z", Kind::Exec),
-            cmd("&F", Kind::Exec)
-        ]
-    );
+    assert_eq!(ok("ATIZ&F"), vec![cmd("I", Kind::Exec), cmd("Z", Kind::Exec), cmd("&F", Kind::Exec)]);
     assert_eq!(
         ok("AT E0 V1 &W"),
         vec![
@@ -333,10 +276,7 @@ fn basic_commands_concatenate() {
 
 #[test]
 fn basic_then_extended() {
-    let expected = vec![
-        cmd("E", Kind::Write(vec![bare("0")])),
-        write("+CMEE", vec![bare("2")]),
-    ];
+    let expected = vec![cmd("E", Kind::Write(vec![bare("0")])), write("+CMEE", vec![bare("2")])];
     assert_eq!(ok("ATE0+CMEE=2"), expected);
     assert_eq!(ok("ATE0;+CMEE=2"), expected);
     assert_eq!(ok("ATE0 ; +CMEE=2"), expected);
@@ -355,23 +295,14 @@ fn basic_then_extended() {
 
 #[test]
 fn s_registers() {
-    assert_eq!(
-        ok("ATS3=13"),
-        vec![cmd("S3", Kind::Write(vec![bare("13")]))]
-    );
+    assert_eq!(ok("ATS3=13"), vec![cmd("S3", Kind::Write(vec![bare("13")]))]);
     assert_eq!(ok("ATS3?"), vec![cmd("S3", Kind::Read)]);
     assert_eq!(ok("ATS3=?"), vec![cmd("S3", Kind::Test)]);
     assert_eq!(ok("ats5=8"), vec![cmd("S5", Kind::Write(vec![bare("8")]))]);
-    assert_eq!(
-        ok("ATS10 = 5"),
-        vec![cmd("S10", Kind::Write(vec![bare("5")]))]
-    );
+    assert_eq!(ok("ATS10 = 5"), vec![cmd("S10", Kind::Write(vec![bare("5")]))]);
     assert_eq!(ok("ATS3 ?"), vec![cmd("S3", Kind::Read)]);
     assert_eq!(ok("ATS3= ?"), vec![cmd("S3", Kind::Test)]);
-    assert_eq!(
-        ok("ATS3="),
-        vec![cmd("S3", Kind::Write(vec![Param::Omitted]))]
-    );
+    assert_eq!(ok("ATS3="), vec![cmd("S3", Kind::Write(vec![Param::Omitted]))]);
 }
 
 #[test]
@@ -386,18 +317,11 @@ fn s_registers_chain_like_other_basic_commands() {
     );
     assert_eq!(
         ok("ATS3?S4?;+CMEE?"),
-        vec![
-            cmd("S3", Kind::Read),
-            cmd("S4", Kind::Read),
-            cmd("+CMEE", Kind::Read),
-        ]
+        vec![cmd("S3", Kind::Read), cmd("S4", Kind::Read), cmd("+CMEE", Kind::Read),]
     );
     assert_eq!(
         ok("ATS3=+CMEE=1"),
-        vec![
-            cmd("S3", Kind::Write(vec![Param::Omitted])),
-            write("+CMEE", vec![bare("1")]),
-        ]
+        vec![cmd("S3", Kind::Write(vec![Param::Omitted])), write("+CMEE", vec![bare("1")]),]
     );
 }
 
@@ -443,10 +367,7 @@ fn bad_basic_syntax_is_rejected() {
 
 #[test]
 fn quoted_text_is_not_misread_as_commands() {
-    assert_eq!(
-        ok(r#"AT+X="ATE0;+Y",1"#),
-        vec![write("+X", vec![quoted("ATE0;+Y"), bare("1")])]
-    );
+    assert_eq!(ok(r#"AT+X="ATE0;+Y",1"#), vec![write("+X", vec![quoted("ATE0;+Y"), bare("1")])]);
 }
 
 #[test]
@@ -455,16 +376,7 @@ fn an_s_register_value_ends_at_the_first_non_digit_as_in_v25ter() {
     // the next basic command.
     assert_eq!(
         ok("ATS3=0x1"),
-        vec![
-            cmd("S3", Kind::Write(vec![bare("0")])),
-            cmd("X", Kind::Write(vec![bare("1")])),
-        ]
+        vec![cmd("S3", Kind::Write(vec![bare("0")])), cmd("X", Kind::Write(vec![bare("1")])),]
     );
-    assert_eq!(
-        ok("ATS3=x"),
-        vec![
-            cmd("S3", Kind::Write(vec![Param::Omitted])),
-            cmd("X", Kind::Exec)
-        ]
-    );
+    assert_eq!(ok("ATS3=x"), vec![cmd("S3", Kind::Write(vec![Param::Omitted])), cmd("X", Kind::Exec)]);
 }

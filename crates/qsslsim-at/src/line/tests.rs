@@ -5,10 +5,7 @@ use super::{LineAssembler, LineEvent, MAX_LINE_LEN};
 /// Feed `bytes` one at a time; return the events in order and everything echoed.
 fn feed(asm: &mut LineAssembler, bytes: &[u8], echo: bool) -> (Vec<LineEvent>, Vec<u8>) {
     let mut out = Vec::new();
-    let events = bytes
-        .iter()
-        .filter_map(|&b| asm.push(b, echo, &mut out))
-        .collect();
+    let events = bytes.iter().filter_map(|&b| asm.push(b, echo, &mut out)).collect();
     (events, out)
 }
 
@@ -141,10 +138,7 @@ fn repeat_works_after_a_previous_line() {
 fn slash_elsewhere_is_ordinary() {
     let mut asm = LineAssembler::default();
     let (events, out) = feed(&mut asm, b"AT/\r/A/\rB/\r/\r", true);
-    assert_eq!(
-        events,
-        vec![line("AT/"), line("/A/"), line("B/"), line("/")]
-    );
+    assert_eq!(events, vec![line("AT/"), line("/A/"), line("B/"), line("/")]);
     assert_eq!(out, b"AT/\r/A/\rB/\r/\r");
 }
 
@@ -166,11 +160,7 @@ fn invalid_utf8_is_converted_lossily() {
 
 #[test]
 fn custom_terminator_and_backspace() {
-    let mut asm = LineAssembler {
-        s3: b'!',
-        s5: 0x7f,
-        ..LineAssembler::default()
-    };
+    let mut asm = LineAssembler { s3: b'!', s5: 0x7f, ..LineAssembler::default() };
     let (events, out) = feed(&mut asm, b"ATE\x7fI\r!", true);
     assert_eq!(events, vec![line("ATI\r")]);
     assert_eq!(out, b"ATE\x7fI\r!");
@@ -181,10 +171,7 @@ fn custom_terminator_and_backspace() {
 
 #[test]
 fn lf_as_the_terminator_ends_every_line() {
-    let mut asm = LineAssembler {
-        s3: b'\n',
-        ..LineAssembler::default()
-    };
+    let mut asm = LineAssembler { s3: b'\n', ..LineAssembler::default() };
     let (events, out) = feed(&mut asm, b"AT\n\n", true);
     assert_eq!(events, vec![line("AT"), line("")]);
     assert_eq!(out, b"AT\n\n");
@@ -217,11 +204,7 @@ fn memory_stays_bounded_while_overflowing() {
     assert_eq!(events, vec![]);
     assert_eq!(out.len(), 10 * MAX_LINE_LEN);
     assert_eq!(asm.buf.len(), MAX_LINE_LEN);
-    assert!(
-        asm.buf.capacity() <= 2 * MAX_LINE_LEN,
-        "{}",
-        asm.buf.capacity()
-    );
+    assert!(asm.buf.capacity() <= 2 * MAX_LINE_LEN, "{}", asm.buf.capacity());
     let (events, _) = feed(&mut asm, b"\r", true);
     assert_eq!(events, vec![LineEvent::TooLong]);
     assert_eq!(asm.buf.len(), 0);

@@ -66,14 +66,8 @@ fn verbose_fixed_codes() {
 
 #[test]
 fn verbose_cme_error_per_cmee() {
-    assert_eq!(
-        result(framing(true, 0), ResultCode::CmeError(50)),
-        b"\r\nERROR\r\n"
-    );
-    assert_eq!(
-        result(framing(true, 1), ResultCode::CmeError(50)),
-        b"\r\n+CME ERROR: 50\r\n"
-    );
+    assert_eq!(result(framing(true, 0), ResultCode::CmeError(50)), b"\r\nERROR\r\n");
+    assert_eq!(result(framing(true, 1), ResultCode::CmeError(50)), b"\r\n+CME ERROR: 50\r\n");
     assert_eq!(
         result(framing(true, 2), ResultCode::CmeError(50)),
         b"\r\n+CME ERROR: Incorrect parameters\r\n"
@@ -106,26 +100,14 @@ fn numeric_fixed_codes() {
 #[test]
 fn numeric_cme_error_per_cmee() {
     assert_eq!(result(framing(false, 0), ResultCode::CmeError(50)), b"4\r");
-    assert_eq!(
-        result(framing(false, 1), ResultCode::CmeError(50)),
-        b"+CME ERROR: 50\r\n"
-    );
-    assert_eq!(
-        result(framing(false, 2), ResultCode::CmeError(50)),
-        b"+CME ERROR: Incorrect parameters\r\n"
-    );
+    assert_eq!(result(framing(false, 1), ResultCode::CmeError(50)), b"+CME ERROR: 50\r\n");
+    assert_eq!(result(framing(false, 2), ResultCode::CmeError(50)), b"+CME ERROR: Incorrect parameters\r\n");
 }
 
 #[test]
 fn cme_error_renders_the_full_u16_range() {
-    assert_eq!(
-        result(framing(true, 1), ResultCode::CmeError(65535)),
-        b"\r\n+CME ERROR: 65535\r\n"
-    );
-    assert_eq!(
-        result(framing(true, 1), ResultCode::CmeError(0)),
-        b"\r\n+CME ERROR: 0\r\n"
-    );
+    assert_eq!(result(framing(true, 1), ResultCode::CmeError(65535)), b"\r\n+CME ERROR: 65535\r\n");
+    assert_eq!(result(framing(true, 1), ResultCode::CmeError(0)), b"\r\n+CME ERROR: 0\r\n");
 }
 
 #[test]

@@ -1,0 +1,146 @@
+//! The module's real-time clock (`AT+CCLK`): starts at host time and runs on the daemon's
+//! (possibly paused) monotonic clock; setting it shifts an offset. Its time zone is kept in
+//! quarter hours. Certificate validity is checked against it.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+#[derive(Debug, Clone)]
+pub struct ModuleClock {
+    /// Wall time (UTC) at `start`, plus the offset the host set.
+    base: OffsetDateTime,
+    start: Instant,
+    /// Zone in quarter hours, as `AT+CCLK` writes it.
+    zone_quarters: i8,
+}
+
+impl ModuleClock {
+    pub fn new(wall: SystemTime, now: Instant) -> Self {
+        ModuleClock { base: OffsetDateTime::from(wall), start: now, zone_quarters: 0 }
+    }
+
+    /// The module's current time in UTC.
+    pub fn utc(&self, now: Instant) -> OffsetDateTime {
+        self.base + now.saturating_duration_since(self.start)
+    }
+
+    /// Unix seconds, for the certificate verifier.
+    pub fn unix_seconds(&self, now: Instant) -> u64 {
+        self.utc(now).unix_timestamp().max(0) as u64
+    }
+
+    /// `yy/MM/dd,hh:mm:ss±zz` in the module's zone.
+    pub fn format(&self, now: Instant) -> String {
+        let offset = UtcOffset::from_whole_seconds(self.zone_quarters as i32 * 900).unwrap_or(UtcOffset::UTC);
+        let t = self.utc(now).to_offset(offset);
+        let sign = if self.zone_quarters < 0 { '-' } else { '+' };
+        format!(
+            "{:02}/{:02}/{:02},{:02}:{:02}:{:02}{}{:02}",
+            t.year().rem_euclid(100),
+            t.month() as u8,
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            sign,
+            self.zone_quarters.unsigned_abs()
+        )
+    }
+
+    /// Set from `yy/MM/dd,hh:mm:ss±zz`; `None` if the text is not a valid time.
+    pub fn set(&mut self, text: &str, now: Instant) -> Option<()> {
+        let (utc, zone) = parse_cclk(text)?;
+        self.base = utc - now.saturating_duration_since(self.start);
+        self.zone_quarters = zone;
+        Some(())
+    }
+
+    /// Set the module clock to a UTC instant (control socket, scenarios).
+    pub fn set_utc(&mut self, utc: OffsetDateTime, now: Instant) {
+        self.base = utc - now.saturating_duration_since(self.start);
+    }
+
+    /// Move the clock by a signed number of seconds.
+    pub fn shift(&mut self, seconds: i64) {
+        if seconds >= 0 {
+            self.base += Duration::from_secs(seconds as u64);
+        } else {
+            self.base -= Duration::from_secs(seconds.unsigned_abs());
+        }
+    }
+}
+
+/// Parse `yy/MM/dd,hh:mm:ss±zz` into UTC and the zone in quarter hours (−48..=+56).
+pub fn parse_cclk(text: &str) -> Option<(OffsetDateTime, i8)> {
+    let b = text.as_bytes();
+    if b.len() != 20 || b[2] != b'/' || b[5] != b'/' || b[8] != b',' || b[11] != b':' || b[14] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let s = text.get(r)?;
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    let year = 2000 + num(0..2)? as i32;
+    let month = Month::try_from(num(3..5)? as u8).ok()?;
+    let date = Date::from_calendar_date(year, month, num(6..8)? as u8).ok()?;
+    let tod = Time::from_hms(num(9..11)? as u8, num(12..14)? as u8, num(15..17)? as u8).ok()?;
+    let sign = match b[17] {
+        b'+' => 1i32,
+        b'-' => -1,
+        _ => return None,
+    };
+    let quarters = sign * num(18..20)? as i32;
+    if !(-48..=56).contains(&quarters) {
+        return None;
+    }
+    let offset = UtcOffset::from_whole_seconds(quarters * 900).ok()?;
+    let local = PrimitiveDateTime::new(date, tod).assume_offset(offset);
+    Some((local.to_offset(UtcOffset::UTC), quarters as i8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_then_read_back_in_the_same_zone() {
+        let now = Instant::now();
+        let mut c = ModuleClock::new(SystemTime::UNIX_EPOCH, now);
+        c.set("26/08/07,13:54:02+32", now).unwrap();
+        assert_eq!(c.format(now), "26/08/07,13:54:02+32");
+        assert_eq!(c.format(now + Duration::from_secs(61)), "26/08/07,13:55:03+32");
+        // +32 quarters = +8 h, so UTC is 05:54:02.
+        assert_eq!(c.utc(now).hour(), 5);
+    }
+
+    #[test]
+    fn negative_zone_and_bad_input() {
+        let now = Instant::now();
+        let mut c = ModuleClock::new(SystemTime::UNIX_EPOCH, now);
+        c.set("30/01/31,23:00:00-20", now).unwrap();
+        assert_eq!(c.format(now), "30/01/31,23:00:00-20");
+        for bad in [
+            "26/13/01,00:00:00+00",
+            "26/02/30,00:00:00+00",
+            "26/01/01,24:00:00+00",
+            "26/01/01,00:00:00+99",
+            "26/01/01 00:00:00+00",
+            "",
+        ] {
+            assert!(c.set(bad, now).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn starts_at_host_time() {
+        let now = Instant::now();
+        let c = ModuleClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(86400), now);
+        assert_eq!(c.format(now), "70/01/02,00:00:00+00");
+        assert_eq!(c.unix_seconds(now + Duration::from_secs(5)), 86405);
+    }
+}

@@ -1,0 +1,121 @@
+//! What network events do to sockets: open results, received data (buffer, push and
+//! transparent delivery), send completions, and connections that end.
+
+use qsslsim_at::ResultCode;
+use tracing::{info, warn};
+
+use crate::modem::{Busy, Modem, Port};
+use crate::net::NetEvent;
+use crate::socket::{AccessMode, Socket, SocketState};
+
+pub fn on_event(m: &mut Modem, ev: NetEvent) {
+    match ev {
+        NetEvent::Opened { id, remote, local_port, .. } => {
+            let sock = &mut m.sockets[id as usize];
+            if sock.state != SocketState::Opening {
+                return;
+            }
+            sock.state = SocketState::Connected;
+            sock.remote_ip = Some(remote.ip());
+            sock.local_port = local_port;
+            info!(id, %remote, local_port, "connected");
+            if m.busy == Some(Busy::OpenTransparent { id, conn: sock.conn }) {
+                m.clear_busy();
+                m.last_error = crate::errors::OK;
+                m.enter_transparent(id);
+            } else {
+                m.urc(&format!("+QSSLOPEN: {id},0"));
+            }
+        }
+        NetEvent::OpenFailed { id, failure, cause, .. } => {
+            if m.sockets[id as usize].state == SocketState::Opening {
+                open_failed(m, id, failure.code(), &cause);
+            }
+        }
+        NetEvent::Data { id, data, .. } => on_data(m, id, data),
+        NetEvent::Sent { id, bytes, .. } => {
+            let sock = &mut m.sockets[id as usize];
+            sock.tx_in_flight = sock.tx_in_flight.saturating_sub(bytes);
+        }
+        NetEvent::RemoteClosed { id, cause, .. } => {
+            if matches!(m.sockets[id as usize].state, SocketState::Connected | SocketState::HostClosing) {
+                if m.sockets[id as usize].state == SocketState::HostClosing {
+                    // The peer answered our close: the close completes.
+                    return close_done(m, id);
+                }
+                connection_lost(m, id, &cause);
+            }
+        }
+        NetEvent::Closed { id, .. } => close_done(m, id),
+    }
+}
+
+fn on_data(m: &mut Modem, id: u8, data: Vec<u8>) {
+    let transparent_now = matches!(m.port, Port::Transparent { id: t, .. } if t == id);
+    let sock = &mut m.sockets[id as usize];
+    if !matches!(sock.state, SocketState::Connected | SocketState::HostClosing) {
+        warn!(id, bytes = data.len(), state = ?sock.state, "data for a socket that is not connected");
+        return;
+    }
+    if data.len() > sock.granted {
+        warn!(id, bytes = data.len(), granted = sock.granted, "network delivered more than granted");
+    }
+    sock.granted = sock.granted.saturating_sub(data.len());
+    sock.rx_total += data.len() as u64;
+    if transparent_now {
+        m.push_write(data);
+        return;
+    }
+    let was_empty = sock.rx.is_empty();
+    sock.rx.extend(data);
+    match sock.mode {
+        AccessMode::Buffer => {
+            if was_empty && sock.recv_urc_armed {
+                sock.recv_urc_armed = false;
+                m.urc(&format!("+QSSLURC: \"recv\",{id}"));
+            }
+        }
+        AccessMode::Push => m.urc_push(id),
+        // Held until the port returns to this socket (ATO / AT+QISWTMD).
+        AccessMode::Transparent => {}
+    }
+}
+
+/// The connection ended without the host asking: in transparent mode `NO CARRIER`,
+/// otherwise `+QSSLURC: "closed"`. Buffered data stays readable.
+pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
+    info!(id, %cause, "connection lost");
+    m.sockets[id as usize].state = SocketState::Closing;
+    if matches!(m.port, Port::Transparent { id: t, .. } if t == id) {
+        m.enter_command();
+        m.final_result(ResultCode::NoCarrier);
+    } else if m.busy == Some(Busy::Closing { id, conn: m.sockets[id as usize].conn }) {
+        close_done(m, id);
+    } else {
+        m.urc(&format!("+QSSLURC: \"closed\",{id}"));
+    }
+}
+
+/// An open that did not succeed.
+pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
+    warn!(id, code, %cause, "open failed");
+    let conn = m.sockets[id as usize].conn;
+    m.sockets[id as usize] = Socket::default();
+    m.last_error = code;
+    if m.busy == Some(Busy::OpenTransparent { id, conn }) {
+        m.clear_busy();
+        m.final_result(ResultCode::Error);
+    } else {
+        m.urc(&format!("+QSSLOPEN: {id},{code}"));
+    }
+}
+
+/// `AT+QSSLCLOSE` finished lingering.
+fn close_done(m: &mut Modem, id: u8) {
+    let conn = m.sockets[id as usize].conn;
+    if m.busy == Some(Busy::Closing { id, conn }) {
+        super::ssl_close::release(m, id);
+        m.clear_busy();
+        m.final_result(ResultCode::Ok);
+    }
+}

@@ -1,0 +1,42 @@
+//! `AT+QSSLRECV`: read buffered data in buffer access mode,
+//! `+QSSLRECV: <n><CR><LF><data><CR><LF>` then `OK`.
+
+use qsslsim_at::{Command, Kind};
+
+use super::args::{fail, int_in, invalid, params};
+use crate::errors;
+use crate::modem::{Flow, Modem, Reply};
+use crate::socket::{AccessMode, SocketState};
+
+pub const MAX_READ: usize = 1500;
+
+pub fn qsslrecv(m: &mut Modem, cmd: &Command) -> Reply {
+    if cmd.kind == Kind::Test {
+        m.info(&format!("+QSSLRECV: (0-11),(1-{MAX_READ})"));
+        return Ok(Flow::Done);
+    }
+    let p = params(cmd);
+    let (Some(id), Some(len)) = (int_in(p.first(), 0, 11), int_in(p.get(1), 1, MAX_READ as i64)) else {
+        return Err(invalid(m));
+    };
+    if p.len() != 2 {
+        return Err(invalid(m));
+    }
+    let sock = &mut m.sockets[id as usize];
+    let readable = matches!(sock.state, SocketState::Connected | SocketState::Closing);
+    if !readable || sock.mode != AccessMode::Buffer {
+        return Err(fail(m, errors::SOCKET_CLOSED));
+    }
+    let n = sock.rx.len().min(len as usize);
+    let data: Vec<u8> = sock.rx.drain(..n).collect();
+    if sock.rx.is_empty() {
+        sock.recv_urc_armed = true;
+    }
+    m.info(&format!("+QSSLRECV: {n}"));
+    if n > 0 {
+        m.raw(&data);
+        m.raw(b"\r\n");
+    }
+    m.last_error = errors::OK;
+    Ok(Flow::Done)
+}

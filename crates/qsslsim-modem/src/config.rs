@@ -1,0 +1,51 @@
+//! What the daemon tells the module at start: identity, AT port name, timing profile, TLS
+//! policy. Defaults describe an EG915Q-GL on UART1 with the `fast` timing profile.
+
+use std::time::Duration;
+
+use crate::policy;
+
+/// How the module paces URCs relative to responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Gap between a final result and a URC that follows it.
+    pub urc_gap: Duration,
+    /// Extra delay before a successful `+QSSLOPEN` URC / `CONNECT`.
+    pub open_delay: Duration,
+}
+
+impl Timing {
+    pub fn fast() -> Self {
+        Timing { urc_gap: policy::FAST_URC_GAP, open_delay: Duration::ZERO }
+    }
+    pub fn realistic() -> Self {
+        Timing { urc_gap: policy::REALISTIC_URC_GAP, open_delay: policy::REALISTIC_OPEN_DELAY }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ModemConfig {
+    pub manufacturer: String,
+    pub model: String,
+    pub revision: String,
+    /// AT port name reported by `AT+QSSLSTATE` (`usbat`, `uart1`, `usbmodem`, `uart2`).
+    pub at_port: String,
+    pub timing: Timing,
+    /// `+++` guard time.
+    pub guard_time: Duration,
+    pub tls: qsslsim_tls::TlsPolicy,
+}
+
+impl Default for ModemConfig {
+    fn default() -> Self {
+        ModemConfig {
+            manufacturer: "Quectel".into(),
+            model: "EG915Q-GL".into(),
+            revision: "EG915QGLR01A01M08".into(),
+            at_port: "uart1".into(),
+            timing: Timing::fast(),
+            guard_time: policy::DEFAULT_GUARD_TIME,
+            tls: qsslsim_tls::TlsPolicy::default(),
+        }
+    }
+}

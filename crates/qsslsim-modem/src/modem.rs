@@ -1,0 +1,508 @@
+//! The module as one sans-IO state machine: it takes host bytes, network events, DTR changes
+//! and the passing of time, and yields host writes and network actions. It owns the port's
+//! mode (command line, send prompt, transparent, file upload), the URC queue (a URC never
+//! lands inside a response or a data block) and the order of everything written to the host.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use qsslsim_at::{Command, Framing, LineAssembler, LineEvent, ResultCode};
+use tracing::{debug, info, warn};
+
+use crate::clock::ModuleClock;
+use crate::config::ModemConfig;
+use crate::errors;
+use crate::escape::{EscapeDetector, EscapeTick};
+use crate::files::{FileStore, Upload};
+use crate::net::{NetAction, NetEvent};
+use crate::pdp::PdpTable;
+use crate::policy;
+use crate::socket::{AccessMode, Socket, SocketState, SOCKET_COUNT};
+use crate::ssl::SslContext;
+
+/// Something the daemon must do for the module.
+#[derive(Debug)]
+pub enum Output {
+    /// One write to the host, kept separate from its neighbours.
+    Host(Vec<u8>),
+    Net(NetAction),
+}
+
+/// What the port is doing with host bytes.
+pub(crate) enum Port {
+    Command,
+    /// After `AT+QSSLSEND`'s `>`: collecting data for socket `id`.
+    SendPrompt {
+        id: u8,
+        fixed: Option<usize>,
+        buf: Vec<u8>,
+    },
+    /// Raw data to and from socket `id`.
+    Transparent {
+        id: u8,
+        escape: EscapeDetector,
+    },
+    /// `AT+QFUPL` after `CONNECT`.
+    Upload(Box<Upload>),
+}
+
+/// A command that has started but not yet produced its final result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Busy {
+    /// `AT+QSSLOPEN` in transparent mode waiting for `CONNECT`.
+    OpenTransparent { id: u8, conn: u64 },
+    /// `AT+QSSLCLOSE` lingering.
+    Closing { id: u8, conn: u64 },
+}
+
+/// A queued unsolicited report.
+enum Urc {
+    /// Framed text.
+    Text(Vec<u8>),
+    /// Push-mode data waiting in socket `id`'s buffer (one URC per 1500 bytes).
+    Push(u8),
+}
+
+/// How a handler ended.
+pub(crate) enum Flow {
+    /// Done; the chain continues and ends with `OK`.
+    Done,
+    /// This command writes its own final result; the rest of the chain is skipped.
+    Final(ResultCode),
+    /// The port entered a data mode or the command continues asynchronously: no final result
+    /// now, and the rest of the chain is dropped.
+    Suspend,
+}
+
+pub(crate) type Reply = Result<Flow, ResultCode>;
+
+pub struct Modem {
+    pub(crate) cfg: ModemConfig,
+    pub(crate) framing: Framing,
+    pub(crate) echo: bool,
+    /// `AT&D` setting.
+    pub(crate) dtr_mode: u8,
+    pub(crate) dtr_high: bool,
+    pub(crate) cfun: u8,
+    /// `AT+CEREG` / `AT+CREG` report settings.
+    pub(crate) cereg_n: u8,
+    pub(crate) creg_n: u8,
+    pub(crate) clock: ModuleClock,
+    pub(crate) pdp: PdpTable,
+    pub(crate) ssl: Vec<SslContext>,
+    pub(crate) sockets: Vec<Socket>,
+    pub(crate) files: FileStore,
+    /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
+    pub(crate) last_error: u16,
+    /// The last socket that was in transparent mode (for `ATO`).
+    pub(crate) last_transparent: Option<u8>,
+    pub(crate) port: Port,
+    pub(crate) busy: Option<Busy>,
+    pub(crate) now: Instant,
+    assembler: LineAssembler,
+    last_line: Option<String>,
+    held_input: Vec<u8>,
+    /// The write being assembled for the current command.
+    write: Vec<u8>,
+    /// Whether the current command has begun an information block.
+    info_open: bool,
+    outputs: VecDeque<Output>,
+    urcs: VecDeque<Urc>,
+    urc_not_before: Instant,
+    conn_serial: u64,
+}
+
+impl Modem {
+    pub fn new(cfg: ModemConfig, now: Instant, wall: std::time::SystemTime) -> Self {
+        Modem {
+            framing: Framing::default(),
+            echo: true,
+            dtr_mode: 1,
+            dtr_high: false,
+            cfun: 1,
+            cereg_n: 0,
+            creg_n: 0,
+            clock: ModuleClock::new(wall, now),
+            pdp: PdpTable::default(),
+            ssl: (0..crate::ssl::SSL_CONTEXT_COUNT).map(|_| SslContext::default()).collect(),
+            sockets: (0..SOCKET_COUNT).map(|_| Socket::default()).collect(),
+            files: FileStore::default(),
+            last_error: errors::OK,
+            last_transparent: None,
+            port: Port::Command,
+            busy: None,
+            now,
+            assembler: LineAssembler::default(),
+            last_line: None,
+            held_input: Vec::new(),
+            write: Vec::new(),
+            info_open: false,
+            outputs: VecDeque::new(),
+            urcs: VecDeque::new(),
+            urc_not_before: now,
+            conn_serial: 0,
+            cfg,
+        }
+    }
+
+    pub fn config(&self) -> &ModemConfig {
+        &self.cfg
+    }
+
+    pub fn files_mut(&mut self) -> &mut FileStore {
+        &mut self.files
+    }
+
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+
+    // ---- inputs -------------------------------------------------------------------------
+
+    /// Bytes from the host.
+    pub fn host_input(&mut self, bytes: &[u8], now: Instant) {
+        self.now = now;
+        if self.busy.is_some() {
+            self.held_input.extend_from_slice(bytes);
+        } else {
+            self.consume_host(bytes);
+        }
+        self.pump();
+    }
+
+    /// Whether the daemon should read more host bytes now. False while a command is executing
+    /// and enough input is held, or while a transparent socket's send buffer is full.
+    pub fn wants_input(&self) -> bool {
+        if self.held_input.len() >= policy::HELD_INPUT_BYTES {
+            return false;
+        }
+        match &self.port {
+            Port::Transparent { id, .. } => self.sockets[*id as usize].tx_in_flight < policy::TX_BUFFER_BYTES,
+            _ => true,
+        }
+    }
+
+    /// An event from the network layer.
+    pub fn net_event(&mut self, ev: NetEvent, now: Instant) {
+        self.now = now;
+        let (id, conn) = ev.target();
+        let Some(sock) = self.sockets.get(id as usize) else { return };
+        if sock.conn != conn {
+            debug!(id, conn, "stale network event ignored");
+            return;
+        }
+        crate::cmd::ssl_net::on_event(self, ev);
+        self.pump();
+    }
+
+    /// The DTR pin changed level (a pty has none: the daemon's control socket drives this).
+    pub fn set_dtr(&mut self, high: bool, now: Instant) {
+        self.now = now;
+        let rising = high && !self.dtr_high;
+        self.dtr_high = high;
+        if rising {
+            crate::cmd::data_mode::on_dtr_drop(self);
+        }
+        self.pump();
+    }
+
+    /// Time passed; call at [`Self::next_deadline`].
+    pub fn on_time(&mut self, now: Instant) {
+        self.now = now;
+        match &mut self.port {
+            Port::Transparent { id, escape } => {
+                let id = *id;
+                match escape.on_time(now) {
+                    EscapeTick::Idle => {}
+                    EscapeTick::Released(data) => self.send_transparent(id, data),
+                    EscapeTick::Escaped => crate::cmd::data_mode::leave_transparent(self, id),
+                }
+            }
+            Port::Upload(up) => {
+                if let Some(end) = up.on_time(now) {
+                    crate::cmd::files::finish_upload(self, end);
+                }
+            }
+            _ => {}
+        }
+        self.pump();
+    }
+
+    /// The next moment [`Self::on_time`] must be called, if any.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let port = match &self.port {
+            Port::Transparent { escape, .. } => escape.deadline(),
+            Port::Upload(up) => up.next_deadline(),
+            _ => None,
+        };
+        let urc = (!self.urcs.is_empty() && self.urcs_may_flow() && self.urc_not_before > self.now)
+            .then_some(self.urc_not_before);
+        match (port, urc) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The next thing to do, in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    // ---- host byte routing --------------------------------------------------------------
+
+    fn consume_host(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.busy.is_some() {
+                self.held_input.extend_from_slice(bytes);
+                return;
+            }
+            let used = match &mut self.port {
+                Port::Command => self.consume_command(bytes),
+                Port::SendPrompt { .. } => crate::cmd::ssl_send::consume_prompt(self, bytes),
+                Port::Transparent { id, escape } => {
+                    let id = *id;
+                    let mut data = Vec::with_capacity(bytes.len());
+                    escape.feed(bytes, self.now, &mut data);
+                    self.send_transparent(id, data);
+                    bytes.len()
+                }
+                Port::Upload(up) => {
+                    let mut acks = Vec::new();
+                    let (used, end) = up.feed(bytes, self.now, &mut acks);
+                    if !acks.is_empty() {
+                        self.push_write(acks);
+                    }
+                    if let Some(end) = end {
+                        crate::cmd::files::finish_upload(self, end);
+                    }
+                    used
+                }
+            };
+            bytes = &bytes[used..];
+        }
+    }
+
+    /// Command mode: assemble lines, run them. Returns how many bytes were used (stops early
+    /// when a command switches the port to another mode).
+    fn consume_command(&mut self, bytes: &[u8]) -> usize {
+        let mut echo = Vec::new();
+        for (i, &b) in bytes.iter().enumerate() {
+            let event = self.assembler.push(b, self.echo, &mut echo);
+            if let Some(event) = event {
+                self.write.append(&mut echo);
+                self.run_line(event);
+                self.finish_write();
+                if !matches!(self.port, Port::Command) || self.busy.is_some() {
+                    return i + 1;
+                }
+            }
+        }
+        if !echo.is_empty() {
+            self.push_write(echo);
+        }
+        bytes.len()
+    }
+
+    fn run_line(&mut self, event: LineEvent) {
+        let line = match event {
+            LineEvent::Line(line) => line,
+            LineEvent::Repeat => match self.last_line.clone() {
+                Some(line) => line,
+                None => return self.final_result(ResultCode::Error),
+            },
+            LineEvent::TooLong => return self.final_result(ResultCode::Error),
+        };
+        if line.trim().is_empty() {
+            return;
+        }
+        debug!(line = %line, "command line");
+        match qsslsim_at::parse_line(line.trim_start()) {
+            Ok(cmds) => {
+                self.last_line = Some(line.trim_start().to_string());
+                self.run_commands(&cmds);
+            }
+            Err(_) => self.final_result(ResultCode::Error),
+        }
+    }
+
+    fn run_commands(&mut self, cmds: &[Command]) {
+        for cmd in cmds {
+            self.info_open = false;
+            match crate::cmd::execute(self, cmd) {
+                Ok(Flow::Done) => {}
+                Ok(Flow::Final(code)) | Err(code) => return self.final_result(code),
+                Ok(Flow::Suspend) => return,
+            }
+        }
+        self.final_result(ResultCode::Ok);
+    }
+
+    // ---- writing ------------------------------------------------------------------------
+
+    /// An information line of the current response. The first line of a command's response
+    /// is framed `<CR><LF>text<CR><LF>`; lines after it only end with `<CR><LF>`.
+    pub(crate) fn info(&mut self, text: &str) {
+        if self.info_open {
+            self.write.extend_from_slice(text.as_bytes());
+            self.write.extend_from_slice(b"\r\n");
+        } else {
+            self.framing.info(text, &mut self.write);
+            self.info_open = true;
+        }
+    }
+
+    /// Raw bytes inside the current response (e.g. the data of `+QSSLRECV`).
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        self.write.extend_from_slice(bytes);
+    }
+
+    /// A result code that is not final (`CONNECT` before file data), written into the current
+    /// response.
+    pub(crate) fn intermediate(&mut self, code: ResultCode) {
+        self.framing.result(code, errors::cme_text, &mut self.write);
+        self.info_open = false;
+    }
+
+    /// Write a final result code; URCs may follow only after the gap.
+    pub(crate) fn final_result(&mut self, code: ResultCode) {
+        self.framing.result(code, errors::cme_text, &mut self.write);
+        self.info_open = false;
+        self.finish_write();
+        self.urc_not_before = self.now + self.cfg.timing.urc_gap;
+    }
+
+    /// Close the write being assembled as one host write.
+    pub(crate) fn finish_write(&mut self) {
+        if !self.write.is_empty() {
+            let w = std::mem::take(&mut self.write);
+            self.outputs.push_back(Output::Host(w));
+        }
+    }
+
+    /// A separate host write (echo, transparent data, ACKs).
+    pub(crate) fn push_write(&mut self, bytes: Vec<u8>) {
+        self.finish_write();
+        if !bytes.is_empty() {
+            self.outputs.push_back(Output::Host(bytes));
+        }
+    }
+
+    pub(crate) fn net(&mut self, action: NetAction) {
+        self.finish_write();
+        self.outputs.push_back(Output::Net(action));
+    }
+
+    /// Queue a URC (framed `<CR><LF>text<CR><LF>`).
+    pub(crate) fn urc(&mut self, text: &str) {
+        let mut framed = Vec::new();
+        self.framing.urc(text, &mut framed);
+        info!(urc = %text, "urc queued");
+        self.urcs.push_back(Urc::Text(framed));
+    }
+
+    /// Note that push-mode data waits in socket `id`'s buffer.
+    pub(crate) fn urc_push(&mut self, id: u8) {
+        if !self.urcs.iter().any(|u| matches!(u, Urc::Push(i) if *i == id)) {
+            self.urcs.push_back(Urc::Push(id));
+        }
+    }
+
+    fn urcs_may_flow(&self) -> bool {
+        matches!(self.port, Port::Command) && self.busy.is_none()
+    }
+
+    /// Release what may be released: held input once idle, URCs once the port is free and
+    /// the gap after the last final result has passed; then grants.
+    fn pump(&mut self) {
+        self.finish_write();
+        if self.busy.is_none() && matches!(self.port, Port::Command) && !self.held_input.is_empty() {
+            let held = std::mem::take(&mut self.held_input);
+            self.consume_host(&held);
+        }
+        while self.urcs_may_flow() && self.now >= self.urc_not_before {
+            let Some(urc) = self.urcs.pop_front() else { break };
+            match urc {
+                Urc::Text(bytes) => self.push_write(bytes),
+                Urc::Push(id) => {
+                    let more = self.push_chunk(id);
+                    if more {
+                        self.urcs.push_front(Urc::Push(id));
+                    }
+                }
+            }
+        }
+        self.grant_all();
+        self.finish_write();
+    }
+
+    /// One push-mode URC with up to 1500 bytes; true if more data waits.
+    fn push_chunk(&mut self, id: u8) -> bool {
+        let sock = &mut self.sockets[id as usize];
+        if sock.mode != AccessMode::Push || sock.rx.is_empty() {
+            return false;
+        }
+        let n = sock.rx.len().min(policy::PUSH_CHUNK_BYTES);
+        let mut w = format!("\r\n+QSSLURC: \"recv\",{id},{n}\r\n").into_bytes();
+        w.extend(sock.rx.drain(..n));
+        let more = !sock.rx.is_empty();
+        self.push_write(w);
+        more
+    }
+
+    fn grant_all(&mut self) {
+        for id in 0..SOCKET_COUNT {
+            let sock = &mut self.sockets[id];
+            if let Some(bytes) = sock.grant_due() {
+                sock.granted += bytes;
+                let conn = sock.conn;
+                self.net(NetAction::Grant { id: id as u8, conn, bytes });
+            }
+        }
+    }
+
+    // ---- helpers for handlers -----------------------------------------------------------
+
+    pub(crate) fn next_conn(&mut self) -> u64 {
+        self.conn_serial += 1;
+        self.conn_serial
+    }
+
+    /// Hand transparent-mode host data to the socket.
+    pub(crate) fn send_transparent(&mut self, id: u8, data: Vec<u8>) {
+        if data.is_empty() {
+            return;
+        }
+        let sock = &mut self.sockets[id as usize];
+        if sock.state != SocketState::Connected {
+            warn!(id, bytes = data.len(), "transparent data after the connection ended; not sent");
+            return;
+        }
+        sock.tx_in_flight += data.len();
+        sock.tx_total += data.len() as u64;
+        let conn = sock.conn;
+        self.net(NetAction::Send { id, conn, data });
+    }
+
+    /// Enter transparent mode on socket `id`: `CONNECT`, then anything already buffered, raw.
+    pub(crate) fn enter_transparent(&mut self, id: u8) {
+        self.final_result(ResultCode::Connect);
+        let sock = &mut self.sockets[id as usize];
+        sock.mode = AccessMode::Transparent;
+        let pending: Vec<u8> = sock.rx.drain(..).collect();
+        self.push_write(pending);
+        self.last_transparent = Some(id);
+        self.assembler.reset();
+        self.port = Port::Transparent { id, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
+    }
+
+    /// Back to command mode after a data mode ended.
+    pub(crate) fn enter_command(&mut self) {
+        self.assembler.reset();
+        self.port = Port::Command;
+    }
+
+    /// A busy command finished.
+    pub(crate) fn clear_busy(&mut self) {
+        self.busy = None;
+    }
+}

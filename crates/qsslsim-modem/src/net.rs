@@ -1,0 +1,115 @@
+//! The boundary between the sans-IO module and the network layer that the daemon runs:
+//! actions the module asks for and events the network reports back. Every action and event
+//! carries the connection serial so that late events from a closed connection are ignored.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::errors::OpenFailure;
+
+/// Everything the network layer needs to open one TLS connection.
+#[derive(Clone)]
+pub struct OpenRequest {
+    pub id: u8,
+    pub conn: u64,
+    pub pdp: u8,
+    /// Host name or address as the host typed it.
+    pub host: String,
+    pub port: u16,
+    /// Whether the PDP context has a usable DNS server (names fail with 565 otherwise).
+    pub dns_usable: bool,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub server_name: rustls::pki_types::ServerName<'static>,
+    pub handshake_timeout: Duration,
+}
+
+impl std::fmt::Debug for OpenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenRequest")
+            .field("id", &self.id)
+            .field("conn", &self.conn)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum NetAction {
+    Open(OpenRequest),
+    /// Write bytes to the TLS stream; the network answers with [`NetEvent::Sent`] once written.
+    Send {
+        id: u8,
+        conn: u64,
+        data: Vec<u8>,
+    },
+    /// The module has room for `bytes` more received bytes.
+    Grant {
+        id: u8,
+        conn: u64,
+        bytes: usize,
+    },
+    /// Graceful close: flush, close_notify, wait for the peer up to `linger`, then drop;
+    /// answered by [`NetEvent::Closed`].
+    Close {
+        id: u8,
+        conn: u64,
+        linger: Duration,
+    },
+    /// Drop the connection now (no answer).
+    Abort {
+        id: u8,
+        conn: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum NetEvent {
+    Opened {
+        id: u8,
+        conn: u64,
+        remote: SocketAddr,
+        local_port: u16,
+    },
+    OpenFailed {
+        id: u8,
+        conn: u64,
+        failure: OpenFailure,
+        cause: String,
+    },
+    Data {
+        id: u8,
+        conn: u64,
+        data: Vec<u8>,
+    },
+    Sent {
+        id: u8,
+        conn: u64,
+        bytes: usize,
+    },
+    /// The peer closed or the link dropped; no more data will come.
+    RemoteClosed {
+        id: u8,
+        conn: u64,
+        cause: String,
+    },
+    /// A [`NetAction::Close`] finished.
+    Closed {
+        id: u8,
+        conn: u64,
+    },
+}
+
+impl NetEvent {
+    pub fn target(&self) -> (u8, u64) {
+        match *self {
+            NetEvent::Opened { id, conn, .. }
+            | NetEvent::OpenFailed { id, conn, .. }
+            | NetEvent::Data { id, conn, .. }
+            | NetEvent::Sent { id, conn, .. }
+            | NetEvent::RemoteClosed { id, conn, .. }
+            | NetEvent::Closed { id, conn } => (id, conn),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! PDP contexts 1–15: APN configuration (`AT+QICSGP`), activation state (`AT+QIACT`), the
+//! address shown for an active context, and DNS servers (`AT+QIDNSCFG`).
+
+use std::net::IpAddr;
+
+pub const FIRST_CONTEXT: u8 = 1;
+pub const LAST_CONTEXT: u8 = 15;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdpContext {
+    /// 1 IPv4, 2 IPv6, 3 IPv4v6.
+    pub kind: u8,
+    pub apn: String,
+    pub user: String,
+    pub password: String,
+    /// 0 none, 1 PAP, 2 CHAP.
+    pub auth: u8,
+    pub active: bool,
+    pub dns_primary: String,
+    pub dns_secondary: String,
+}
+
+impl Default for PdpContext {
+    fn default() -> Self {
+        PdpContext {
+            kind: 1,
+            apn: String::new(),
+            user: String::new(),
+            password: String::new(),
+            auth: 0,
+            active: false,
+            dns_primary: "10.7.157.254".into(),
+            dns_secondary: "10.7.157.253".into(),
+        }
+    }
+}
+
+impl PdpContext {
+    /// Whether name lookups on this context can work: at least one DNS server must be a valid,
+    /// non-zero address (the maker's troubleshooting step "DNS server invalid").
+    pub fn dns_usable(&self) -> bool {
+        [&self.dns_primary, &self.dns_secondary]
+            .iter()
+            .any(|s| s.parse::<IpAddr>().map(|a| !a.is_unspecified()).unwrap_or(false))
+    }
+}
+
+/// The address `AT+QIACT?` shows for an active context (policy `pdp-address`).
+pub fn local_address(ctx: u8) -> String {
+    format!("10.7.157.{ctx}")
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PdpTable {
+    contexts: [PdpContext; LAST_CONTEXT as usize],
+}
+
+impl PdpTable {
+    pub fn get(&self, ctx: u8) -> Option<&PdpContext> {
+        ctx.checked_sub(FIRST_CONTEXT).and_then(|i| self.contexts.get(i as usize))
+    }
+    pub fn get_mut(&mut self, ctx: u8) -> Option<&mut PdpContext> {
+        ctx.checked_sub(FIRST_CONTEXT).and_then(|i| self.contexts.get_mut(i as usize))
+    }
+    pub fn is_active(&self, ctx: u8) -> bool {
+        self.get(ctx).is_some_and(|c| c.active)
+    }
+    /// Active contexts in ascending order.
+    pub fn active(&self) -> impl Iterator<Item = (u8, &PdpContext)> {
+        self.contexts.iter().enumerate().filter(|(_, c)| c.active).map(|(i, c)| (i as u8 + FIRST_CONTEXT, c))
+    }
+}

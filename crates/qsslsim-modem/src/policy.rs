@@ -1,0 +1,64 @@
+//! The one table of choices the emulator makes where the maker's documentation is silent.
+//! Each choice is a typed constant used by the handlers, and a row of [`POLICIES`], which
+//! `docs/policies.md` mirrors (a test checks every row is documented there).
+
+use std::time::Duration;
+
+/// Bytes a socket buffers from the server before the emulator stops reading (backpressure).
+pub const RX_BUFFER_BYTES: usize = 64 * 1024;
+/// Bytes a socket's send buffer holds; a send that does not fit answers `SEND FAIL`.
+pub const TX_BUFFER_BYTES: usize = 64 * 1024;
+/// Most bytes one push-mode `+QSSLURC: "recv",<id>,<len>` carries.
+pub const PUSH_CHUNK_BYTES: usize = 1500;
+/// Host bytes held while a command is still executing (e.g. a transparent open); beyond this
+/// the daemon stops reading the pty until the command finishes.
+pub const HELD_INPUT_BYTES: usize = 4096;
+/// Default guard time of the `+++` escape (the maker's figure: one second).
+pub const DEFAULT_GUARD_TIME: Duration = Duration::from_millis(1000);
+/// Gap between a final result and a URC that follows it, so that they arrive in separate
+/// writes as on hardware (timing profile `fast`).
+pub const FAST_URC_GAP: Duration = Duration::from_millis(5);
+/// The same gap in the `realistic` profile.
+pub const REALISTIC_URC_GAP: Duration = Duration::from_millis(100);
+/// Delay before `+QSSLOPEN: <id>,<err>` in the `realistic` profile (hardware: about 2 s).
+pub const REALISTIC_OPEN_DELAY: Duration = Duration::from_millis(2000);
+
+/// Every policy, named, with its value and reason, as documented in `docs/policies.md`.
+pub const POLICIES: &[(&str, &str, &str)] = &[
+    ("echo-lf", "not echoed", "An <LF> right after <CR> is ignored, so it is not echoed either: a host sending CRLF sees the same bytes as one sending CR."),
+    ("non-at-line", "ERROR", "A line that does not start with AT answers ERROR; an empty line answers nothing."),
+    ("too-long-line", "ERROR", "A line over 1024 characters answers ERROR and is never stored past the limit."),
+    ("error-style", "ERROR for AT/SSL/TCP; +CME ERROR for files", "SSL/TCP commands answer plain ERROR and record the code for AT+QIGETERROR; file commands answer +CME ERROR per AT+CMEE."),
+    ("cmee-default", "1", "AT+CMEE starts at 1 as on the maker's modules."),
+    ("send-echo", "echoed", "With ATE1, bytes typed after the > prompt are echoed."),
+    ("send-cancel", "OK, error 571", "ESC in the send prompt sends nothing, answers OK and records 571."),
+    ("send-buffer", "64 KiB per socket", "A send that does not fit into the socket's unsent bytes answers SEND FAIL."),
+    ("recv-buffer", "64 KiB per socket", "When full, the emulator stops reading from the server (backpressure); nothing is dropped."),
+    ("recv-urc", "on data into an empty buffer", "No further \"recv\" URC until the host has drained the buffer, as on the maker's TCP stack."),
+    ("push-chunk", "1500 bytes", "At most 1500 bytes per push-mode URC."),
+    ("recv-after-close", "readable, then +QSSLRECV: 0", "After the server closes (state 4) buffered data stays readable; an empty buffer reads 0 until AT+QSSLCLOSE."),
+    ("open-checks", "OK + URC for id in use / PDP inactive", "In modes 0/1 an open whose id is in use or whose PDP context is inactive answers OK, then +QSSLOPEN: <id>,563 or 561; mode 2 answers ERROR."),
+    ("negotiate-timeout", "569", "A handshake that exceeds negotiatetime reports 569 (operation timeout)."),
+    ("close-idle-socket", "OK", "AT+QSSLCLOSE on a socket that is not open answers OK."),
+    ("transparent-close", "NO CARRIER, state 4", "A server close in transparent mode answers NO CARRIER; the socket stays Closing until AT+QSSLCLOSE."),
+    ("urc-hold", "held outside command mode", "URCs wait while a command executes, in the send prompt, during uploads and in transparent mode."),
+    ("urc-gap", "5 ms (fast), 100 ms (realistic)", "A URC following a final result is written separately after this gap."),
+    ("switch-to-push", "buffered data pushed", "AT+QISWTMD=<id>,1 pushes whatever is buffered right after OK; ,2 writes it raw after CONNECT."),
+    ("escape-mode", "buffer mode", "After +++ or DTR the connection stays open in buffer mode."),
+    ("dtr-levels", "pin levels", "DTR levels are the pin's: a low-to-high transition is the host dropping DTR; AT&D1 leaves data mode, AT&D2 closes."),
+    ("qiact-twice", "ERROR", "Activating an active PDP context answers ERROR."),
+    ("pdp-address", "10.7.157.<ctx>", "The address AT+QIACT? shows for an active context (display only; nothing dials it)."),
+    ("qfupl-timeout", "ends the upload", "QFUPL inactivity ends the upload and keeps what came, answering +QFUPL as for a complete one."),
+    ("session-cache", "kept across closes", "The TLS session cache of an SSL context survives the release of its runtime state, so session_cache=1 resumes across opens."),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_policy_is_documented() {
+        let doc = include_str!("../../../docs/policies.md");
+        for (name, _, _) in super::POLICIES {
+            assert!(doc.contains(&format!("`{name}`")), "docs/policies.md lacks `{name}`");
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The six SSL contexts: each holds its `AT+QSSLCFG` settings and the TLS runtime object that
+//! outlives single connections (session cache).
+
+use qsslsim_tls::{ContextTls, SslSettings};
+
+pub const SSL_CONTEXT_COUNT: usize = 6;
+
+pub struct SslContext {
+    pub settings: SslSettings,
+    pub tls: ContextTls,
+}
+
+impl Default for SslContext {
+    fn default() -> Self {
+        SslContext { settings: SslSettings::default(), tls: ContextTls::new() }
+    }
+}
+
+impl qsslsim_tls::FileSource for crate::files::FileStore {
+    fn read_file(&self, name: &str) -> Option<Vec<u8>> {
+        crate::files::FileStore::read_file(self, name)
+    }
+}

@@ -1,0 +1,113 @@
+//! The command line: `qsslsim [OPTIONS]` runs the emulator; `--help` is the manual.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+use crate::network::resolve::{ResolveRule, RouteRule};
+use crate::network::NetMode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qsslsim",
+    version,
+    about = "Emulates an LTE module's SSL AT commands on a pseudo-terminal, with real TLS behind it.",
+    long_about = "Emulates an LTE module's SSL AT commands (AT+QSSLCFG, AT+QSSLOPEN, AT+QSSLSEND, \
+AT+QSSLRECV, AT+QSSLSTATE, AT+QSSLCLOSE and the commands around them) on a pseudo-terminal.\n\n\
+The first line on stdout is `READY <pty path>` once the port accepts input; logs go to stderr.\n\
+Open the pty with any serial program (minicom -D <path>, picocom <path>, pyserial)."
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Run the built-in TLS peer (echo, sink, source, http) on loopback with the test PKI.
+    Peer(crate::peer::PeerArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TimingProfile {
+    /// Minimal delays; URCs still come in writes of their own.
+    #[default]
+    Fast,
+    /// Delays like hardware.
+    Realistic,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Also start the built-in TLS echo peer, route the maker's example addresses
+    /// (192.0.2.2:8010 and :8011) to it, preload the test CA as UFS:cacert.pem and
+    /// RAM:cacert.pem, and print the flow to type.
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Make a symlink to the pty at PATH (removed on exit).
+    #[arg(long, value_name = "PATH")]
+    pub link: Option<PathBuf>,
+
+    /// Map a host name to an address (repeatable).
+    #[arg(long, value_name = "NAME=ADDR")]
+    pub resolve: Vec<ResolveRule>,
+
+    /// Send connections for one address and port to another (repeatable).
+    #[arg(long, value_name = "ADDR:PORT=ADDR:PORT")]
+    pub route: Vec<RouteRule>,
+
+    /// sandbox: only loopback after mapping, names only from --resolve; host: the real network.
+    #[arg(long, value_enum, default_value_t = NetMode::Sandbox)]
+    pub net: NetMode,
+
+    /// Preload a module file from a host file, e.g. UFS:cacert.pem=certs/ca.pem (repeatable).
+    #[arg(long, value_name = "NAME=PATH")]
+    pub file: Vec<String>,
+
+    /// The AT port name AT+QSSLSTATE reports (usbat, uart1, usbmodem, uart2).
+    #[arg(long, default_value = "uart1")]
+    pub at_port: String,
+
+    /// The model name ATI reports.
+    #[arg(long, default_value = "EG915Q-GL")]
+    pub model: String,
+
+    /// Guard time of the +++ escape, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub guard_time: u64,
+
+    /// Timing profile.
+    #[arg(long, value_enum, default_value_t = TimingProfile::Fast)]
+    pub timing: TimingProfile,
+
+    /// Offer TLS 1.3 as well (the real module stops at TLS 1.2).
+    #[arg(long)]
+    pub tls13: bool,
+
+    /// Fail opens whose SSL settings rustls cannot honour, instead of connecting with what it has.
+    #[arg(long)]
+    pub strict_tls: bool,
+
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl RunArgs {
+    /// `--file` entries as (module name, host path).
+    pub fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
+        self.file
+            .iter()
+            .map(|f| match f.split_once('=') {
+                Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+                    Ok((name.to_string(), PathBuf::from(path)))
+                }
+                _ => Err(format!("--file {f:?}: expected NAME=PATH, e.g. UFS:cacert.pem=certs/ca.pem")),
+            })
+            .collect()
+    }
+}

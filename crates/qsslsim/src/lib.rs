@@ -1,0 +1,8 @@
+//! The qsslsim daemon around the sans-IO module: command line, pty, network, event loop.
+
+pub mod cli;
+pub mod daemon;
+pub mod network;
+pub mod peer;
+pub mod pty;
+pub mod runtime;

@@ -1,0 +1,191 @@
+//! The daemon's event loop: one task owning the [`Modem`], moving host bytes in, host writes
+//! out (one write per module write, blocking on the pty when the host stops reading),
+//! network actions to connection tasks and their events back, control requests in, and
+//! waking the module at its deadlines. Generic over the host stream so that tests can drive
+//! it through an in-memory pipe on tokio's paused clock.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use qsslsim_modem::{Modem, NetAction, NetEvent, Output};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, trace};
+
+use crate::network::{spawn_connection, ConnectionHandle, Connector};
+
+/// Bytes read from the host at once.
+const HOST_READ_CHUNK: usize = 16 * 1024;
+/// Host output waiting to be written beyond which the loop stops taking new input and network
+/// data, so a host that stops reading stalls the module instead of growing memory.
+const HOST_BACKLOG_LIMIT: usize = 256 * 1024;
+
+/// Requests from outside the module's serial port (control socket, tests).
+pub enum Control {
+    /// The DTR pin's level.
+    Dtr(bool),
+    /// Run a closure against the module (tests, state dumps).
+    Inspect(Box<dyn FnOnce(&mut Modem) + Send>),
+    /// Stop the loop.
+    Shutdown,
+}
+
+/// Run the module until `Control::Shutdown` or until the control channel closes.
+pub async fn run<H>(
+    mut modem: Modem,
+    host: H,
+    connector: Arc<dyn Connector>,
+    mut control: mpsc::Receiver<Control>,
+) where
+    H: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut host_rx, mut host_tx) = tokio::io::split(host);
+    let (events_tx, mut events_rx) = mpsc::channel::<NetEvent>(64);
+    let mut conns: HashMap<u8, ConnectionHandle> = HashMap::new();
+    let mut pending: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut pending_bytes = 0usize;
+    let mut written = 0usize; // of pending.front()
+    let mut read_buf = vec![0u8; HOST_READ_CHUNK];
+    let mut host_open = true;
+
+    loop {
+        while let Some(out) = modem.poll_output() {
+            match out {
+                Output::Host(bytes) => {
+                    trace!(bytes = bytes.len(), "host write queued");
+                    pending_bytes += bytes.len();
+                    pending.push_back(bytes);
+                }
+                Output::Net(action) => dispatch(action, &mut conns, &connector, &events_tx),
+            }
+        }
+        let deadline = modem.next_deadline().map(tokio::time::Instant::from_std);
+        let take_input = host_open && modem.wants_input() && pending_bytes < HOST_BACKLOG_LIMIT;
+        let take_events = pending_bytes < HOST_BACKLOG_LIMIT;
+        tokio::select! {
+            biased;
+            ctl = control.recv() => match ctl {
+                Some(Control::Dtr(high)) => modem.set_dtr(high, now()),
+                Some(Control::Inspect(f)) => f(&mut modem),
+                Some(Control::Shutdown) | None => break,
+            },
+            res = host_tx.write(pending.front().map(|b| &b[written..]).unwrap_or(&[])), if !pending.is_empty() => {
+                match res {
+                    Ok(n) => {
+                        written += n;
+                        pending_bytes -= n;
+                        if written == pending.front().map_or(0, Vec::len) {
+                            pending.pop_front();
+                            written = 0;
+                        }
+                    }
+                    Err(e) => {
+                        debug!(error = %e, "host write failed; output discarded");
+                        pending.clear();
+                        pending_bytes = 0;
+                        written = 0;
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
+                modem.on_time(now());
+            }
+            ev = events_rx.recv(), if take_events => {
+                let Some(ev) = ev else { break };
+                forget_finished(&ev, &mut conns);
+                modem.net_event(ev, now());
+            }
+            res = host_rx.read(&mut read_buf), if take_input => match res {
+                Ok(0) | Err(_) => host_open = false,
+                Ok(n) => modem.host_input(&read_buf[..n], now()),
+            },
+        }
+    }
+}
+
+/// The module's clock source: tokio's (pausable) clock.
+pub fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(86400 * 365)
+}
+
+fn dispatch(
+    action: NetAction,
+    conns: &mut HashMap<u8, ConnectionHandle>,
+    connector: &Arc<dyn Connector>,
+    events: &mpsc::Sender<NetEvent>,
+) {
+    let live = |conns: &HashMap<u8, ConnectionHandle>, id: u8, conn: u64| {
+        conns.get(&id).filter(|h| h.conn == conn).is_some()
+    };
+    match action {
+        NetAction::Open(req) => {
+            let id = req.id;
+            conns.insert(id, spawn_connection(req, connector.clone(), events.clone()));
+        }
+        NetAction::Send { id, conn, data } => {
+            if live(conns, id, conn) {
+                conns[&id].send(data);
+            }
+        }
+        NetAction::Grant { id, conn, bytes } => {
+            if live(conns, id, conn) {
+                conns[&id].grant(bytes);
+            }
+        }
+        NetAction::Close { id, conn, linger } => {
+            if live(conns, id, conn) {
+                conns[&id].close(linger);
+            }
+        }
+        NetAction::Abort { id, conn } => {
+            if live(conns, id, conn) {
+                conns.remove(&id);
+            }
+        }
+    }
+}
+
+/// Drop the handle of a connection whose tasks have ended.
+fn forget_finished(ev: &NetEvent, conns: &mut HashMap<u8, ConnectionHandle>) {
+    if let NetEvent::OpenFailed { id, conn, .. }
+    | NetEvent::RemoteClosed { id, conn, .. }
+    | NetEvent::Closed { id, conn } = *ev
+    {
+        if conns.get(&id).is_some_and(|h| h.conn == conn) {
+            conns.remove(&id);
+        }
+    }
+}
+
+/// A handle for sending control requests and reading answers.
+#[derive(Clone)]
+pub struct ControlHandle {
+    pub tx: mpsc::Sender<Control>,
+}
+
+impl ControlHandle {
+    pub async fn dtr(&self, high: bool) {
+        let _ = self.tx.send(Control::Dtr(high)).await;
+    }
+
+    /// Compute something from the module's state.
+    pub async fn inspect<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Modem) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = oneshot::channel();
+        let job: Box<dyn FnOnce(&mut Modem) + Send> = Box::new(move |m| {
+            let _ = tx.send(f(m));
+        });
+        self.tx.send(Control::Inspect(job)).await.ok()?;
+        rx.await.ok()
+    }
+
+    pub async fn shutdown(&self) {
+        let _ = self.tx.send(Control::Shutdown).await;
+    }
+}

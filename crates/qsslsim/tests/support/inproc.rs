@@ -1,0 +1,170 @@
+//! In-process harness for tests on tokio's paused clock: the event loop runs against an
+//! in-memory pipe instead of a pty, and connections go to in-memory TLS servers, so no real
+//! I/O lets the clock jump and every timing test is exact and costs no wall time.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use qsslsim::network::connector::{ConnectResult, Connected, Connector};
+use qsslsim::runtime::{self, ControlHandle};
+use qsslsim_modem::errors::OpenFailure;
+use qsslsim_modem::{Modem, ModemConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::sync::mpsc;
+
+/// How an in-memory server behaves for a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// TLS echo.
+    Echo,
+    /// TLS sink: reads everything, records it.
+    Sink,
+    /// Accepts the TCP connection and never answers.
+    Silent,
+    /// Refuses the TCP connection.
+    Refuse,
+}
+
+/// In-memory network: each port maps to a behaviour; a sink's received bytes are recorded.
+pub struct MemoryNet {
+    pub ports: Vec<(u16, Behaviour)>,
+    pub received: Arc<Mutex<Vec<u8>>>,
+    next_local: AtomicU16,
+}
+
+impl MemoryNet {
+    pub fn new(ports: &[(u16, Behaviour)]) -> Arc<MemoryNet> {
+        Arc::new(MemoryNet {
+            ports: ports.to_vec(),
+            received: Arc::default(),
+            next_local: AtomicU16::new(50000),
+        })
+    }
+}
+
+impl Connector for MemoryNet {
+    fn connect(
+        &self,
+        _host: String,
+        port: u16,
+        _dns: bool,
+    ) -> Pin<Box<dyn Future<Output = ConnectResult> + Send>> {
+        let behaviour =
+            self.ports.iter().find(|(p, _)| *p == port).map(|(_, b)| *b).unwrap_or(Behaviour::Refuse);
+        let local_port = self.next_local.fetch_add(1, Ordering::SeqCst);
+        let received = self.received.clone();
+        Box::pin(async move {
+            if behaviour == Behaviour::Refuse {
+                return Err((OpenFailure::ConnectFailed, format!("port {port} refused (memory net)")));
+            }
+            let (client, server) = tokio::io::duplex(64 * 1024);
+            tokio::spawn(serve(server, behaviour, received));
+            let reported: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+            Ok(Connected { stream: Box::new(client), reported, local_port })
+        })
+    }
+}
+
+async fn serve(stream: DuplexStream, behaviour: Behaviour, received: Arc<Mutex<Vec<u8>>>) {
+    if behaviour == Behaviour::Silent {
+        // Hold the stream open, never answer.
+        let _keep = stream;
+        std::future::pending::<()>().await;
+        return;
+    }
+    let acceptor = tokio_rustls::TlsAcceptor::from(qsslsim::peer::server_config(false));
+    let Ok(mut tls) = acceptor.accept(stream).await else { return };
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match tls.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        match behaviour {
+            Behaviour::Echo => {
+                if tls.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+            _ => received.lock().unwrap().extend_from_slice(&buf[..n]),
+        }
+    }
+    let _ = tls.shutdown().await;
+}
+
+/// The module running on the paused clock, with the host end of its port.
+pub struct Sim {
+    pub host: DuplexStream,
+    pub control: ControlHandle,
+    pub pending: Vec<u8>,
+}
+
+impl Sim {
+    pub fn start(cfg: ModemConfig, net: Arc<dyn Connector>) -> Sim {
+        let modem = Modem::new(cfg, runtime::now(), std::time::SystemTime::now());
+        Self::start_with(modem, net)
+    }
+
+    pub fn start_with(modem: Modem, net: Arc<dyn Connector>) -> Sim {
+        let (host, module_side) = tokio::io::duplex(1 << 20);
+        let (tx, rx) = mpsc::channel(16);
+        tokio::spawn(runtime::run(modem, module_side, net, rx));
+        Sim { host, control: ControlHandle { tx }, pending: Vec::new() }
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) {
+        self.host.write_all(bytes).await.unwrap();
+    }
+
+    /// Read until `n` bytes are pending or `wait` of (virtual) time passes.
+    pub async fn take(&mut self, n: usize, wait: Duration) -> Vec<u8> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut buf = vec![0u8; 64 * 1024];
+        while self.pending.len() < n {
+            match tokio::time::timeout_at(deadline, self.host.read(&mut buf)).await {
+                Ok(Ok(k)) if k > 0 => self.pending.extend_from_slice(&buf[..k]),
+                _ => break,
+            }
+        }
+        let n = n.min(self.pending.len());
+        self.pending.drain(..n).collect()
+    }
+
+    #[track_caller]
+    pub fn expect(&mut self, expected: &[u8]) -> impl Future<Output = ()> + '_ {
+        let caller = std::panic::Location::caller();
+        let expected = expected.to_vec();
+        async move {
+            let got = self.take(expected.len(), Duration::from_secs(30)).await;
+            assert_eq!(got.escape_ascii().to_string(), expected.escape_ascii().to_string(), "at {caller}");
+        }
+    }
+
+    /// Everything that arrives within `wait`.
+    pub async fn read_for(&mut self, wait: Duration) -> Vec<u8> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match tokio::time::timeout_at(deadline, self.host.read(&mut buf)).await {
+                Ok(Ok(k)) if k > 0 => self.pending.extend_from_slice(&buf[..k]),
+                _ => break,
+            }
+        }
+        std::mem::take(&mut self.pending)
+    }
+
+    pub async fn transact(&mut self, send: &str, expected: &str) {
+        self.send(send.as_bytes()).await;
+        let got = self.take(expected.len(), Duration::from_secs(30)).await;
+        assert_eq!(
+            got.escape_ascii().to_string(),
+            expected.as_bytes().escape_ascii().to_string(),
+            "reply to {send:?}"
+        );
+    }
+}
