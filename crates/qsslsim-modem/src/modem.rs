@@ -124,7 +124,7 @@ impl Modem {
             creg_n: 0,
             clock: ModuleClock::new(wall, now),
             pdp: PdpTable::default(),
-            ssl: (0..crate::ssl::SSL_CONTEXT_COUNT).map(|_| SslContext::default()).collect(),
+            ssl: (0..crate::ssl::SSL_CONTEXT_COUNT as u8).map(SslContext::new).collect(),
             sockets: (0..SOCKET_COUNT).map(|_| Socket::default()).collect(),
             files: FileStore::default(),
             last_error: errors::OK,

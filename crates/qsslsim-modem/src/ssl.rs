@@ -10,9 +10,9 @@ pub struct SslContext {
     pub tls: ContextTls,
 }
 
-impl Default for SslContext {
-    fn default() -> Self {
-        SslContext { settings: SslSettings::default(), tls: ContextTls::new() }
+impl SslContext {
+    pub fn new(id: u8) -> Self {
+        SslContext { settings: SslSettings::default(), tls: ContextTls::for_context(id) }
     }
 }
 

@@ -17,6 +17,9 @@ pub fn qsslcfg(m: &mut Modem, cmd: &Command) -> Reply {
         return Ok(Flow::Done);
     }
     let p = params(cmd);
+    if string(p.first()).is_some_and(|item| item.eq_ignore_ascii_case(CACERTEX)) {
+        return cacertex(m, &p[1..]);
+    }
     let (Some(item), Some(ctx)) = (string(p.first()), int_in(p.get(1), 0, SSL_CONTEXT_COUNT as i64 - 1))
     else {
         return Err(invalid(m));
@@ -38,4 +41,27 @@ pub fn qsslcfg(m: &mut Modem, cmd: &Command) -> Reply {
     }
     m.last_error = errors::OK;
     Ok(Flow::Done)
+}
+
+const CACERTEX: &str = "cacertex";
+
+/// `AT+QSSLCFG="cacertex"[,<ca_id>[,<path>]]`: six extra CA entries shared by every SSL
+/// context (the maker's form has no `<SSL_ctxID>`).
+fn cacertex(m: &mut Modem, values: &[qsslsim_at::Param]) -> Reply {
+    let result = if SslSettings::is_query(CACERTEX, values) {
+        m.ssl[0].settings.query(CACERTEX, 0, values).map(|lines| {
+            for line in lines {
+                m.info(&line);
+            }
+        })
+    } else {
+        m.ssl.iter_mut().try_for_each(|ctx| ctx.settings.set(CACERTEX, values))
+    };
+    match result {
+        Ok(()) => {
+            m.last_error = errors::OK;
+            Ok(Flow::Done)
+        }
+        Err(_) => Err(invalid(m)),
+    }
 }

@@ -66,9 +66,6 @@ pub fn qsslopen(m: &mut Modem, cmd: &Command) -> Reply {
             return refuse(m, id, mode, code);
         }
     };
-    for w in &prepared.warnings {
-        warn!(id, ssl_ctx, "{w}");
-    }
     let conn = m.next_conn();
     m.sockets[id as usize] = Socket {
         state: SocketState::Opening,

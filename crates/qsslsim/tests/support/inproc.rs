@@ -28,7 +28,12 @@ pub enum Behaviour {
     Silent,
     /// Refuses the TCP connection.
     Refuse,
+    /// Completes the handshake, sends `GOODBYE_DATA`, then closes.
+    SendThenClose,
 }
+
+/// What a `SendThenClose` server sends before closing.
+pub const GOODBYE_DATA: &[u8] = b"last words before the close";
 
 /// In-memory network: each port maps to a behaviour; a sink's received bytes are recorded.
 pub struct MemoryNet {
@@ -79,6 +84,11 @@ async fn serve(stream: DuplexStream, behaviour: Behaviour, received: Arc<Mutex<V
     }
     let acceptor = tokio_rustls::TlsAcceptor::from(qsslsim::peer::server_config(false));
     let Ok(mut tls) = acceptor.accept(stream).await else { return };
+    if behaviour == Behaviour::SendThenClose {
+        let _ = tls.write_all(GOODBYE_DATA).await;
+        let _ = tls.shutdown().await;
+        return;
+    }
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let n = match tls.read(&mut buf).await {

@@ -199,3 +199,32 @@ pub fn read_text(path: impl AsRef<Path>) -> String {
     s
 }
 pub mod inproc;
+
+/// The built-in TLS peer as a child process (`qsslsim peer`).
+pub struct Peer {
+    pub child: Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Peer {
+    pub fn start(mode: &str) -> Peer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_qsslsim"))
+            .args(["peer", "--listen", "127.0.0.1:0", "--mode", mode])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn peer");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("LISTENING line");
+        let addr = line.strip_prefix("LISTENING ").unwrap_or_else(|| panic!("peer said {line:?}")).trim();
+        Peer { addr: addr.parse().unwrap(), child }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
