@@ -13,10 +13,13 @@ use crate::clock::ModuleClock;
 use crate::config::ModemConfig;
 use crate::errors;
 use crate::escape::{EscapeDetector, EscapeTick};
+use crate::event::Event;
+use crate::fault::{Fault, OpenFault};
 use crate::files::{FileStore, Upload};
 use crate::net::{NetAction, NetEvent};
 use crate::pdp::PdpTable;
 use crate::policy;
+use crate::scenario::{EventKind, Scenario};
 use crate::socket::{AccessMode, Socket, SocketState, SOCKET_COUNT};
 use crate::ssl::SslContext;
 
@@ -26,6 +29,8 @@ pub enum Output {
     /// One write to the host, kept separate from its neighbours.
     Host(Vec<u8>),
     Net(NetAction),
+    /// Something to trace.
+    Event(Event),
 }
 
 /// What the port is doing with host bytes.
@@ -110,6 +115,16 @@ pub struct Modem {
     urcs: VecDeque<Urc>,
     urc_not_before: Instant,
     conn_serial: u64,
+    /// Open-time faults waiting for the next opens.
+    pub(crate) armed_open_faults: VecDeque<OpenFault>,
+    /// Sends on any socket that must answer `SEND FAIL`.
+    pub(crate) send_fail_any: u32,
+    /// Extra hold on every URC (fault `urc_delay`).
+    pub(crate) urc_delay: std::time::Duration,
+    /// The loaded scenario, if any.
+    scenario: Option<Scenario>,
+    /// Link shaping every new connection starts with (faults `latency`/`bandwidth` without a socket).
+    pub(crate) link_defaults: Vec<crate::fault::LinkFault>,
 }
 
 impl Modem {
@@ -141,6 +156,11 @@ impl Modem {
             urcs: VecDeque::new(),
             urc_not_before: now,
             conn_serial: 0,
+            armed_open_faults: VecDeque::new(),
+            send_fail_any: 0,
+            urc_delay: std::time::Duration::ZERO,
+            scenario: None,
+            link_defaults: Vec::new(),
             cfg,
         }
     }
@@ -206,9 +226,31 @@ impl Modem {
         self.pump();
     }
 
+    /// Load a scenario; its time-since-start rules count from now.
+    pub fn load_scenario(&mut self, mut scenario: Scenario, now: Instant) {
+        self.now = now;
+        scenario.start(now);
+        self.scenario = Some(scenario);
+    }
+
+    /// Inject a fault now.
+    pub fn inject(&mut self, fault: Fault, now: Instant) {
+        self.now = now;
+        crate::cmd::faults::inject(self, fault);
+        self.pump();
+    }
+
+    /// Set the module clock (control socket, scenarios).
+    pub fn set_clock(&mut self, utc: time::OffsetDateTime, now: Instant) {
+        self.now = now;
+        self.clock.set_utc(utc, now);
+    }
+
     /// Time passed; call at [`Self::next_deadline`].
     pub fn on_time(&mut self, now: Instant) {
         self.now = now;
+        let due = self.scenario.as_mut().map(|s| s.due(now)).unwrap_or_default();
+        self.fire(due);
         match &mut self.port {
             Port::Transparent { id, escape } => {
                 let id = *id;
@@ -237,10 +279,8 @@ impl Modem {
         };
         let urc = (!self.urcs.is_empty() && self.urcs_may_flow() && self.urc_not_before > self.now)
             .then_some(self.urc_not_before);
-        match (port, urc) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let scenario = self.scenario.as_ref().and_then(Scenario::next_deadline);
+        [port, urc, scenario].into_iter().flatten().min()
     }
 
     /// The next thing to do, in order.
@@ -316,6 +356,14 @@ impl Modem {
             return;
         }
         debug!(line = %line, "command line");
+        if let Some(faults) = self.scenario.as_mut().map(|s| s.on_command(&line, self.now)) {
+            let restarts = faults.contains(&Fault::ModuleRestart);
+            self.fire(faults);
+            if restarts {
+                // The module went down before it could run the line.
+                return;
+            }
+        }
         match qsslsim_at::parse_line(line.trim_start()) {
             Ok(cmds) => {
                 self.last_line = Some(line.trim_start().to_string());
@@ -397,14 +445,78 @@ impl Modem {
         let mut framed = Vec::new();
         self.framing.urc(text, &mut framed);
         info!(urc = %text, "urc queued");
+        self.event(Event::Urc { text: text.to_string() });
+        self.hold_urcs_for_delay();
         self.urcs.push_back(Urc::Text(framed));
     }
 
     /// Note that push-mode data waits in socket `id`'s buffer.
     pub(crate) fn urc_push(&mut self, id: u8) {
         if !self.urcs.iter().any(|u| matches!(u, Urc::Push(i) if *i == id)) {
+            self.hold_urcs_for_delay();
             self.urcs.push_back(Urc::Push(id));
         }
+    }
+
+    fn hold_urcs_for_delay(&mut self) {
+        if !self.urc_delay.is_zero() {
+            self.urc_not_before = self.urc_not_before.max(self.now + self.urc_delay);
+        }
+    }
+
+    /// Report something for traces.
+    pub(crate) fn event(&mut self, event: Event) {
+        self.outputs.push_back(Output::Event(event));
+    }
+
+    pub(crate) fn record_fault(&mut self, fault: &Fault) {
+        self.event(Event::Fault { fault: fault.name().to_string(), detail: format!("{fault:?}") });
+    }
+
+    /// Inject faults a scenario fired.
+    pub(crate) fn fire(&mut self, faults: Vec<Fault>) {
+        for fault in faults {
+            crate::cmd::faults::inject(self, fault);
+        }
+    }
+
+    /// Tell the scenario about an event on socket `id`.
+    pub(crate) fn scenario_event(&mut self, kind: EventKind, id: u8) {
+        let now = self.now;
+        if let Some(faults) = self.scenario.as_mut().map(|s| s.on_event(kind, id, now)) {
+            self.fire(faults);
+        }
+    }
+
+    /// Tell the scenario socket `id`'s byte totals changed.
+    pub(crate) fn scenario_bytes(&mut self, id: u8) {
+        let (now, s) = (self.now, &self.sockets[id as usize]);
+        let (conn, sent, received) = (s.conn, s.tx_total, s.rx_total);
+        if let Some(faults) = self.scenario.as_mut().map(|sc| sc.on_bytes(id, conn, sent, received, now)) {
+            self.fire(faults);
+        }
+    }
+
+    /// Tell the scenario about an open to `host`:`port`.
+    pub(crate) fn scenario_open(&mut self, host: &str, port: u16) {
+        let now = self.now;
+        if let Some(faults) = self.scenario.as_mut().map(|s| s.on_open(host, port, now)) {
+            self.fire(faults);
+        }
+    }
+
+    /// Restart: a fresh module that keeps the clock, the UFS drive, pending output and the
+    /// connection serial (so events of the old connections stay stale).
+    pub(crate) fn reboot(&mut self) {
+        self.finish_write();
+        let mut fresh = Modem::new(self.cfg.clone(), self.now, std::time::SystemTime::UNIX_EPOCH);
+        fresh.clock = self.clock.clone();
+        fresh.files = std::mem::take(&mut self.files);
+        let _ = fresh.files.delete("RAM:*");
+        fresh.conn_serial = self.conn_serial;
+        fresh.outputs = std::mem::take(&mut self.outputs);
+        fresh.scenario = self.scenario.take();
+        *self = fresh;
     }
 
     fn urcs_may_flow(&self) -> bool {
@@ -481,6 +593,7 @@ impl Modem {
         sock.tx_total += data.len() as u64;
         let conn = sock.conn;
         self.net(NetAction::Send { id, conn, data });
+        self.scenario_bytes(id);
     }
 
     /// Enter transparent mode on socket `id`: `CONNECT`, then anything already buffered, raw.

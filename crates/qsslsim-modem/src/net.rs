@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::errors::OpenFailure;
+use crate::fault::{LinkFault, OpenFault};
 
 /// Everything the network layer needs to open one TLS connection.
 #[derive(Clone)]
@@ -22,6 +23,12 @@ pub struct OpenRequest {
     pub tls: Arc<rustls::ClientConfig>,
     pub server_name: rustls::pki_types::ServerName<'static>,
     pub handshake_timeout: Duration,
+    /// An armed open-time fault this open must suffer.
+    pub fault: Option<OpenFault>,
+    /// Extra time before connecting (timing profile `realistic`).
+    pub delay: Duration,
+    /// Link faults the connection starts with.
+    pub link: Vec<LinkFault>,
 }
 
 impl std::fmt::Debug for OpenRequest {
@@ -61,6 +68,12 @@ pub enum NetAction {
     Abort {
         id: u8,
         conn: u64,
+    },
+    /// Apply a connection-level fault.
+    Fault {
+        id: u8,
+        conn: u64,
+        fault: LinkFault,
     },
 }
 

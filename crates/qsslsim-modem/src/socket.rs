@@ -74,6 +74,8 @@ pub struct Socket {
     pub recv_urc_armed: bool,
     /// Bytes handed to the network but not yet written.
     pub tx_in_flight: usize,
+    /// Sends that must still answer `SEND FAIL` (fault `send_buffer_full`).
+    pub send_fail: u32,
     /// Totals for `state` reports.
     pub rx_total: u64,
     pub tx_total: u64,
@@ -95,6 +97,7 @@ impl Default for Socket {
             granted: 0,
             recv_urc_armed: true,
             tx_in_flight: 0,
+            send_fail: 0,
             rx_total: 0,
             tx_total: 0,
         }

@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Sub {
     /// Run the built-in TLS peer (echo, sink, source, http) on loopback with the test PKI.
     Peer(crate::peer::PeerArgs),
+    /// Talk to a running daemon's control socket: faults, DTR, clock, state, events.
+    Ctl(crate::ctl::CtlArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -67,6 +69,18 @@ pub struct RunArgs {
     /// Preload a module file from a host file, e.g. UFS:cacert.pem=certs/ca.pem (repeatable).
     #[arg(long, value_name = "NAME=PATH")]
     pub file: Vec<String>,
+
+    /// Serve the control socket (JSON lines, mode 0600) at PATH; see `qsslsim ctl`.
+    #[arg(long, value_name = "PATH")]
+    pub control: Option<PathBuf>,
+
+    /// Load a scenario file (TOML rules: triggers mapped to faults).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+
+    /// Write a JSON-lines trace (bytes each way, URCs, socket events, faults, failure causes).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 
     /// The AT port name AT+QSSLSTATE reports (usbat, uart1, usbmodem, uart2).
     #[arg(long, default_value = "uart1")]

@@ -29,6 +29,13 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
         ..ModemConfig::default()
     };
     let mut modem = Modem::new(cfg, runtime::now(), std::time::SystemTime::now());
+    if let Some(path) = &args.scenario {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("--scenario {}: {e}", path.display()))?;
+        let scenario = qsslsim_modem::scenario::Scenario::parse(&text)
+            .map_err(|e| format!("--scenario {}: {e}", path.display()))?;
+        modem.load_scenario(scenario, runtime::now());
+    }
     if args.demo {
         for name in ["UFS:cacert.pem", "RAM:cacert.pem"] {
             modem
@@ -134,7 +141,25 @@ pub async fn run(mut args: RunArgs) -> i32 {
     let connector = Arc::new(TcpConnector { policy: Arc::new(net_policy(&args)) });
     let (tx, rx) = mpsc::channel(16);
     let control = ControlHandle { tx };
-    let loop_task = tokio::spawn(runtime::run(modem, pty, connector, rx));
+    let tracer = match crate::trace::Tracer::new(args.trace.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("qsslsim: cannot write trace: {e}");
+            return 1;
+        }
+    };
+    let loop_task = tokio::spawn(runtime::run(modem, pty, connector, rx, tracer));
+    let control_task = match &args.control {
+        Some(path) => match crate::control::listen(path, control.clone()) {
+            Ok(task) => Some(task),
+            Err(e) => {
+                eprintln!("qsslsim: cannot serve the control socket at {}: {e}", path.display());
+                control.shutdown().await;
+                return 1;
+            }
+        },
+        None => None,
+    };
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "READY {}", slave.display());
@@ -149,8 +174,11 @@ pub async fn run(mut args: RunArgs) -> i32 {
     info!("shutting down");
     control.shutdown().await;
     let _ = loop_task.await;
-    if let Some(link) = &args.link {
-        let _ = std::fs::remove_file(link);
+    if let Some(task) = control_task {
+        task.abort();
+    }
+    for path in args.link.iter().chain(args.control.iter()) {
+        let _ = std::fs::remove_file(path);
     }
     0
 }

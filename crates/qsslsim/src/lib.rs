@@ -1,8 +1,11 @@
 //! The qsslsim daemon around the sans-IO module: command line, pty, network, event loop.
 
 pub mod cli;
+pub mod control;
+pub mod ctl;
 pub mod daemon;
 pub mod network;
 pub mod peer;
 pub mod pty;
 pub mod runtime;
+pub mod trace;

@@ -21,6 +21,7 @@ fn main() {
         .expect("tokio runtime");
     let code = match cli.command {
         Some(Sub::Peer(args)) => rt.block_on(qsslsim::peer::run(args)),
+        Some(Sub::Ctl(args)) => rt.block_on(qsslsim::ctl::run(args)),
         None => rt.block_on(qsslsim::daemon::run(cli.run)),
     };
     std::process::exit(code);

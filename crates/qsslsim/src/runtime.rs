@@ -7,12 +7,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use qsslsim_modem::{Modem, NetAction, NetEvent, Output};
+use qsslsim_modem::{Fault, Modem, NetAction, NetEvent, Output};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::{debug, trace};
 
 use crate::network::{spawn_connection, ConnectionHandle, Connector};
+use crate::trace::{Record, Tracer};
 
 /// Bytes read from the host at once.
 const HOST_READ_CHUNK: usize = 16 * 1024;
@@ -20,10 +21,16 @@ const HOST_READ_CHUNK: usize = 16 * 1024;
 /// data, so a host that stops reading stalls the module instead of growing memory.
 const HOST_BACKLOG_LIMIT: usize = 256 * 1024;
 
-/// Requests from outside the module's serial port (control socket, tests).
+/// Requests from outside the module's serial port (control socket, scenarios, tests).
 pub enum Control {
     /// The DTR pin's level.
     Dtr(bool),
+    /// Inject a fault now.
+    Fault(Fault),
+    /// Set the module clock (UTC).
+    Clock(time::OffsetDateTime),
+    /// Subscribe to trace records.
+    Subscribe(oneshot::Sender<broadcast::Receiver<Record>>),
     /// Run a closure against the module (tests, state dumps).
     Inspect(Box<dyn FnOnce(&mut Modem) + Send>),
     /// Stop the loop.
@@ -36,6 +43,7 @@ pub async fn run<H>(
     host: H,
     connector: Arc<dyn Connector>,
     mut control: mpsc::Receiver<Control>,
+    mut tracer: Tracer,
 ) where
     H: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -53,10 +61,12 @@ pub async fn run<H>(
             match out {
                 Output::Host(bytes) => {
                     trace!(bytes = bytes.len(), "host write queued");
+                    tracer.host_out(&bytes);
                     pending_bytes += bytes.len();
                     pending.push_back(bytes);
                 }
                 Output::Net(action) => dispatch(action, &mut conns, &connector, &events_tx),
+                Output::Event(event) => tracer.module(event),
             }
         }
         let deadline = modem.next_deadline().map(tokio::time::Instant::from_std);
@@ -66,6 +76,11 @@ pub async fn run<H>(
             biased;
             ctl = control.recv() => match ctl {
                 Some(Control::Dtr(high)) => modem.set_dtr(high, now()),
+                Some(Control::Fault(fault)) => modem.inject(fault, now()),
+                Some(Control::Clock(utc)) => modem.set_clock(utc, now()),
+                Some(Control::Subscribe(reply)) => {
+                    let _ = reply.send(tracer.subscribe());
+                }
                 Some(Control::Inspect(f)) => f(&mut modem),
                 Some(Control::Shutdown) | None => break,
             },
@@ -97,7 +112,10 @@ pub async fn run<H>(
             }
             res = host_rx.read(&mut read_buf), if take_input => match res {
                 Ok(0) | Err(_) => host_open = false,
-                Ok(n) => modem.host_input(&read_buf[..n], now()),
+                Ok(n) => {
+                    tracer.host_in(&read_buf[..n]);
+                    modem.host_input(&read_buf[..n], now());
+                }
             },
         }
     }
@@ -146,6 +164,11 @@ fn dispatch(
                 conns.remove(&id);
             }
         }
+        NetAction::Fault { id, conn, fault } => {
+            if live(conns, id, conn) {
+                conns.get_mut(&id).expect("live").fault(fault);
+            }
+        }
     }
 }
 
@@ -170,6 +193,21 @@ pub struct ControlHandle {
 impl ControlHandle {
     pub async fn dtr(&self, high: bool) {
         let _ = self.tx.send(Control::Dtr(high)).await;
+    }
+
+    pub async fn fault(&self, fault: Fault) {
+        let _ = self.tx.send(Control::Fault(fault)).await;
+    }
+
+    pub async fn clock(&self, utc: time::OffsetDateTime) {
+        let _ = self.tx.send(Control::Clock(utc)).await;
+    }
+
+    /// Trace records from now on.
+    pub async fn subscribe(&self) -> Option<broadcast::Receiver<Record>> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Control::Subscribe(tx)).await.ok()?;
+        rx.await.ok()
     }
 
     /// Compute something from the module's state.

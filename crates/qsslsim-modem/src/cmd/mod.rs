@@ -5,6 +5,7 @@ pub mod args;
 pub mod basic;
 pub mod clock;
 pub mod data_mode;
+pub mod faults;
 pub mod files;
 pub mod general;
 pub mod pdp;

@@ -4,8 +4,10 @@
 use qsslsim_at::ResultCode;
 use tracing::{info, warn};
 
+use crate::event::Event;
 use crate::modem::{Busy, Modem, Port};
 use crate::net::NetEvent;
+use crate::scenario::EventKind;
 use crate::socket::{AccessMode, Socket, SocketState};
 
 pub fn on_event(m: &mut Modem, ev: NetEvent) {
@@ -19,7 +21,14 @@ pub fn on_event(m: &mut Modem, ev: NetEvent) {
             sock.remote_ip = Some(remote.ip());
             sock.local_port = local_port;
             info!(id, %remote, local_port, "connected");
-            if m.busy == Some(Busy::OpenTransparent { id, conn: sock.conn }) {
+            let conn = sock.conn;
+            m.event(Event::Socket {
+                id,
+                what: "connected".into(),
+                detail: format!("{remote} from local port {local_port}"),
+            });
+            m.scenario_event(EventKind::Connected, id);
+            if m.busy == Some(Busy::OpenTransparent { id, conn }) {
                 m.clear_busy();
                 m.last_error = crate::errors::OK;
                 m.enter_transparent(id);
@@ -64,8 +73,16 @@ fn on_data(m: &mut Modem, id: u8, data: Vec<u8>) {
     sock.rx_total += data.len() as u64;
     if transparent_now {
         m.push_write(data);
-        return;
+    } else {
+        buffer(m, id, data);
     }
+    m.scenario_bytes(id);
+    m.scenario_event(EventKind::Recv, id);
+}
+
+/// Keep received data for the host per the socket's access mode.
+fn buffer(m: &mut Modem, id: u8, data: Vec<u8>) {
+    let sock = &mut m.sockets[id as usize];
     let was_empty = sock.rx.is_empty();
     sock.rx.extend(data);
     match sock.mode {
@@ -85,6 +102,8 @@ fn on_data(m: &mut Modem, id: u8, data: Vec<u8>) {
 /// otherwise `+QSSLURC: "closed"`. Buffered data stays readable.
 pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
     info!(id, %cause, "connection lost");
+    m.event(Event::Socket { id, what: "closed".into(), detail: cause.to_string() });
+    m.scenario_event(EventKind::Closed, id);
     m.sockets[id as usize].state = SocketState::Closing;
     if matches!(m.port, Port::Transparent { id: t, .. } if t == id) {
         m.enter_command();
@@ -99,6 +118,8 @@ pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
 /// An open that did not succeed.
 pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
     warn!(id, code, %cause, "open failed");
+    m.event(Event::Failure { id: Some(id), code, cause: cause.to_string() });
+    m.scenario_event(EventKind::OpenFailed, id);
     let conn = m.sockets[id as usize].conn;
     m.sockets[id as usize] = Socket::default();
     m.last_error = code;

@@ -9,8 +9,10 @@ use tracing::{info, warn};
 
 use super::args::{int_in, invalid, opt_int_in, params, string};
 use crate::errors::{self, OpenFailure};
+use crate::event::Event;
 use crate::modem::{Busy, Flow, Modem, Reply};
 use crate::net::{NetAction, OpenRequest};
+use crate::scenario::EventKind;
 use crate::socket::{AccessMode, Socket, SocketState};
 
 /// Longest server address accepted.
@@ -38,6 +40,7 @@ pub fn qsslopen(m: &mut Modem, cmd: &Command) -> Reply {
     };
     let (pdp, ssl_ctx, id, port) = (pdp as u8, ssl_ctx as u8, id as u8, port as u16);
     let host = host.to_string();
+    m.scenario_open(&host, port);
 
     let refusal = if m.sockets[id as usize].state != SocketState::Initial {
         Some((OpenFailure::IdInUse, "client id in use".to_string()))
@@ -48,6 +51,7 @@ pub fn qsslopen(m: &mut Modem, cmd: &Command) -> Reply {
     };
     if let Some((failure, cause)) = refusal {
         warn!(id, %cause, "open refused");
+        m.event(Event::Failure { id: Some(id), code: failure.code(), cause });
         return refuse(m, id, mode, failure.code());
     }
 
@@ -63,6 +67,7 @@ pub fn qsslopen(m: &mut Modem, cmd: &Command) -> Reply {
                 OpenRefusal::Failed(why) => (errors::CONNECT_FAILED, why),
             };
             warn!(id, ssl_ctx, cause = %why, "open fails before connecting");
+            m.event(Event::Failure { id: Some(id), code, cause: why });
             return refuse(m, id, mode, code);
         }
     };
@@ -79,6 +84,7 @@ pub fn qsslopen(m: &mut Modem, cmd: &Command) -> Reply {
     };
     info!(id, %host, port, ?mode, "opening");
     let dns_usable = m.pdp.get(pdp).is_some_and(|c| c.dns_usable());
+    let fault = m.armed_open_faults.pop_front();
     m.net(NetAction::Open(OpenRequest {
         id,
         conn,
@@ -89,8 +95,12 @@ pub fn qsslopen(m: &mut Modem, cmd: &Command) -> Reply {
         tls: prepared.config,
         server_name: prepared.server_name,
         handshake_timeout: prepared.handshake_timeout,
+        fault,
+        delay: m.cfg.timing.open_delay,
+        link: m.link_defaults.clone(),
     }));
     m.last_error = errors::OK;
+    m.scenario_event(EventKind::Open, id);
     if mode == AccessMode::Transparent {
         m.busy = Some(Busy::OpenTransparent { id, conn });
         Ok(Flow::Suspend)

@@ -10,6 +10,7 @@ use crate::errors;
 use crate::modem::{Flow, Modem, Port, Reply};
 use crate::net::NetAction;
 use crate::policy::TX_BUFFER_BYTES;
+use crate::scenario::EventKind;
 use crate::socket::{AccessMode, SocketState};
 
 pub const MAX_SEND: usize = 1460;
@@ -119,8 +120,17 @@ fn finish(m: &mut Modem, id: u8, data: Vec<u8>, end: PromptEnd) {
                 m.last_error = errors::SOCKET_CLOSED;
                 return m.final_result(ResultCode::Error);
             }
-            if sock.tx_in_flight + data.len() > TX_BUFFER_BYTES {
-                warn!(id, in_flight = sock.tx_in_flight, "send buffer full");
+            let injected = sock.send_fail > 0 || m.send_fail_any > 0;
+            if injected {
+                if sock.send_fail > 0 {
+                    sock.send_fail -= 1;
+                } else {
+                    m.send_fail_any -= 1;
+                }
+            }
+            let sock = &mut m.sockets[id as usize];
+            if injected || sock.tx_in_flight + data.len() > TX_BUFFER_BYTES {
+                warn!(id, in_flight = sock.tx_in_flight, injected, "send buffer full");
                 m.last_error = errors::OK;
                 return m.final_result(ResultCode::SendFail);
             }
@@ -132,6 +142,8 @@ fn finish(m: &mut Modem, id: u8, data: Vec<u8>, end: PromptEnd) {
             }
             m.last_error = errors::OK;
             m.final_result(ResultCode::SendOk);
+            m.scenario_bytes(id);
+            m.scenario_event(EventKind::SendOk, id);
         }
     }
 }

@@ -1,19 +1,21 @@
 //! One socket's connection as tokio tasks: connect, TLS handshake within `negotiatetime`,
 //! then a reader that reads only as far as the module has granted (backpressure) and a
-//! writer that reports each write back, so the module always knows its send buffer.
+//! writer that reports each write back, so the module always knows its send buffer. Open-time
+//! faults act on the connect and handshake; link faults act through the shared [`Link`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use qsslsim_modem::errors::OpenFailure;
-use qsslsim_modem::{NetEvent, OpenRequest};
+use qsslsim_modem::{LinkFault, NetEvent, OpenFault, OpenRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use tracing::debug;
 
 use super::connector::Connector;
+use super::link::{End, Link};
 
 /// Largest single read handed to the module.
 const READ_CHUNK: usize = 16 * 1024;
@@ -23,7 +25,9 @@ pub struct ConnectionHandle {
     pub conn: u64,
     writes: mpsc::UnboundedSender<WriteCmd>,
     credit: Arc<Credit>,
+    link: Arc<Link>,
     task: JoinHandle<()>,
+    timers: Vec<JoinHandle<()>>,
 }
 
 enum WriteCmd {
@@ -49,11 +53,25 @@ impl ConnectionHandle {
     pub fn close(&self, linger: Duration) {
         let _ = self.writes.send(WriteCmd::Close(linger));
     }
+    pub fn fault(&mut self, fault: LinkFault) {
+        if let LinkFault::ServerClose { after_bytes, after: Some(delay) } = fault {
+            let link = self.link.clone();
+            self.timers.push(tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                link.apply(LinkFault::ServerClose { after_bytes, after: None });
+            }));
+        } else {
+            self.link.apply(fault);
+        }
+    }
 }
 
 impl Drop for ConnectionHandle {
     fn drop(&mut self) {
         self.task.abort();
+        for t in &self.timers {
+            t.abort();
+        }
     }
 }
 
@@ -65,9 +83,13 @@ pub fn spawn_connection(
 ) -> ConnectionHandle {
     let (writes, write_rx) = mpsc::unbounded_channel();
     let credit = Arc::new(Credit::default());
+    let link = Arc::new(Link::default());
+    for fault in &req.link {
+        link.apply(*fault);
+    }
     let conn = req.conn;
-    let task = tokio::spawn(run(req, connector, events, write_rx, credit.clone()));
-    ConnectionHandle { conn, writes, credit, task }
+    let task = tokio::spawn(run(req, connector, events, write_rx, credit.clone(), link.clone()));
+    ConnectionHandle { conn, writes, credit, link, task, timers: Vec::new() }
 }
 
 async fn run(
@@ -76,9 +98,27 @@ async fn run(
     events: mpsc::Sender<NetEvent>,
     write_rx: mpsc::UnboundedReceiver<WriteCmd>,
     credit: Arc<Credit>,
+    link: Arc<Link>,
 ) {
     let (id, conn) = (req.id, req.conn);
     let fail = |failure: OpenFailure, cause: String| NetEvent::OpenFailed { id, conn, failure, cause };
+    if !req.delay.is_zero() {
+        tokio::time::sleep(req.delay).await;
+    }
+    let early = match req.fault {
+        Some(OpenFault::RefuseConnect) => {
+            Some((OpenFailure::ConnectFailed, "fault refuse_connect: connection refused"))
+        }
+        Some(OpenFault::DnsFailure) => {
+            Some((OpenFailure::DnsFailed, "fault dns_failure: the name did not resolve"))
+        }
+        Some(OpenFault::DnsBusy) => Some((OpenFailure::DnsBusy, "fault dns_busy: the resolver is busy")),
+        _ => None,
+    };
+    if let Some((failure, cause)) = early {
+        let _ = events.send(fail(failure, cause.to_string())).await;
+        return;
+    }
     let connected = match connector.connect(req.host.clone(), req.port, req.dns_usable).await {
         Ok(c) => c,
         Err((failure, cause)) => {
@@ -86,39 +126,47 @@ async fn run(
             return;
         }
     };
-    let tls = tokio_rustls::TlsConnector::from(req.tls.clone());
-    let handshake = tls.connect(req.server_name.clone(), connected.stream);
-    let stream = match tokio::time::timeout(req.handshake_timeout, handshake).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            let cause = handshake_cause(&e);
-            let _ = events.send(fail(OpenFailure::HandshakeFailed, cause)).await;
+    let outcome = match req.fault {
+        Some(OpenFault::HandshakeStall) => {
+            tokio::time::sleep(req.handshake_timeout).await;
+            None
+        }
+        Some(OpenFault::HandshakeAlert) => {
+            let cause = "fault handshake_alert: the server answered the ClientHello with a fatal handshake_failure alert";
+            let _ = events.send(fail(OpenFailure::HandshakeFailed, cause.into())).await;
             return;
         }
-        Err(_) => {
-            let cause = format!(
-                "TLS handshake did not finish within negotiatetime ({} s)",
-                req.handshake_timeout.as_secs()
-            );
-            let _ = events.send(fail(OpenFailure::HandshakeTimeout, cause)).await;
-            return;
+        _ => {
+            let tls = tokio_rustls::TlsConnector::from(req.tls.clone());
+            let handshake = tls.connect(req.server_name.clone(), connected.stream);
+            match tokio::time::timeout(req.handshake_timeout, handshake).await {
+                Ok(Ok(s)) => Some(s),
+                Ok(Err(e)) => {
+                    let cause = qsslsim_tls::describe_io_error(&e);
+                    let _ = events.send(fail(OpenFailure::HandshakeFailed, cause)).await;
+                    return;
+                }
+                Err(_) => None,
+            }
         }
+    };
+    let Some(stream) = outcome else {
+        let cause = format!(
+            "TLS handshake did not finish within negotiatetime ({} s)",
+            req.handshake_timeout.as_secs()
+        );
+        let _ = events.send(fail(OpenFailure::HandshakeTimeout, cause)).await;
+        return;
     };
     let _ = events
         .send(NetEvent::Opened { id, conn, remote: connected.reported, local_port: connected.local_port })
         .await;
     let (reader, writer) = tokio::io::split(stream);
     let closed = Arc::new(Notify::new());
-    let read_task = tokio::spawn(read_loop(reader, id, conn, events.clone(), credit, closed.clone()));
-    write_loop(writer, id, conn, events, write_rx, closed).await;
+    let read_task =
+        tokio::spawn(read_loop(reader, id, conn, events.clone(), credit, closed.clone(), link.clone()));
+    write_loop(writer, id, conn, events, write_rx, closed, link).await;
     read_task.abort();
-}
-
-fn handshake_cause(e: &std::io::Error) -> String {
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-        Some(tls) => qsslsim_tls::describe_error(tls),
-        None => format!("TLS handshake failed: {e}"),
-    }
 }
 
 async fn read_loop<R: tokio::io::AsyncRead + Unpin>(
@@ -128,29 +176,60 @@ async fn read_loop<R: tokio::io::AsyncRead + Unpin>(
     events: mpsc::Sender<NetEvent>,
     credit: Arc<Credit>,
     closed: Arc<Notify>,
+    link: Arc<Link>,
 ) {
     let mut buf = vec![0u8; READ_CHUNK];
     let cause = loop {
-        let allowed = loop {
-            let n = credit.bytes.load(Ordering::SeqCst);
-            if n > 0 {
-                break n;
-            }
-            credit.notify.notified().await;
-        };
-        let want = allowed.min(READ_CHUNK);
-        match reader.read(&mut buf[..want]).await {
-            Ok(0) => break "peer closed the connection".to_string(),
-            Ok(n) => {
-                credit.bytes.fetch_sub(n, Ordering::SeqCst);
-                if events.send(NetEvent::Data { id, conn, data: buf[..n].to_vec() }).await.is_err() {
-                    return;
+        match link.ending() {
+            Some(End::Closed) => break "fault server_close: the server closed the connection".to_string(),
+            Some(End::Reset) => break "fault connection_reset: connection reset by peer".to_string(),
+            None => {}
+        }
+        let changed = link.changed.notified();
+        match link.stalled() {
+            Some(Some(until)) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => {}
+                    _ = changed => {}
                 }
+                continue;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                break "peer closed the connection without close_notify".to_string()
+            Some(None) => {
+                changed.await;
+                continue;
             }
-            Err(e) => break format!("read failed: {e}"),
+            None => {}
+        }
+        let allowed = credit.bytes.load(Ordering::SeqCst);
+        if allowed == 0 {
+            tokio::select! {
+                _ = credit.notify.notified() => {}
+                _ = changed => {}
+            }
+            continue;
+        }
+        let want = link.chunk_limit(allowed.min(READ_CHUNK));
+        let n = tokio::select! {
+            r = reader.read(&mut buf[..want]) => match r {
+                Ok(0) => break "peer closed the connection".to_string(),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    break "peer closed the connection without close_notify".to_string()
+                }
+                Err(e) => break format!("read failed: {e}"),
+            },
+            _ = changed => continue,
+        };
+        let n = link.take_allowance(n);
+        let delay = link.delay_for(n);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        if n > 0 {
+            credit.bytes.fetch_sub(n, Ordering::SeqCst);
+            if events.send(NetEvent::Data { id, conn, data: buf[..n].to_vec() }).await.is_err() {
+                return;
+            }
         }
     };
     debug!(id, conn, %cause, "reader finished");
@@ -165,12 +244,18 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
     events: mpsc::Sender<NetEvent>,
     mut write_rx: mpsc::UnboundedReceiver<WriteCmd>,
     closed: Arc<Notify>,
+    link: Arc<Link>,
 ) {
     while let Some(cmd) = write_rx.recv().await {
         match cmd {
             WriteCmd::Data(data) => {
                 let n = data.len();
-                if writer.write_all(&data).await.is_err() || writer.flush().await.is_err() {
+                let delay = link.delay_for(n);
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                if link.is_reset() || writer.write_all(&data).await.is_err() || writer.flush().await.is_err()
+                {
                     // The reader reports the end of the connection.
                     closed.notified().await;
                     return;

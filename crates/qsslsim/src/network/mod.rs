@@ -4,6 +4,7 @@
 
 pub mod connection;
 pub mod connector;
+pub mod link;
 pub mod resolve;
 
 pub use connection::{spawn_connection, ConnectionHandle};

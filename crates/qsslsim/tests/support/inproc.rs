@@ -123,7 +123,7 @@ impl Sim {
     pub fn start_with(modem: Modem, net: Arc<dyn Connector>) -> Sim {
         let (host, module_side) = tokio::io::duplex(1 << 20);
         let (tx, rx) = mpsc::channel(16);
-        tokio::spawn(runtime::run(modem, module_side, net, rx));
+        tokio::spawn(runtime::run(modem, module_side, net, rx, qsslsim::trace::Tracer::new(None).unwrap()));
         Sim { host, control: ControlHandle { tx }, pending: Vec::new() }
     }
 
@@ -147,10 +147,16 @@ impl Sim {
 
     #[track_caller]
     pub fn expect(&mut self, expected: &[u8]) -> impl Future<Output = ()> + '_ {
+        self.expect_within(expected, Duration::from_secs(30))
+    }
+
+    /// Like [`Self::expect`], waiting up to `wait` of (virtual) time.
+    #[track_caller]
+    pub fn expect_within(&mut self, expected: &[u8], wait: Duration) -> impl Future<Output = ()> + '_ {
         let caller = std::panic::Location::caller();
         let expected = expected.to_vec();
         async move {
-            let got = self.take(expected.len(), Duration::from_secs(30)).await;
+            let got = self.take(expected.len(), wait).await;
             assert_eq!(got.escape_ascii().to_string(), expected.escape_ascii().to_string(), "at {caller}");
         }
     }

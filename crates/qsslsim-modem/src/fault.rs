@@ -1,0 +1,175 @@
+//! The one fault vocabulary: every network or module misfortune the emulator can produce, as
+//! a value. Scenario files, the control socket and tests all speak it (JSON/TOML via serde,
+//! tagged by `kind`). The module applies module-level faults itself, arms open-time faults
+//! for the next open, and hands connection-level faults to the network layer.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// A fault to inject now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// The next open's TCP connect is refused (566).
+    RefuseConnect,
+    /// The next open's name lookup fails (565).
+    DnsFailure,
+    /// The next open finds the resolver busy (564).
+    DnsBusy,
+    /// The next open's server accepts TCP but never answers the ClientHello: the open ends
+    /// after `negotiatetime` (569).
+    HandshakeStall,
+    /// The next open's server answers the ClientHello with a fatal alert (566).
+    HandshakeAlert,
+    /// The server closes the connection: now, after it has sent `after_bytes` more bytes, or
+    /// after `after_ms`. Everything it sent before the close is delivered.
+    ServerClose {
+        #[serde(default)]
+        socket: Option<u8>,
+        #[serde(default)]
+        after_bytes: Option<u64>,
+        #[serde(default)]
+        after_ms: Option<u64>,
+    },
+    /// The connection is reset (RST): no more data either way.
+    ConnectionReset {
+        #[serde(default)]
+        socket: Option<u8>,
+    },
+    /// The network drops PDP context `ctx`: its sockets close with "closed" URCs and the
+    /// module reports `+QIURC: "pdpdeact",<ctx>`.
+    PdpLost { ctx: u8 },
+    /// Added one-way delay on every chunk, both directions (0 clears).
+    Latency {
+        #[serde(default)]
+        socket: Option<u8>,
+        ms: u64,
+    },
+    /// Bandwidth cap in bytes per second, both directions (0 clears).
+    Bandwidth {
+        #[serde(default)]
+        socket: Option<u8>,
+        bytes_per_sec: u64,
+    },
+    /// The next `count` sends (default 1) answer `SEND FAIL` as if the send buffer were full.
+    SendBufferFull {
+        #[serde(default)]
+        socket: Option<u8>,
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// The network delivers nothing from the server for `ms` (absent: until cleared with 0).
+    ReceiveStall {
+        #[serde(default)]
+        socket: Option<u8>,
+        #[serde(default)]
+        ms: Option<u64>,
+    },
+    /// Hold every URC back by `ms` more (0 clears).
+    UrcDelay { ms: u64 },
+    /// The module restarts: connections drop, settings and the RAM drive are lost, UFS files
+    /// stay, and the module says `RDY` when it is back.
+    ModuleRestart,
+}
+
+/// A fault that acts on the next open (carried in its [`crate::OpenRequest`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenFault {
+    RefuseConnect,
+    DnsFailure,
+    DnsBusy,
+    HandshakeStall,
+    HandshakeAlert,
+}
+
+/// A fault on one live connection, applied by the network layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkFault {
+    /// Close after `after_bytes` more bytes from the server (0 = now) or after a delay.
+    ServerClose {
+        after_bytes: Option<u64>,
+        after: Option<Duration>,
+    },
+    Reset,
+    Latency(Duration),
+    /// Bytes per second; 0 = unlimited.
+    Bandwidth(u64),
+    /// Deliver nothing for this long (`None` = until cleared by `Some(ZERO)`).
+    ReceiveStall(Option<Duration>),
+}
+
+impl Fault {
+    /// The short name used in traces and logs (the serde tag).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::RefuseConnect => "refuse_connect",
+            Fault::DnsFailure => "dns_failure",
+            Fault::DnsBusy => "dns_busy",
+            Fault::HandshakeStall => "handshake_stall",
+            Fault::HandshakeAlert => "handshake_alert",
+            Fault::ServerClose { .. } => "server_close",
+            Fault::ConnectionReset { .. } => "connection_reset",
+            Fault::PdpLost { .. } => "pdp_lost",
+            Fault::Latency { .. } => "latency",
+            Fault::Bandwidth { .. } => "bandwidth",
+            Fault::SendBufferFull { .. } => "send_buffer_full",
+            Fault::ReceiveStall { .. } => "receive_stall",
+            Fault::UrcDelay { .. } => "urc_delay",
+            Fault::ModuleRestart => "module_restart",
+        }
+    }
+
+    /// Open-time faults, as carried by the next open.
+    pub fn as_open_fault(&self) -> Option<OpenFault> {
+        Some(match self {
+            Fault::RefuseConnect => OpenFault::RefuseConnect,
+            Fault::DnsFailure => OpenFault::DnsFailure,
+            Fault::DnsBusy => OpenFault::DnsBusy,
+            Fault::HandshakeStall => OpenFault::HandshakeStall,
+            Fault::HandshakeAlert => OpenFault::HandshakeAlert,
+            _ => return None,
+        })
+    }
+
+    /// Connection faults: the socket they name (None = every live socket) and the link fault.
+    pub fn as_link_fault(&self) -> Option<(Option<u8>, LinkFault)> {
+        Some(match *self {
+            Fault::ServerClose { socket, after_bytes, after_ms } => {
+                (socket, LinkFault::ServerClose { after_bytes, after: after_ms.map(Duration::from_millis) })
+            }
+            Fault::ConnectionReset { socket } => (socket, LinkFault::Reset),
+            Fault::Latency { socket, ms } => (socket, LinkFault::Latency(Duration::from_millis(ms))),
+            Fault::Bandwidth { socket, bytes_per_sec } => (socket, LinkFault::Bandwidth(bytes_per_sec)),
+            Fault::ReceiveStall { socket, ms } => {
+                (socket, LinkFault::ReceiveStall(ms.map(Duration::from_millis)))
+            }
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_uses_the_kind_tag() {
+        let f: Fault =
+            serde_json::from_str(r#"{"kind":"server_close","socket":4,"after_bytes":10}"#).unwrap();
+        assert_eq!(f, Fault::ServerClose { socket: Some(4), after_bytes: Some(10), after_ms: None });
+        assert_eq!(
+            serde_json::to_string(&Fault::PdpLost { ctx: 1 }).unwrap(),
+            r#"{"kind":"pdp_lost","ctx":1}"#
+        );
+        assert_eq!(f.name(), "server_close");
+    }
+
+    #[test]
+    fn unknown_kinds_and_fields_are_rejected() {
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"meteor_strike"}"#).is_err());
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"pdp_lost","ctx":1,"extra":2}"#).is_err());
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"pdp_lost"}"#).is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! The module's state as JSON for `ctl state`: PDP contexts, SSL contexts, sockets with their
+//! buffers and modes, the port's mode, and the settings a host can change.
+
+use serde_json::{json, Value};
+
+use crate::modem::{Modem, Port};
+use crate::socket::SocketState;
+
+impl Modem {
+    pub fn snapshot(&self) -> Value {
+        let port = match &self.port {
+            Port::Command if self.busy.is_some() => {
+                json!({ "mode": "busy", "command": format!("{:?}", self.busy) })
+            }
+            Port::Command => json!({ "mode": "command" }),
+            Port::SendPrompt { id, fixed, buf } => {
+                json!({ "mode": "send_prompt", "socket": id, "fixed_length": fixed, "typed": buf.len() })
+            }
+            Port::Transparent { id, .. } => json!({ "mode": "transparent", "socket": id }),
+            Port::Upload(up) => {
+                json!({ "mode": "file_upload", "file": up.name(), "received": up.data_len() })
+            }
+        };
+        let pdp: Vec<Value> = self
+            .pdp
+            .active()
+            .map(|(ctx, c)| json!({ "ctx": ctx, "apn": c.apn, "dns": [c.dns_primary, c.dns_secondary] }))
+            .collect();
+        let sockets: Vec<Value> = self
+            .sockets
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.state != SocketState::Initial)
+            .map(|(id, s)| {
+                json!({
+                    "id": id,
+                    "state": s.state,
+                    "state_code": s.state.code(),
+                    "mode": s.mode,
+                    "host": s.host,
+                    "remote_ip": s.remote_ip.map(|ip| ip.to_string()),
+                    "port": s.port,
+                    "local_port": s.local_port,
+                    "pdp": s.pdp,
+                    "ssl_ctx": s.ssl_ctx,
+                    "rx_buffered": s.rx.len(),
+                    "tx_in_flight": s.tx_in_flight,
+                    "rx_total": s.rx_total,
+                    "tx_total": s.tx_total,
+                })
+            })
+            .collect();
+        let ssl: Vec<Value> = self
+            .ssl
+            .iter()
+            .enumerate()
+            .map(|(id, c)| {
+                let s = &c.settings;
+                json!({
+                    "ctx": id, "sslversion": s.sslversion, "ciphersuite": format!("0X{:04X}", s.ciphersuite),
+                    "seclevel": s.seclevel, "cacert": s.cacert, "sni": s.sni, "alpn": s.alpn,
+                    "session_cache": s.session_cache, "negotiatetime": s.negotiatetime,
+                })
+            })
+            .collect();
+        json!({
+            "model": self.cfg.model,
+            "clock": self.clock.format(self.now),
+            "echo": self.echo,
+            "verbose": self.framing.verbose,
+            "cmee": self.framing.cmee,
+            "dtr_mode": self.dtr_mode,
+            "last_error": self.last_error,
+            "port": port,
+            "pdp_active": pdp,
+            "ssl_contexts": ssl,
+            "sockets": sockets,
+            "files": self.files.list("*").into_iter().chain(self.files.list("RAM:*"))
+                .map(|(name, size)| json!({ "name": name, "size": size })).collect::<Vec<_>>(),
+        })
+    }
+}
