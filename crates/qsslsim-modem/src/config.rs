@@ -34,6 +34,9 @@ pub struct ModemConfig {
     /// `+++` guard time.
     pub guard_time: Duration,
     pub tls: qsslsim_tls::TlsPolicy,
+    /// Pace output to the host like a UART at this many baud (10 bits per byte); `None`: as
+    /// fast as the pty takes it.
+    pub baud: Option<u32>,
 }
 
 impl Default for ModemConfig {
@@ -46,6 +49,7 @@ impl Default for ModemConfig {
             timing: Timing::fast(),
             guard_time: policy::DEFAULT_GUARD_TIME,
             tls: qsslsim_tls::TlsPolicy::default(),
+            baud: None,
         }
     }
 }

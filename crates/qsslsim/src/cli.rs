@@ -98,6 +98,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = TimingProfile::Fast)]
     pub timing: TimingProfile,
 
+    /// Pace output to the host like a UART at N baud (10 bits per byte).
+    #[arg(long, value_name = "N")]
+    pub baud: Option<u32>,
+
     /// Offer TLS 1.3 as well (the real module stops at TLS 1.2).
     #[arg(long)]
     pub tls13: bool,

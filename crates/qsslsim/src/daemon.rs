@@ -26,6 +26,7 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             TimingProfile::Realistic => Timing::realistic(),
         },
         tls: qsslsim_tls::TlsPolicy { allow_tls13: args.tls13, strict: args.strict_tls },
+        baud: args.baud,
         ..ModemConfig::default()
     };
     let mut modem = Modem::new(cfg, runtime::now(), std::time::SystemTime::now());

@@ -55,6 +55,10 @@ pub async fn run<H>(
     let mut written = 0usize; // of pending.front()
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
+    let baud = modem.config().baud.filter(|b| *b > 0);
+    // UART pacing: writes of about 10 ms worth, the next one not before this moment.
+    let pace_chunk = baud.map_or(usize::MAX, |b| (b as usize / 1000).max(1));
+    let mut next_write_at = tokio::time::Instant::now();
 
     loop {
         while let Some(out) = modem.poll_output() {
@@ -72,6 +76,10 @@ pub async fn run<H>(
         let deadline = modem.next_deadline().map(tokio::time::Instant::from_std);
         let take_input = host_open && modem.wants_input() && pending_bytes < HOST_BACKLOG_LIMIT;
         let take_events = pending_bytes < HOST_BACKLOG_LIMIT;
+        let pace_wait =
+            (baud.is_some() && !pending.is_empty() && next_write_at > tokio::time::Instant::now())
+                .then_some(next_write_at);
+        let chunk = pending.front().map(|b| &b[written..(written + pace_chunk).min(b.len())]).unwrap_or(&[]);
         tokio::select! {
             biased;
             ctl = control.recv() => match ctl {
@@ -84,9 +92,14 @@ pub async fn run<H>(
                 Some(Control::Inspect(f)) => f(&mut modem),
                 Some(Control::Shutdown) | None => break,
             },
-            res = host_tx.write(pending.front().map(|b| &b[written..]).unwrap_or(&[])), if !pending.is_empty() => {
+            _ = tokio::time::sleep_until(pace_wait.unwrap_or_else(far_future)), if pace_wait.is_some() => {}
+            res = host_tx.write(chunk), if !pending.is_empty() && pace_wait.is_none() => {
                 match res {
                     Ok(n) => {
+                        if let Some(b) = baud {
+                            let start = next_write_at.max(tokio::time::Instant::now());
+                            next_write_at = start + std::time::Duration::from_secs_f64(n as f64 * 10.0 / b as f64);
+                        }
                         written += n;
                         pending_bytes -= n;
                         if written == pending.front().map_or(0, Vec::len) {

@@ -30,6 +30,16 @@ pub enum Behaviour {
     Refuse,
     /// Completes the handshake, sends `GOODBYE_DATA`, then closes.
     SendThenClose,
+    /// Completes the handshake, sends `BLAST_BYTES` of `pattern()`, then stays open.
+    Blast,
+}
+
+/// How much a `Blast` server sends.
+pub const BLAST_BYTES: usize = 64 * 1024;
+
+/// The bytes a `Blast` server sends.
+pub fn pattern(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
 }
 
 /// What a `SendThenClose` server sends before closing.
@@ -88,6 +98,11 @@ async fn serve(stream: DuplexStream, behaviour: Behaviour, received: Arc<Mutex<V
         let _ = tls.write_all(GOODBYE_DATA).await;
         let _ = tls.shutdown().await;
         return;
+    }
+    if behaviour == Behaviour::Blast {
+        let _ = tls.write_all(&pattern(BLAST_BYTES)).await;
+        let _ = tls.flush().await;
+        std::future::pending::<()>().await;
     }
     let mut buf = vec![0u8; 16 * 1024];
     loop {
