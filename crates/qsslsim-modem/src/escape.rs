@@ -38,8 +38,8 @@ impl EscapeDetector {
         if bytes.is_empty() {
             return;
         }
-        // Fast path: nothing held and no '+' at all.
-        if self.held == 0 && !bytes.contains(&b'+') {
+        // Fast path: nothing held and no '+' at all; a zero guard time disables the escape.
+        if self.held == 0 && (self.guard.is_zero() || !bytes.contains(&b'+')) {
             data.extend_from_slice(bytes);
             self.last_byte = now;
             return;
@@ -65,7 +65,13 @@ impl EscapeDetector {
         }
     }
 
-    fn release(&mut self, data: &mut Vec<u8>) {
+    /// How many `+` bytes are held back right now.
+    pub fn held(&self) -> usize {
+        usize::from(self.held)
+    }
+
+    /// Give up on a possible escape: the held `+` bytes become data.
+    pub fn release(&mut self, data: &mut Vec<u8>) {
         data.extend(std::iter::repeat_n(b'+', self.held as usize));
         self.held = 0;
     }
@@ -148,6 +154,16 @@ mod tests {
         d.feed(b"+++", at(t0, 5000), &mut data);
         d.feed(b"y", at(t0, 5500), &mut data);
         assert_eq!(data, b"+++y");
+        assert_eq!(d.deadline(), None);
+    }
+
+    #[test]
+    fn zero_guard_time_disables_the_escape() {
+        let t0 = Instant::now();
+        let mut d = EscapeDetector::new(Duration::ZERO, t0);
+        let mut data = Vec::new();
+        d.feed(b"+++", at(t0, 5000), &mut data);
+        assert_eq!(data, b"+++");
         assert_eq!(d.deadline(), None);
     }
 

@@ -38,6 +38,7 @@
 use std::time::{Duration, Instant};
 
 use super::checksum::XorChecksum;
+use crate::escape::{EscapeDetector, EscapeTick};
 
 /// Upload size when `AT+QFUPL` gives none.
 pub const DEFAULT_SIZE: usize = 10240;
@@ -62,15 +63,6 @@ pub enum UploadEnd {
     TimedOut,
 }
 
-/// Progress of a possible `+++` escape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Escape {
-    /// No `+` is held back.
-    Idle,
-    /// `count` (1 to 3) `+` bytes are held back; the first arrived at `first`.
-    Held { count: u8, first: Instant },
-}
-
 /// One `AT+QFUPL` data phase.
 #[derive(Debug, Clone)]
 pub struct Upload {
@@ -78,7 +70,7 @@ pub struct Upload {
     size: usize,
     timeout: Duration,
     ack: bool,
-    guard: Duration,
+
     /// Bytes accepted as file data (never more than `size`).
     data: Vec<u8>,
     checksum: XorChecksum,
@@ -86,7 +78,9 @@ pub struct Upload {
     until_ack: usize,
     /// When the last byte arrived, or when the upload began.
     last_rx: Instant,
-    escape: Escape,
+    escape: EscapeDetector,
+    /// Reused buffer for what the escape detector lets through.
+    passed: Vec<u8>,
     end: Option<UploadEnd>,
 }
 
@@ -114,12 +108,12 @@ impl Upload {
             size,
             timeout,
             ack,
-            guard,
             data: Vec::new(),
             checksum: XorChecksum::new(),
             until_ack: ACK_EVERY,
             last_rx: now,
-            escape: Escape::Idle,
+            escape: EscapeDetector::new(guard, now),
+            passed: Vec::new(),
             end: (size == 0).then_some(UploadEnd::Complete),
         }
     }
@@ -201,20 +195,11 @@ impl Upload {
 
     /// Number of `+` bytes held back.
     fn held(&self) -> usize {
-        match self.escape {
-            Escape::Idle => 0,
-            Escape::Held { count, .. } => usize::from(count),
-        }
+        self.escape.held()
     }
 
-    /// When the pending escape next changes state: for fewer than three `+`, the end of the
-    /// window they must arrive in; for three, the end of the silence that follows them.
     fn escape_deadline(&self) -> Option<Instant> {
-        match self.escape {
-            Escape::Idle => None,
-            Escape::Held { count: 3, .. } => after(self.last_rx, self.guard),
-            Escape::Held { first, .. } => after(first, self.guard),
-        }
+        self.escape.deadline()
     }
 
     fn idle_deadline(&self) -> Option<Instant> {
@@ -232,12 +217,11 @@ impl Upload {
                 (None, _) => false,
             };
             if escape_first {
-                if self.held() == 3 {
+                match self.escape.on_time(now) {
                     // A completed escape: the `+++` is not data.
-                    self.escape = Escape::Idle;
-                    self.end = Some(UploadEnd::Escaped);
-                } else {
-                    self.release_held();
+                    EscapeTick::Escaped => self.end = Some(UploadEnd::Escaped),
+                    EscapeTick::Released(plusses) => plusses.into_iter().for_each(|b| self.commit(b)),
+                    EscapeTick::Idle => {}
                 }
             } else if idle.is_some() {
                 self.release_held();
@@ -251,35 +235,18 @@ impl Upload {
 
     /// Handles one byte arriving at `now` (deadlines already settled).
     fn accept(&mut self, byte: u8, now: Instant) {
-        if let Escape::Held { count, first } = self.escape {
-            let in_window = match after(first, self.guard) {
-                Some(end) => now < end,
-                None => true,
-            };
-            if byte == b'+' && count < 3 && in_window {
-                self.escape = Escape::Held { count: count + 1, first };
-                return;
-            }
-            self.release_held();
-        }
-        let silent_before = now.saturating_duration_since(self.last_rx) >= self.guard;
-        if byte == b'+' && !self.guard.is_zero() && silent_before {
-            self.escape = Escape::Held { count: 1, first: now };
-        } else {
-            self.commit(byte);
-        }
+        let mut passed = std::mem::take(&mut self.passed);
+        self.escape.feed(&[byte], now, &mut passed);
+        passed.drain(..).for_each(|b| self.commit(b));
+        self.passed = passed;
     }
 
-    /// Turns held `+` bytes into data.
     fn release_held(&mut self) {
-        let n = self.held();
-        self.escape = Escape::Idle;
-        for _ in 0..n {
-            self.commit(b'+');
-        }
+        let mut plusses = Vec::new();
+        self.escape.release(&mut plusses);
+        plusses.into_iter().for_each(|b| self.commit(b));
     }
 
-    /// Appends one data byte, growing the buffer without passing the declared size.
     fn commit(&mut self, byte: u8) {
         debug_assert!(self.data.len() < self.size);
         if self.data.len() == self.data.capacity() {
