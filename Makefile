@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LINK ?= /tmp/qsslsim.pty
 
-.PHONY: run test bench certs lint fmt deps build
+.PHONY: run test bench certs lint fmt deps build fuzz soak pytest
 
 ## Start the emulator on its built-in defaults: a pty linked at $(LINK) plus a local TLS peer.
 run:
@@ -16,11 +16,26 @@ test: deps
 	  $(CARGO) nextest run --workspace --no-fail-fast; \
 	else $(CARGO) test --workspace --no-fail-fast; fi
 	$(CARGO) test --workspace --doc -q
+	$(MAKE) -s pytest
+
+## The independent pyserial clients and the pytest example, against the debug binary.
+pytest:
+	$(CARGO) build -q -p qsslsim
+	QSSLSIM_BIN=$(CURDIR)/target/debug/qsslsim python3 -m pytest -q tests/python examples/pytest
 
 ## Benchmarks: printed as ratios against references measured in the same run.
 bench: deps
 	$(CARGO) build --release -q -p qsslsim --bins --examples
 	python3 bench/run.py
+
+## Fuzz every target for a bounded time (FUZZ_SECONDS each, default 60).
+fuzz:
+	bash fuzz/run.sh
+
+## Soak: all twelve sockets, random modes and faults, every byte verified (SOAK_MINUTES, default 10).
+SOAK_MINUTES ?= 10
+soak:
+	$(CARGO) run --release -q -p qsslsim --example soak -- --minutes $(SOAK_MINUTES)
 
 ## Regenerate the test PKI in certs/ (rcgen; RSA keys via openssl).
 certs:
@@ -33,7 +48,8 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## Packages the tests use (openssl s_server, socat for the bench reference).
+## Packages the tests use (openssl s_server, socat for the bench reference, pyserial + pytest).
 deps:
 	@command -v openssl >/dev/null && command -v socat >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq openssl socat >/dev/null; }
+	@python3 -c "import serial, pytest" 2>/dev/null || python3 -m pip install -q pyserial pytest

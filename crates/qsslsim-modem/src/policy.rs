@@ -49,6 +49,7 @@ pub const POLICIES: &[(&str, &str, &str)] = &[
     ("qiact-twice", "ERROR", "Activating an active PDP context answers ERROR."),
     ("pdp-address", "10.7.157.<ctx>", "The address AT+QIACT? shows for an active context (display only; nothing dials it)."),
     ("qfupl-timeout", "ends the upload", "QFUPL inactivity ends the upload and keeps what came, answering +QFUPL as for a complete one."),
+    ("port-closed-output", "kept for the next client", "Output written while no client has the pty open waits in the pty (and the daemon stops reading past 256 KiB of backlog); the next client reads it, so nothing is lost between clients."),
     ("session-cache", "kept across closes", "The TLS session cache of an SSL context survives the release of its runtime state, so session_cache=1 resumes across opens."),
 ];
 
