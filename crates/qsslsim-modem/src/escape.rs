@@ -65,6 +65,12 @@ impl EscapeDetector {
         }
     }
 
+    /// Bytes may have waited unread (the daemon was not reading the port): the time since the
+    /// last byte is unknown, so it does not count as guard silence.
+    pub fn forget_silence(&mut self, now: Instant) {
+        self.last_byte = self.last_byte.max(now);
+    }
+
     /// How many `+` bytes are held back right now.
     pub fn held(&self) -> usize {
         usize::from(self.held)
@@ -155,6 +161,17 @@ mod tests {
         d.feed(b"y", at(t0, 5500), &mut data);
         assert_eq!(data, b"+++y");
         assert_eq!(d.deadline(), None);
+    }
+
+    #[test]
+    fn unknown_gaps_are_not_silence() {
+        let t0 = Instant::now();
+        let mut d = EscapeDetector::new(G, t0);
+        let mut data = Vec::new();
+        d.feed(b"x", at(t0, 100), &mut data);
+        d.forget_silence(at(t0, 3000));
+        d.feed(b"+++", at(t0, 3000), &mut data);
+        assert_eq!(data, b"x+++");
     }
 
     #[test]

@@ -202,6 +202,21 @@ impl Modem {
         }
     }
 
+    /// Whether host input is raw data that produces no output (transparent mode), so the
+    /// daemon may keep reading it while the host is not reading.
+    pub fn input_is_raw_data(&self) -> bool {
+        matches!(self.port, Port::Transparent { .. }) && self.busy.is_none()
+    }
+
+    /// The daemon had stopped reading the port and now reads again: the bytes it finds may
+    /// have waited, so their timing is unknown and must not count as `+++` guard silence.
+    pub fn input_resumed(&mut self, now: Instant) {
+        self.now = now;
+        if let Port::Transparent { escape, .. } = &mut self.port {
+            escape.forget_silence(now);
+        }
+    }
+
     /// An event from the network layer.
     pub fn net_event(&mut self, ev: NetEvent, now: Instant) {
         self.now = now;
@@ -333,7 +348,10 @@ impl Modem {
                 self.run_line(event);
                 self.finish_write();
                 if !matches!(self.port, Port::Command) || self.busy.is_some() {
-                    return i + 1;
+                    // The line's <LF>, if it came with its <CR>, is a line ending, not data
+                    // (policy `echo-lf`). One arriving later, after the prompt or CONNECT was
+                    // written, is data.
+                    return i + 1 + usize::from(bytes.get(i + 1) == Some(&b'\n'));
                 }
             }
         }
@@ -527,7 +545,7 @@ impl Modem {
     /// the gap after the last final result has passed; then grants.
     fn pump(&mut self) {
         self.finish_write();
-        if self.busy.is_none() && matches!(self.port, Port::Command) && !self.held_input.is_empty() {
+        if self.busy.is_none() && !self.held_input.is_empty() {
             let held = std::mem::take(&mut self.held_input);
             self.consume_host(&held);
         }
@@ -553,9 +571,9 @@ impl Modem {
         if sock.mode != AccessMode::Push || sock.rx.is_empty() {
             return false;
         }
-        let n = sock.rx.len().min(policy::PUSH_CHUNK_BYTES);
-        let mut w = format!("\r\n+QSSLURC: \"recv\",{id},{n}\r\n").into_bytes();
-        w.extend(sock.rx.drain(..n));
+        let data = sock.take_rx(policy::PUSH_CHUNK_BYTES);
+        let mut w = format!("\r\n+QSSLURC: \"recv\",{id},{}\r\n", data.len()).into_bytes();
+        w.extend(data);
         let more = !sock.rx.is_empty();
         self.push_write(w);
         more
@@ -601,7 +619,7 @@ impl Modem {
         self.final_result(ResultCode::Connect);
         let sock = &mut self.sockets[id as usize];
         sock.mode = AccessMode::Transparent;
-        let pending: Vec<u8> = sock.rx.drain(..).collect();
+        let pending = sock.take_rx(usize::MAX);
         self.push_write(pending);
         self.last_transparent = Some(id);
         self.assembler.reset();

@@ -25,7 +25,7 @@ pub const REALISTIC_OPEN_DELAY: Duration = Duration::from_millis(2000);
 
 /// Every policy, named, with its value and reason, as documented in `docs/policies.md`.
 pub const POLICIES: &[(&str, &str, &str)] = &[
-    ("echo-lf", "not echoed", "An <LF> right after <CR> is ignored, so it is not echoed either: a host sending CRLF sees the same bytes as one sending CR."),
+    ("echo-lf", "not echoed, never data", "An <LF> right after <CR> is ignored, so it is not echoed either: a host sending CRLF sees the same bytes as one sending CR. When the command enters a data mode (prompt, CONNECT), an <LF> that came in the same write as its <CR> is still the line ending; one sent after the prompt is data."),
     ("non-at-line", "ERROR", "A line that does not start with AT answers ERROR; an empty line answers nothing."),
     ("too-long-line", "ERROR", "A line over 1024 characters answers ERROR and is never stored past the limit."),
     ("error-style", "ERROR for AT/SSL/TCP; +CME ERROR for files", "SSL/TCP commands answer plain ERROR and record the code for AT+QIGETERROR; file commands answer +CME ERROR per AT+CMEE."),
@@ -45,6 +45,7 @@ pub const POLICIES: &[(&str, &str, &str)] = &[
     ("urc-gap", "5 ms (fast), 100 ms (realistic)", "A URC following a final result is written separately after this gap."),
     ("switch-to-push", "buffered data pushed", "AT+QISWTMD=<id>,1 pushes whatever is buffered right after OK; ,2 writes it raw after CONNECT."),
     ("escape-mode", "buffer mode", "After +++ or DTR the connection stays open in buffer mode."),
+    ("guard-after-stall", "not silence", "When the daemon had stopped reading the pty (output backlog, full send buffer, a command executing), bytes already waiting when it resumes arrived at unknown times: their gaps do not count as +++ guard silence. Transparent input is read even while the host is not reading output."),
     ("dtr-levels", "pin levels", "DTR levels are the pin's: a low-to-high transition is the host dropping DTR; AT&D1 leaves data mode, AT&D2 closes."),
     ("qiact-twice", "ERROR", "Activating an active PDP context answers ERROR."),
     ("pdp-address", "10.7.157.<ctx>", "The address AT+QIACT? shows for an active context (display only; nothing dials it)."),

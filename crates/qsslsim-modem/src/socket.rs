@@ -110,6 +110,17 @@ impl Socket {
         matches!(self.state, SocketState::Opening | SocketState::Connected)
     }
 
+    /// Take up to `n` received bytes for the host. Whenever the buffer empties, the next data
+    /// will report a `"recv"` URC again (policy `recv-urc`), whichever way it was drained.
+    pub fn take_rx(&mut self, n: usize) -> Vec<u8> {
+        let n = n.min(self.rx.len());
+        let data: Vec<u8> = self.rx.drain(..n).collect();
+        if self.rx.is_empty() {
+            self.recv_urc_armed = true;
+        }
+        data
+    }
+
     /// How many more bytes may be granted to the network now. Grants are batched so that a
     /// host reading in small pieces does not cause one grant per read.
     pub fn grant_due(&self) -> Option<usize> {

@@ -15,6 +15,8 @@ use tracing::{debug, trace};
 use crate::network::{spawn_connection, ConnectionHandle, Connector};
 use crate::trace::{Record, Tracer};
 
+/// A read this soon after the loop resumed reading found bytes that were already waiting.
+const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 /// Bytes read from the host at once.
 const HOST_READ_CHUNK: usize = 16 * 1024;
 /// Host output waiting to be written beyond which the loop stops taking new input and network
@@ -55,6 +57,9 @@ pub async fn run<H>(
     let mut written = 0usize; // of pending.front()
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
+    // Whether the loop stopped reading the pty since the last read, and when it resumed.
+    let mut input_paused = false;
+    let mut resumed_at: Option<tokio::time::Instant> = None;
     let baud = modem.config().baud.filter(|b| *b > 0);
     // UART pacing: writes of about 10 ms worth, the next one not before this moment.
     let pace_chunk = baud.map_or(usize::MAX, |b| (b as usize / 1000).max(1));
@@ -74,12 +79,23 @@ pub async fn run<H>(
             }
         }
         let deadline = modem.next_deadline().map(tokio::time::Instant::from_std);
-        let take_input = host_open && modem.wants_input() && pending_bytes < HOST_BACKLOG_LIMIT;
+        // Raw transparent data makes no output, so a host that is not reading does not stop it.
+        let take_input = host_open
+            && modem.wants_input()
+            && (pending_bytes < HOST_BACKLOG_LIMIT || modem.input_is_raw_data());
+        if !take_input {
+            input_paused = true;
+        } else if input_paused && resumed_at.is_none() {
+            resumed_at = Some(tokio::time::Instant::now());
+        }
         let take_events = pending_bytes < HOST_BACKLOG_LIMIT;
         let pace_wait =
             (baud.is_some() && !pending.is_empty() && next_write_at > tokio::time::Instant::now())
                 .then_some(next_write_at);
-        let chunk = pending.front().map(|b| &b[written..(written + pace_chunk).min(b.len())]).unwrap_or(&[]);
+        let chunk = pending
+            .front()
+            .map(|b| &b[written..written.saturating_add(pace_chunk).min(b.len())])
+            .unwrap_or(&[]);
         tokio::select! {
             biased;
             ctl = control.recv() => match ctl {
@@ -126,6 +142,13 @@ pub async fn run<H>(
             res = host_rx.read(&mut read_buf), if take_input => match res {
                 Ok(0) | Err(_) => host_open = false,
                 Ok(n) => {
+                    // Bytes already waiting in the pty when reading resumed arrived at unknown
+                    // times, so their gaps are not guard silence; bytes the loop had to wait
+                    // for arrived live.
+                    let waited_in_pty = resumed_at.take().is_some_and(|t| t.elapsed() < RESUME_WINDOW);
+                    if std::mem::take(&mut input_paused) && waited_in_pty {
+                        modem.input_resumed(now());
+                    }
                     tracer.host_in(&read_buf[..n]);
                     modem.host_input(&read_buf[..n], now());
                 }

@@ -27,7 +27,6 @@ pub fn on_event(m: &mut Modem, ev: NetEvent) {
                 what: "connected".into(),
                 detail: format!("{remote} from local port {local_port}"),
             });
-            m.scenario_event(EventKind::Connected, id);
             if m.busy == Some(Busy::OpenTransparent { id, conn }) {
                 m.clear_busy();
                 m.last_error = crate::errors::OK;
@@ -35,6 +34,8 @@ pub fn on_event(m: &mut Modem, ev: NetEvent) {
             } else {
                 m.urc(&format!("+QSSLOPEN: {id},0"));
             }
+            // Last: a fault the scenario fires now must find the open already reported.
+            m.scenario_event(EventKind::Connected, id);
         }
         NetEvent::OpenFailed { id, failure, cause, .. } => {
             if m.sockets[id as usize].state == SocketState::Opening {
@@ -103,7 +104,6 @@ fn buffer(m: &mut Modem, id: u8, data: Vec<u8>) {
 pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
     info!(id, %cause, "connection lost");
     m.event(Event::Socket { id, what: "closed".into(), detail: cause.to_string() });
-    m.scenario_event(EventKind::Closed, id);
     m.sockets[id as usize].state = SocketState::Closing;
     if matches!(m.port, Port::Transparent { id: t, .. } if t == id) {
         m.enter_command();
@@ -113,13 +113,15 @@ pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
     } else {
         m.urc(&format!("+QSSLURC: \"closed\",{id}"));
     }
+    // Last, once the socket is Closing: a fault the scenario fires now (pdp_lost,
+    // module_restart) must not find it still connected and lose it again, recursively.
+    m.scenario_event(EventKind::Closed, id);
 }
 
 /// An open that did not succeed.
 pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
     warn!(id, code, %cause, "open failed");
     m.event(Event::Failure { id: Some(id), code, cause: cause.to_string() });
-    m.scenario_event(EventKind::OpenFailed, id);
     let conn = m.sockets[id as usize].conn;
     m.sockets[id as usize] = Socket::default();
     m.last_error = code;
@@ -129,6 +131,9 @@ pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
     } else {
         m.urc(&format!("+QSSLOPEN: {id},{code}"));
     }
+    // Last, once the socket is released: a fault the scenario fires now (pdp_lost) must not
+    // find it still opening and fail it again, recursively.
+    m.scenario_event(EventKind::OpenFailed, id);
 }
 
 /// `AT+QSSLCLOSE` finished lingering.

@@ -100,13 +100,13 @@ pub fn qsslopen(m: &mut Modem, cmd: &Command) -> Reply {
         link: m.link_defaults.clone(),
     }));
     m.last_error = errors::OK;
-    m.scenario_event(EventKind::Open, id);
     if mode == AccessMode::Transparent {
         m.busy = Some(Busy::OpenTransparent { id, conn });
-        Ok(Flow::Suspend)
-    } else {
-        Ok(Flow::Done)
     }
+    // After the module is waiting for this open: a fault the scenario fires now (pdp_lost,
+    // module_restart) ends it like any other failure instead of leaving the port busy forever.
+    m.scenario_event(EventKind::Open, id);
+    Ok(if mode == AccessMode::Transparent { Flow::Suspend } else { Flow::Done })
 }
 
 /// An open that fails before reaching the network: mode 2 answers `ERROR`; modes 0/1 answer

@@ -27,11 +27,8 @@ pub fn qsslrecv(m: &mut Modem, cmd: &Command) -> Reply {
     if !readable || sock.mode != AccessMode::Buffer {
         return Err(fail(m, errors::SOCKET_CLOSED));
     }
-    let n = sock.rx.len().min(len as usize);
-    let data: Vec<u8> = sock.rx.drain(..n).collect();
-    if sock.rx.is_empty() {
-        sock.recv_urc_armed = true;
-    }
+    let data = sock.take_rx(len as usize);
+    let n = data.len();
     m.info(&format!("+QSSLRECV: {n}"));
     if n > 0 {
         m.raw(&data);
