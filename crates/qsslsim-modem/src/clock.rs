@@ -56,9 +56,13 @@ impl ModuleClock {
         Some(())
     }
 
-    /// Set the module clock to a UTC instant (control socket, scenarios).
-    pub fn set_utc(&mut self, utc: OffsetDateTime, now: Instant) {
+    /// Set the module clock to a UTC instant (control socket, scenarios), and its zone in
+    /// quarter hours when given.
+    pub fn set_utc(&mut self, utc: OffsetDateTime, zone_quarters: Option<i8>, now: Instant) {
         self.base = utc - now.saturating_duration_since(self.start);
+        if let Some(zone) = zone_quarters {
+            self.zone_quarters = zone;
+        }
     }
 
     /// Move the clock by a signed number of seconds.

@@ -10,7 +10,8 @@ use crate::policy;
 pub struct Timing {
     /// Gap between a final result and a URC that follows it.
     pub urc_gap: Duration,
-    /// Extra delay before a successful `+QSSLOPEN` URC / `CONNECT`.
+    /// Network delay before an open reaches the server (so before its `+QSSLOPEN` URC or
+    /// `CONNECT`, whether it succeeds or fails).
     pub open_delay: Duration,
 }
 

@@ -255,10 +255,11 @@ impl Modem {
         self.pump();
     }
 
-    /// Set the module clock (control socket, scenarios).
-    pub fn set_clock(&mut self, utc: time::OffsetDateTime, now: Instant) {
+    /// Set the module clock (control socket, scenarios): UTC, and the zone in quarter hours
+    /// when given.
+    pub fn set_clock(&mut self, utc: time::OffsetDateTime, zone_quarters: Option<i8>, now: Instant) {
         self.now = now;
-        self.clock.set_utc(utc, now);
+        self.clock.set_utc(utc, zone_quarters, now);
     }
 
     /// Time passed; call at [`Self::next_deadline`].

@@ -32,6 +32,7 @@ pub const POLICIES: &[(&str, &str, &str)] = &[
     ("cmee-default", "1", "AT+CMEE starts at 1 as on the maker's modules."),
     ("send-echo", "echoed", "With ATE1, bytes typed after the > prompt are echoed."),
     ("send-cancel", "OK, error 571", "ESC in the send prompt sends nothing, answers OK and records 571."),
+    ("send-overflow", "ERROR, rest is commands", "A variable-length send that reaches 1460 bytes without Ctrl+Z answers ERROR (552) and sends nothing; the byte that did not fit and what follows are read as commands."),
     ("send-buffer", "64 KiB per socket", "A send that does not fit into the socket's unsent bytes answers SEND FAIL."),
     ("recv-buffer", "64 KiB per socket", "When full, the emulator stops reading from the server (backpressure); nothing is dropped."),
     ("recv-urc", "on data into an empty buffer", "No further \"recv\" URC until the host has drained the buffer, as on the maker's TCP stack."),

@@ -65,7 +65,8 @@ fn replay_one() {
 /// A module with `scenario` loaded, PDP context 1 active.
 fn module(scenario: &str) -> (Modem, Instant) {
     let t0 = Instant::now();
-    let mut m = Modem::new(ModemConfig::default(), t0, SystemTime::UNIX_EPOCH + Duration::from_secs(1_779_235_200));
+    let mut m =
+        Modem::new(ModemConfig::default(), t0, SystemTime::UNIX_EPOCH + Duration::from_secs(1_779_235_200));
     m.load_scenario(Scenario::parse(scenario).unwrap(), t0);
     m.host_input(b"ATE0\rAT+QIACT=1\r", t0);
     drain(&mut m);
@@ -136,7 +137,10 @@ fn crash_closed_rule_firing_pdp_lost_recursed() {
     let (mut m, mut now) = module(rule);
     m.host_input(b"AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,0\r", now);
     let (id, conn) = open_conn(&drain(&mut m).1);
-    m.net_event(NetEvent::Opened { id, conn, remote: "192.0.2.2:8010".parse().unwrap(), local_port: 50000 }, now);
+    m.net_event(
+        NetEvent::Opened { id, conn, remote: "192.0.2.2:8010".parse().unwrap(), local_port: 50000 },
+        now,
+    );
     settle(&mut m, &mut now);
     m.net_event(NetEvent::RemoteClosed { id, conn, cause: "peer closed".into() }, now);
     let host = drain(&mut m).0 + &settle(&mut m, &mut now);

@@ -103,8 +103,8 @@ pub async fn answer(line: &str, control: &ControlHandle) -> Answer {
             json!({ "ok": true })
         }
         Request::Clock { time } => match parse_time(&time) {
-            Some(utc) => {
-                control.clock(utc).await;
+            Some((utc, zone)) => {
+                control.clock(utc, zone).await;
                 json!({ "ok": true })
             }
             None => {
@@ -122,11 +122,13 @@ pub async fn answer(line: &str, control: &ControlHandle) -> Answer {
     })
 }
 
-/// RFC 3339, or the module's own `yy/MM/dd,hh:mm:ss±zz`.
-pub fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
+/// RFC 3339 (the zone stays as it was), or the module's own `yy/MM/dd,hh:mm:ss±zz` (which
+/// sets the zone too).
+pub fn parse_time(text: &str) -> Option<(time::OffsetDateTime, Option<i8>)> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .ok()
-        .or_else(|| qsslsim_modem::clock::parse_cclk(text).map(|(utc, _)| utc))
+        .map(|utc| (utc, None))
+        .or_else(|| qsslsim_modem::clock::parse_cclk(text).map(|(utc, zone)| (utc, Some(zone))))
 }
 
 async fn reply(write: &mut tokio::net::unix::OwnedWriteHalf, value: Value) -> std::io::Result<()> {

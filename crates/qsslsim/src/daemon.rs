@@ -75,13 +75,14 @@ async fn start_demo(args: &mut RunArgs) -> Result<std::net::SocketAddr, String> 
     for from in DEMO_ADDRESSES {
         args.route.push(format!("{from}={addr}").parse()?);
     }
-    args.resolve.push(format!("peer.qsslsim.test={}", addr.ip()).parse()?);
+    // The name leads to the maker's example address, so the routes above apply to it too.
+    args.resolve.push("peer.qsslsim.test=192.0.2.2".parse()?);
     Ok(addr)
 }
 
 fn demo_text(link: &str, peer: std::net::SocketAddr) -> String {
     format!(
-        "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011; test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
+        "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
 Open the port:   minicom -D {link}    (or: picocom {link})
 Then type (the maker's flow):
   AT+QICSGP=1,1,\"UNINET\",\"\",\"\",1

@@ -29,8 +29,8 @@ pub enum Control {
     Dtr(bool),
     /// Inject a fault now.
     Fault(Fault),
-    /// Set the module clock (UTC).
-    Clock(time::OffsetDateTime),
+    /// Set the module clock: UTC, and the zone in quarter hours when given.
+    Clock(time::OffsetDateTime, Option<i8>),
     /// Subscribe to trace records.
     Subscribe(oneshot::Sender<broadcast::Receiver<Record>>),
     /// Run a closure against the module (tests, state dumps).
@@ -101,7 +101,7 @@ pub async fn run<H>(
             ctl = control.recv() => match ctl {
                 Some(Control::Dtr(high)) => modem.set_dtr(high, now()),
                 Some(Control::Fault(fault)) => modem.inject(fault, now()),
-                Some(Control::Clock(utc)) => modem.set_clock(utc, now()),
+                Some(Control::Clock(utc, zone)) => modem.set_clock(utc, zone, now()),
                 Some(Control::Subscribe(reply)) => {
                     let _ = reply.send(tracer.subscribe());
                 }
@@ -235,8 +235,8 @@ impl ControlHandle {
         let _ = self.tx.send(Control::Fault(fault)).await;
     }
 
-    pub async fn clock(&self, utc: time::OffsetDateTime) {
-        let _ = self.tx.send(Control::Clock(utc)).await;
+    pub async fn clock(&self, utc: time::OffsetDateTime, zone_quarters: Option<i8>) {
+        let _ = self.tx.send(Control::Clock(utc, zone_quarters)).await;
     }
 
     /// Trace records from now on.

@@ -215,6 +215,11 @@ fn demo_prints_the_flow_and_the_flow_works() {
         }
     }
     p.expect_quiet(Duration::from_millis(200));
+    // The banner's name reaches the same peer, verified against the preloaded CA.
+    p.transact("AT+QIACT=1\r", "\r\nOK\r\n");
+    p.transact("AT+QSSLCFG=\"sni\",1,1\r", "\r\nOK\r\n");
+    p.transact("AT+QSSLOPEN=1,1,5,\"peer.qsslsim.test\",8010,0\r", "\r\nOK\r\n");
+    p.expect(b"\r\n+QSSLOPEN: 5,0\r\n");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.0.id() as i32), nix::sys::signal::Signal::SIGINT)
         .unwrap();
     assert_eq!(child.0.wait().unwrap().code(), Some(0));

@@ -268,7 +268,15 @@ async fn malformed_control_requests_get_errors_and_the_module_keeps_going() {
     let sockets = v["state"]["sockets"].as_array().unwrap();
     assert_eq!(sockets.iter().map(|s| s["id"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 2]);
     assert_eq!(sockets[0]["state"], "connected");
-    // Clock in both notations.
+    // The module's notation sets the zone too.
+    let Answer::Reply(v) = answer(r#"{"verb":"clock","time":"26/08/07,13:54:02+32"}"#, &sim.control).await
+    else {
+        panic!()
+    };
+    assert_eq!(v["ok"], true);
+    sim.transact("AT+CCLK?\r", "\r\n+CCLK: \"26/08/07,13:54:02+32\"\r\n\r\nOK\r\n").await;
+    // Clock in both notations (RFC 3339 keeps the zone; +00 resets it here).
+    let _ = answer(r#"{"verb":"clock","time":"30/01/02,03:04:05+00"}"#, &sim.control).await;
     for t in [
         r#"{"verb":"clock","time":"2030-01-02T03:04:05Z"}"#,
         r#"{"verb":"clock","time":"30/01/02,03:04:05+00"}"#,

@@ -1,6 +1,6 @@
 //! V.25ter basic commands: `ATE`, `ATV`, `ATQ`, `ATI`, `ATZ`, `AT&F`, `AT&W`, `AT&D`.
 
-use qsslsim_at::{Command, Framing, Kind, ResultCode};
+use qsslsim_at::{Command, Framing, ResultCode};
 
 use super::args::basic_value;
 use crate::modem::{Flow, Modem, Reply};
@@ -60,11 +60,6 @@ pub fn store(_m: &mut Modem, cmd: &Command) -> Reply {
 }
 
 pub fn dtr(m: &mut Modem, cmd: &Command) -> Reply {
-    if cmd.kind == Kind::Read {
-        let v = m.dtr_mode;
-        m.info(&format!("&D: {v}"));
-        return Ok(Flow::Done);
-    }
     m.dtr_mode = switch(cmd, 2)? as u8;
     Ok(Flow::Done)
 }

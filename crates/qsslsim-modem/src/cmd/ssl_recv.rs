@@ -23,9 +23,12 @@ pub fn qsslrecv(m: &mut Modem, cmd: &Command) -> Reply {
         return Err(invalid(m));
     }
     let sock = &mut m.sockets[id as usize];
-    let readable = matches!(sock.state, SocketState::Connected | SocketState::Closing);
-    if !readable || sock.mode != AccessMode::Buffer {
+    if !matches!(sock.state, SocketState::Connected | SocketState::Closing) {
         return Err(fail(m, errors::SOCKET_CLOSED));
+    }
+    // Push and transparent sockets deliver by themselves: reading is not allowed.
+    if sock.mode != AccessMode::Buffer {
+        return Err(fail(m, errors::NOT_ALLOWED));
     }
     let data = sock.take_rx(len as usize);
     let n = data.len();
