@@ -56,8 +56,8 @@ pub(crate) enum Port {
 pub(crate) enum Busy {
     /// `AT+QSSLOPEN` in transparent mode waiting for `CONNECT`.
     OpenTransparent { id: u8, conn: u64 },
-    /// `AT+QSSLCLOSE` lingering.
-    Closing { id: u8, conn: u64 },
+    /// `AT+QSSLCLOSE` lingering, at most until `deadline`.
+    Closing { id: u8, conn: u64, deadline: Instant },
 }
 
 /// A queued unsolicited report.
@@ -107,6 +107,8 @@ pub struct Modem {
     assembler: LineAssembler,
     last_line: Option<String>,
     held_input: Vec<u8>,
+    /// Input is held until the daemon reports its output backlog drained.
+    output_pressure: bool,
     /// The write being assembled for the current command.
     write: Vec<u8>,
     /// Whether the current command has begun an information block.
@@ -150,6 +152,7 @@ impl Modem {
             assembler: LineAssembler::default(),
             last_line: None,
             held_input: Vec::new(),
+            output_pressure: false,
             write: Vec::new(),
             info_open: false,
             outputs: VecDeque::new(),
@@ -193,13 +196,29 @@ impl Modem {
     /// Whether the daemon should read more host bytes now. False while a command is executing
     /// and enough input is held, or while a transparent socket's send buffer is full.
     pub fn wants_input(&self) -> bool {
-        if self.held_input.len() >= policy::HELD_INPUT_BYTES {
+        if self.output_pressure || self.held_input.len() >= policy::HELD_INPUT_BYTES {
             return false;
         }
         match &self.port {
             Port::Transparent { id, .. } => self.sockets[*id as usize].tx_in_flight < policy::TX_BUFFER_BYTES,
             _ => true,
         }
+    }
+
+    /// The daemon has written the module's output down to a small backlog: host input held
+    /// back because one command answered with a lot may run now.
+    pub fn output_drained(&mut self, now: Instant) {
+        if self.output_pressure {
+            self.now = now;
+            self.output_pressure = false;
+            self.pump();
+        }
+    }
+
+    /// Bytes of host output produced and not yet taken by [`Self::poll_output`].
+    fn queued_output(&self) -> usize {
+        self.write.len()
+            + self.outputs.iter().map(|o| if let Output::Host(b) = o { b.len() } else { 0 }).sum::<usize>()
     }
 
     /// Whether host input is raw data that produces no output (transparent mode), so the
@@ -265,6 +284,13 @@ impl Modem {
     /// Time passed; call at [`Self::next_deadline`].
     pub fn on_time(&mut self, now: Instant) {
         self.now = now;
+        if let Some(Busy::Closing { id, conn, deadline }) = self.busy {
+            if now >= deadline {
+                // The linger ran out: drop the connection and answer.
+                self.net(NetAction::Abort { id, conn });
+                crate::cmd::ssl_net::close_done(self, id);
+            }
+        }
         let due = self.scenario.as_mut().map(|s| s.due(now)).unwrap_or_default();
         self.fire(due);
         match &mut self.port {
@@ -296,7 +322,11 @@ impl Modem {
         let urc = (!self.urcs.is_empty() && self.urcs_may_flow() && self.urc_not_before > self.now)
             .then_some(self.urc_not_before);
         let scenario = self.scenario.as_ref().and_then(Scenario::next_deadline);
-        [port, urc, scenario].into_iter().flatten().min()
+        let close = match self.busy {
+            Some(Busy::Closing { deadline, .. }) => Some(deadline),
+            _ => None,
+        };
+        [port, urc, scenario, close].into_iter().flatten().min()
     }
 
     /// The next thing to do, in order.
@@ -308,7 +338,7 @@ impl Modem {
 
     fn consume_host(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            if self.busy.is_some() {
+            if self.busy.is_some() || self.output_pressure {
                 self.held_input.extend_from_slice(bytes);
                 return;
             }
@@ -348,7 +378,12 @@ impl Modem {
                 self.write.append(&mut echo);
                 self.run_line(event);
                 self.finish_write();
-                if !matches!(self.port, Port::Command) || self.busy.is_some() {
+                if self.queued_output() > policy::OUTPUT_BUDGET_BYTES {
+                    // One line can answer with a lot (AT+QFDWL): the rest waits until the
+                    // daemon has written it (see `output_drained`).
+                    self.output_pressure = true;
+                }
+                if !matches!(self.port, Port::Command) || self.busy.is_some() || self.output_pressure {
                     // The line's <LF>, if it came with its <CR>, is a line ending, not data
                     // (policy `echo-lf`). One arriving later, after the prompt or CONNECT was
                     // written, is data.
@@ -546,7 +581,7 @@ impl Modem {
     /// the gap after the last final result has passed; then grants.
     fn pump(&mut self) {
         self.finish_write();
-        if self.busy.is_none() && !self.held_input.is_empty() {
+        if self.busy.is_none() && !self.output_pressure && !self.held_input.is_empty() {
             let held = std::mem::take(&mut self.held_input);
             self.consume_host(&held);
         }

@@ -13,6 +13,9 @@ pub const PUSH_CHUNK_BYTES: usize = 1500;
 /// Host bytes held while a command is still executing (e.g. a transparent open); beyond this
 /// the daemon stops reading the pty until the command finishes.
 pub const HELD_INPUT_BYTES: usize = 4096;
+/// Output one host read may produce before the module holds the rest of that read until the
+/// daemon has written it (a single `AT+QFDWL` may exceed it; the next line waits).
+pub const OUTPUT_BUDGET_BYTES: usize = 64 * 1024;
 /// Default guard time of the `+++` escape (the maker's figure: one second).
 pub const DEFAULT_GUARD_TIME: Duration = Duration::from_millis(1000);
 /// Gap between a final result and a URC that follows it, so that they arrive in separate
@@ -52,6 +55,7 @@ pub const POLICIES: &[(&str, &str, &str)] = &[
     ("pdp-address", "10.7.157.<ctx>", "The address AT+QIACT? shows for an active context (display only; nothing dials it)."),
     ("qfupl-timeout", "ends the upload", "QFUPL inactivity ends the upload and keeps what came, answering +QFUPL as for a complete one."),
     ("port-closed-output", "kept for the next client", "Output written while no client has the pty open waits in the pty (and the daemon stops reading past 256 KiB of backlog); the next client reads it, so nothing is lost between clients."),
+    ("output-budget", "64 KiB per read", "Once the commands of one host read have produced 64 KiB of output, the rest of the read waits until the daemon has written that output, so repeated large answers (A/ after AT+QFDWL) cannot grow memory while the host is not reading."),
     ("session-cache", "kept across closes", "The TLS session cache of an SSL context survives the release of its runtime state, so session_cache=1 resumes across opens."),
 ];
 

@@ -150,6 +150,14 @@ pub async fn run(mut args: RunArgs) -> i32 {
             return 1;
         }
     };
+    // Handlers first, so a signal right after READY still shuts down cleanly.
+    let signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("qsslsim: cannot install signal handlers: {e}");
+            return 1;
+        }
+    };
     let loop_task = tokio::spawn(runtime::run(modem, pty, connector, rx, tracer));
     let control_task = match &args.control {
         Some(path) => match crate::control::listen(path, control.clone()) {
@@ -172,7 +180,7 @@ pub async fn run(mut args: RunArgs) -> i32 {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
         println!("{}", demo_text(&shown, peer));
     }
-    wait_for_signal().await;
+    signals.wait().await;
     info!("shutting down");
     control.shutdown().await;
     let _ = loop_task.await;
@@ -185,14 +193,22 @@ pub async fn run(mut args: RunArgs) -> i32 {
     0
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = int.recv() => {},
+/// SIGINT and SIGTERM, installed before the pty is published.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
     }
 }

@@ -19,21 +19,20 @@ use crate::trace::{Record, Tracer};
 const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 /// Bytes read from the host at once.
 const HOST_READ_CHUNK: usize = 16 * 1024;
-/// Host output waiting to be written beyond which the loop stops taking new input and network
-/// data, so a host that stops reading stalls the module instead of growing memory.
+/// Host output waiting to be written beyond which the loop stops taking network data (the
+/// bulk of output), so a host that reads slowly throttles the servers instead of growing
+/// memory, and a command's answer does not queue behind much server data.
+const EVENT_BACKLOG_LIMIT: usize = 64 * 1024;
+/// Beyond this the loop stops taking commands too (a host that sends commands and never
+/// reads blocks on the pty). Commands keep flowing while only server data is backed up, as
+/// on a UART whose two directions are independent.
 const HOST_BACKLOG_LIMIT: usize = 256 * 1024;
 
 /// Requests from outside the module's serial port (control socket, scenarios, tests).
 pub enum Control {
-    /// The DTR pin's level.
-    Dtr(bool),
-    /// Inject a fault now.
-    Fault(Fault),
-    /// Set the module clock: UTC, and the zone in quarter hours when given.
-    Clock(time::OffsetDateTime, Option<i8>),
     /// Subscribe to trace records.
     Subscribe(oneshot::Sender<broadcast::Receiver<Record>>),
-    /// Run a closure against the module (tests, state dumps).
+    /// Run a closure against the module: DTR, faults, the clock, state dumps.
     Inspect(Box<dyn FnOnce(&mut Modem) + Send>),
     /// Stop the loop.
     Shutdown,
@@ -66,6 +65,10 @@ pub async fn run<H>(
     let mut next_write_at = tokio::time::Instant::now();
 
     loop {
+        if pending_bytes < EVENT_BACKLOG_LIMIT {
+            // Input held because one command answered with a lot may run again.
+            modem.output_drained(now());
+        }
         while let Some(out) = modem.poll_output() {
             match out {
                 Output::Host(bytes) => {
@@ -88,7 +91,7 @@ pub async fn run<H>(
         } else if input_paused && resumed_at.is_none() {
             resumed_at = Some(tokio::time::Instant::now());
         }
-        let take_events = pending_bytes < HOST_BACKLOG_LIMIT;
+        let take_events = pending_bytes < EVENT_BACKLOG_LIMIT;
         let pace_wait =
             (baud.is_some() && !pending.is_empty() && next_write_at > tokio::time::Instant::now())
                 .then_some(next_write_at);
@@ -97,11 +100,7 @@ pub async fn run<H>(
             .map(|b| &b[written..written.saturating_add(pace_chunk).min(b.len())])
             .unwrap_or(&[]);
         tokio::select! {
-            biased;
             ctl = control.recv() => match ctl {
-                Some(Control::Dtr(high)) => modem.set_dtr(high, now()),
-                Some(Control::Fault(fault)) => modem.inject(fault, now()),
-                Some(Control::Clock(utc, zone)) => modem.set_clock(utc, zone, now()),
                 Some(Control::Subscribe(reply)) => {
                     let _ = reply.send(tracer.subscribe());
                 }
@@ -227,16 +226,19 @@ pub struct ControlHandle {
 }
 
 impl ControlHandle {
+    // Each request returns once the module has applied it, so whatever the caller does next
+    // (a command on the port, say) comes after it.
+
     pub async fn dtr(&self, high: bool) {
-        let _ = self.tx.send(Control::Dtr(high)).await;
+        self.inspect(move |m| m.set_dtr(high, now())).await;
     }
 
     pub async fn fault(&self, fault: Fault) {
-        let _ = self.tx.send(Control::Fault(fault)).await;
+        self.inspect(move |m| m.inject(fault, now())).await;
     }
 
     pub async fn clock(&self, utc: time::OffsetDateTime, zone_quarters: Option<i8>) {
-        let _ = self.tx.send(Control::Clock(utc, zone_quarters)).await;
+        self.inspect(move |m| m.set_clock(utc, zone_quarters, now())).await;
     }
 
     /// Trace records from now on.

@@ -36,7 +36,9 @@ pub fn qsslclose(m: &mut Modem, cmd: &Command) -> Reply {
         SocketState::Connected if !linger.is_zero() => {
             m.sockets[id as usize].state = SocketState::HostClosing;
             m.net(NetAction::Close { id, conn, linger });
-            m.busy = Some(Busy::Closing { id, conn });
+            // The module's own deadline: the close answers by then whatever the network does
+            // (a write blocked by a server that never reads cannot hold the port).
+            m.busy = Some(Busy::Closing { id, conn, deadline: m.now + linger });
             Ok(Flow::Suspend)
         }
         SocketState::Initial => Ok(Flow::Done),

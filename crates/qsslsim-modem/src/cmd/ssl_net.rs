@@ -108,7 +108,8 @@ pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
     if matches!(m.port, Port::Transparent { id: t, .. } if t == id) {
         m.enter_command();
         m.final_result(ResultCode::NoCarrier);
-    } else if m.busy == Some(Busy::Closing { id, conn: m.sockets[id as usize].conn }) {
+    } else if matches!(m.busy, Some(Busy::Closing { id: b, conn: c, .. }) if b == id && c == m.sockets[id as usize].conn)
+    {
         close_done(m, id);
     } else {
         m.urc(&format!("+QSSLURC: \"closed\",{id}"));
@@ -137,9 +138,9 @@ pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
 }
 
 /// `AT+QSSLCLOSE` finished lingering.
-fn close_done(m: &mut Modem, id: u8) {
+pub fn close_done(m: &mut Modem, id: u8) {
     let conn = m.sockets[id as usize].conn;
-    if m.busy == Some(Busy::Closing { id, conn }) {
+    if matches!(m.busy, Some(Busy::Closing { id: b, conn: c, .. }) if b == id && c == conn) {
         super::ssl_close::release(m, id);
         m.clear_busy();
         m.final_result(ResultCode::Ok);

@@ -17,6 +17,8 @@ use tracing::debug;
 use super::connector::Connector;
 use super::link::{End, Link};
 
+/// Largest write the writer assembles from queued sends.
+const WRITE_BATCH: usize = 64 * 1024;
 /// Largest single read handed to the module.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -246,9 +248,22 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
     closed: Arc<Notify>,
     link: Arc<Link>,
 ) {
+    let mut pending_close = None;
     while let Some(cmd) = write_rx.recv().await {
         match cmd {
-            WriteCmd::Data(data) => {
+            WriteCmd::Data(mut data) => {
+                // Coalesce what is already queued into one write: fewer, fuller TLS records
+                // and TCP segments, the same bytes in the same order.
+                while data.len() < WRITE_BATCH {
+                    match write_rx.try_recv() {
+                        Ok(WriteCmd::Data(more)) => data.extend_from_slice(&more),
+                        Ok(WriteCmd::Close(linger)) => {
+                            pending_close = Some(linger);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
                 let n = data.len();
                 let delay = link.delay_for(n);
                 if !delay.is_zero() {
@@ -263,14 +278,29 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
                 if events.send(NetEvent::Sent { id, conn, bytes: n }).await.is_err() {
                     return;
                 }
+                if let Some(linger) = pending_close.take() {
+                    close(&mut writer, id, conn, &events, &closed, linger).await;
+                    return;
+                }
             }
             WriteCmd::Close(linger) => {
-                let _ = tokio::time::timeout(linger, writer.shutdown()).await;
-                // Wait for the peer's close up to the linger time, then drop.
-                let _ = tokio::time::timeout(linger, closed.notified()).await;
-                let _ = events.send(NetEvent::Closed { id, conn }).await;
+                close(&mut writer, id, conn, &events, &closed, linger).await;
                 return;
             }
         }
     }
+}
+
+/// Graceful close: close_notify, wait for the peer's close up to the linger time, then drop.
+async fn close<W: tokio::io::AsyncWrite + Unpin>(
+    writer: &mut W,
+    id: u8,
+    conn: u64,
+    events: &mpsc::Sender<NetEvent>,
+    closed: &Notify,
+    linger: Duration,
+) {
+    let _ = tokio::time::timeout(linger, writer.shutdown()).await;
+    let _ = tokio::time::timeout(linger, closed.notified()).await;
+    let _ = events.send(NetEvent::Closed { id, conn }).await;
 }
