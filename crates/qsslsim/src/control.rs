@@ -13,7 +13,7 @@ use std::path::Path;
 use qsslsim_modem::Fault;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tracing::debug;
 
@@ -50,10 +50,25 @@ pub fn listen(path: &Path, control: ControlHandle) -> std::io::Result<tokio::tas
     }))
 }
 
+/// Longest request line; a longer one is answered with an error and the connection closed.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
 async fn client(stream: UnixStream, control: ControlHandle) {
     let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut reader = BufReader::new(read);
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        match (&mut reader).take(MAX_REQUEST_BYTES as u64 + 1).read_until(b'\n', &mut raw).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if raw.len() > MAX_REQUEST_BYTES && raw.last() != Some(&b'\n') {
+            let error = format!("request longer than {MAX_REQUEST_BYTES} bytes");
+            let _ = reply(&mut write, json!({ "ok": false, "error": error })).await;
+            return;
+        }
+        let line = String::from_utf8_lossy(&raw);
         if line.trim().is_empty() {
             continue;
         }

@@ -180,17 +180,28 @@ pub async fn run(mut args: RunArgs) -> i32 {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
         println!("{}", demo_text(&shown, peer));
     }
-    signals.wait().await;
-    info!("shutting down");
-    control.shutdown().await;
-    let _ = loop_task.await;
+    let mut loop_task = loop_task;
+    let code = tokio::select! {
+        _ = signals.wait() => {
+            info!("shutting down");
+            control.shutdown().await;
+            let _ = (&mut loop_task).await;
+            0
+        }
+        // The loop never ends by itself: if it does, the port is gone and CI must not hang.
+        ended = &mut loop_task => {
+            error!(?ended, "the event loop ended unexpectedly");
+            eprintln!("qsslsim: the event loop ended unexpectedly: {ended:?}");
+            1
+        }
+    };
     if let Some(task) = control_task {
         task.abort();
     }
     for path in args.link.iter().chain(args.control.iter()) {
         let _ = std::fs::remove_file(path);
     }
-    0
+    code
 }
 
 /// SIGINT and SIGTERM, installed before the pty is published.

@@ -165,10 +165,27 @@ async fn run(
         .await;
     let (reader, writer) = tokio::io::split(stream);
     let closed = Arc::new(Notify::new());
-    let read_task =
-        tokio::spawn(read_loop(reader, id, conn, events.clone(), credit, closed.clone(), link.clone()));
+    // Aborted with this task too (the handle dropped): the reader holds the stream.
+    let _reader = AbortOnDrop(tokio::spawn(read_loop(
+        reader,
+        id,
+        conn,
+        events.clone(),
+        credit,
+        closed.clone(),
+        link.clone(),
+    )));
     write_loop(writer, id, conn, events, write_rx, closed, link).await;
-    read_task.abort();
+}
+
+/// A spawned task that ends when its owner is dropped, including when the owner is itself an
+/// aborted task.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn read_loop<R: tokio::io::AsyncRead + Unpin>(

@@ -1,0 +1,920 @@
+//! Soak: hours of a busy host in minutes. Opens, exchanges and closes connections on all
+//! twelve sockets in random modes (buffer and push; transparent one at a time), injects random
+//! faults through the control socket, verifies every byte that comes back against what was
+//! sent to an echo peer, and watches the daemon's memory.
+//!
+//! ```sh
+//! cargo run --release -p qsslsim --example soak -- --minutes 10
+//! ```
+//!
+//! Options: `--minutes N` (default 10; fractions allowed), `--seed N` (default: from the clock,
+//! printed so a run can be repeated), `--rss-growth-mb N` (default 16: the most the daemon's
+//! VmRSS may grow from the end of warm-up to the end), `--warmup-secs N` (default: a tenth of
+//! the run, between 5 and 60 s), `--binary PATH` (run this qsslsim instead of this program's
+//! own copy of the daemon).
+//!
+//! The daemon and the echo peer are child processes: this program runs itself as
+//! `soak __qsslsim <qsslsim args>`, which is exactly `qsslsim <args>`, so the memory measured
+//! is the daemon's alone and no separately built binary is needed.
+//!
+//! Exit status: 0 when every byte matched and memory stayed within bounds; 1 on any mismatch,
+//! unexpected answer, hang (nothing for 30 s where something was due), daemon exit, or memory
+//! growth past the threshold.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::fcntl::{open, OFlag};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::stat::Mode;
+use nix::sys::termios::{self, SetArg};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const SOCKETS: u8 = 12;
+const GUARD_MS: u64 = 200;
+/// Longest wait for anything that is due.
+const HANG: Duration = Duration::from_secs(30);
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__qsslsim") {
+        run_qsslsim(&args[2..]);
+    }
+    let opts = Options::parse(&args[1..]);
+    let code = Soak::start(opts).run();
+    std::process::exit(code);
+}
+
+/// `soak __qsslsim ...` is `qsslsim ...` (same code as src/main.rs).
+fn run_qsslsim(args: &[String]) -> ! {
+    use clap::Parser;
+    use qsslsim::cli::{Cli, Sub};
+    let cli = Cli::parse_from(std::iter::once("qsslsim".to_string()).chain(args.iter().cloned()));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let code = match cli.command {
+        Some(Sub::Peer(a)) => rt.block_on(qsslsim::peer::run(a)),
+        Some(Sub::Ctl(a)) => rt.block_on(qsslsim::ctl::run(a)),
+        None => rt.block_on(qsslsim::daemon::run(cli.run)),
+    };
+    std::process::exit(code)
+}
+
+struct Options {
+    minutes: f64,
+    seed: u64,
+    rss_growth_mb: u64,
+    warmup: Option<Duration>,
+    binary: Option<PathBuf>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Options {
+        let seed =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        let mut o = Options { minutes: 10.0, seed, rss_growth_mb: 16, warmup: None, binary: None };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = |name: &str| -> String {
+                it.next().cloned().unwrap_or_else(|| usage(&format!("{name} needs a value")))
+            };
+            match a.as_str() {
+                "--minutes" => o.minutes = value(a).parse().unwrap_or_else(|_| usage("--minutes N")),
+                "--seed" => o.seed = value(a).parse().unwrap_or_else(|_| usage("--seed N")),
+                "--rss-growth-mb" => {
+                    o.rss_growth_mb = value(a).parse().unwrap_or_else(|_| usage("--rss-growth-mb N"))
+                }
+                "--warmup-secs" => {
+                    o.warmup = Some(Duration::from_secs(
+                        value(a).parse().unwrap_or_else(|_| usage("--warmup-secs N")),
+                    ))
+                }
+                "--binary" => o.binary = Some(PathBuf::from(value(a))),
+                "-h" | "--help" => usage(""),
+                other => usage(&format!("unknown argument {other:?}")),
+            }
+        }
+        if o.minutes.is_nan() || o.minutes <= 0.0 {
+            usage("--minutes must be positive");
+        }
+        o
+    }
+}
+
+fn usage(problem: &str) -> ! {
+    if !problem.is_empty() {
+        eprintln!("soak: {problem}");
+    }
+    eprintln!("usage: soak [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH]");
+    std::process::exit(2)
+}
+
+// ---- child processes ---------------------------------------------------------------------------
+
+fn spawn(binary: &Option<PathBuf>, args: &[&str], first_word: &str) -> (Child, String) {
+    let mut cmd = match binary {
+        Some(b) => Command::new(b),
+        None => {
+            let mut c = Command::new(std::env::current_exe().expect("current exe"));
+            c.arg("__qsslsim");
+            c
+        }
+    };
+    let mut child = cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("first line");
+    let rest = line
+        .strip_prefix(first_word)
+        .unwrap_or_else(|| panic!("expected {first_word}..., got {line:?}"))
+        .trim()
+        .to_string();
+    (child, rest)
+}
+
+/// Sockets the daemon holds (descriptors in /proc/<pid>/fd that are sockets).
+fn socket_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|dir| {
+            dir.flatten()
+                .filter(|e| {
+                    std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().starts_with("socket:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+// ---- the pty ---------------------------------------------------------------------------------
+
+struct Pty {
+    fd: OwnedFd,
+    buf: Vec<u8>,
+}
+
+impl Pty {
+    fn open(path: &Path) -> Pty {
+        let raw =
+            open(path, OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_NONBLOCK, Mode::empty()).expect("open pty");
+        // SAFETY: `open` just returned this descriptor and nothing else owns it.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let mut tio = termios::tcgetattr(&fd).unwrap();
+        termios::cfmakeraw(&mut tio);
+        termios::tcsetattr(&fd, SetArg::TCSANOW, &tio).unwrap();
+        Pty { fd, buf: Vec::new() }
+    }
+
+    /// Write everything, reading what comes meanwhile into `buf` (the daemon blocks on its
+    /// output when nobody reads, so a writer must also read).
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let mut off = 0;
+        let deadline = Instant::now() + HANG;
+        while off < bytes.len() {
+            match nix::unistd::write(&self.fd, &bytes[off..]) {
+                Ok(n) => off += n,
+                Err(nix::errno::Errno::EAGAIN) => {
+                    self.fill(Duration::from_millis(5));
+                    if Instant::now() > deadline {
+                        return Err(format!("the pty took no input for {HANG:?}"));
+                    }
+                }
+                Err(e) => return Err(format!("write to the pty: {e}")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Read what arrives within `wait` (returns early once something came).
+    fn fill(&mut self, wait: Duration) -> bool {
+        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        let ms = wait.as_millis().min(u16::MAX as u128) as u16;
+        if poll(&mut fds, PollTimeout::from(ms)).unwrap_or(0) == 0 {
+            return false;
+        }
+        let mut chunk = [0u8; 65536];
+        match nix::unistd::read(self.fd.as_raw_fd(), &mut chunk) {
+            Ok(n) if n > 0 => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+// ---- what the module says ----------------------------------------------------------------------
+
+#[derive(Debug)]
+enum Frame {
+    Prompt,
+    /// `+QSSLURC: "recv",<id>,<n>` with its data (push mode).
+    Push(u8, Vec<u8>),
+    /// `+QSSLRECV: <n>` with its data.
+    RecvData(Vec<u8>),
+    /// Any other framed line.
+    Line(String),
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn show(b: &[u8]) -> String {
+    let s = b.escape_ascii().to_string();
+    if s.len() > 300 {
+        format!("{}...({} bytes)", &s[..300], b.len())
+    } else {
+        s
+    }
+}
+
+/// One frame from the front of `buf`, if complete. Err if the stream is out of frame.
+fn parse(buf: &[u8]) -> Result<Option<(Frame, usize)>, String> {
+    if buf.len() < 2 {
+        return Ok(None);
+    }
+    if !buf.starts_with(b"\r\n") {
+        return Err(format!("output out of frame: {}", show(buf)));
+    }
+    if buf.len() < 4 {
+        return Ok(None);
+    }
+    if buf.starts_with(b"\r\n> ") {
+        return Ok(Some((Frame::Prompt, 4)));
+    }
+    let Some(e) = find(&buf[2..], b"\r\n").map(|e| e + 2) else {
+        if buf.len() > 4096 {
+            return Err(format!("a line without end: {}", show(buf)));
+        }
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&buf[2..e]).into_owned();
+    if let Some(rest) = text.strip_prefix("+QSSLURC: \"recv\",") {
+        if let Some((id, n)) = rest.split_once(',') {
+            let (id, n): (u8, usize) =
+                (id.parse().map_err(|_| text.clone())?, n.parse().map_err(|_| text.clone())?);
+            if buf.len() < e + 2 + n {
+                return Ok(None);
+            }
+            return Ok(Some((Frame::Push(id, buf[e + 2..e + 2 + n].to_vec()), e + 2 + n)));
+        }
+    }
+    if let Some(n) = text.strip_prefix("+QSSLRECV: ") {
+        let n: usize = n.parse().map_err(|_| format!("bad {text:?}"))?;
+        if n == 0 {
+            return Ok(Some((Frame::RecvData(Vec::new()), e + 2)));
+        }
+        if buf.len() < e + 2 + n + 2 {
+            return Ok(None);
+        }
+        if &buf[e + 2 + n..e + 4 + n] != b"\r\n" {
+            return Err(format!("QSSLRECV data not followed by CRLF: {}", show(buf)));
+        }
+        return Ok(Some((Frame::RecvData(buf[e + 2..e + 2 + n].to_vec()), e + 4 + n)));
+    }
+    Ok(Some((Frame::Line(text), e + 2)))
+}
+
+fn is_final(line: &str) -> bool {
+    matches!(line, "OK" | "ERROR" | "SEND OK" | "SEND FAIL" | "CONNECT" | "NO CARRIER")
+        || line.starts_with("+CME ERROR:")
+}
+
+// ---- the host model ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Closed,
+    Opening,
+    Open,
+    /// The server side went (fault): readable until AT+QSSLCLOSE.
+    RemoteClosed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode2 {
+    Buffer,
+    Push,
+}
+
+struct Sock {
+    state: State,
+    mode: Mode2,
+    /// Bytes sent and not yet echoed back.
+    expect: VecDeque<u8>,
+    /// Sends that must answer SEND FAIL (fault send_buffer_full).
+    send_fail: u32,
+}
+
+#[derive(Default)]
+struct Stats {
+    ops: u64,
+    opens: u64,
+    open_failures: u64,
+    closes: u64,
+    transparent: u64,
+    faults: u64,
+    sends: u64,
+    bytes_sent: u64,
+    bytes_verified: u64,
+    bytes_lost_to_faults: u64,
+}
+
+struct Soak {
+    opts: Options,
+    rng: StdRng,
+    daemon: Child,
+    peer: Child,
+    peer_port: u16,
+    pty: Pty,
+    ctl: BufReader<UnixStream>,
+    socks: Vec<Sock>,
+    pdp_active: bool,
+    armed_refusals: u32,
+    stats: Stats,
+    ctl_path: PathBuf,
+}
+
+impl Drop for Soak {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.peer.kill();
+        let _ = self.daemon.wait();
+        let _ = self.peer.wait();
+        let _ = std::fs::remove_file(&self.ctl_path);
+    }
+}
+
+type R<T> = Result<T, String>;
+
+impl Soak {
+    fn start(opts: Options) -> Soak {
+        let (peer, addr) =
+            spawn(&opts.binary, &["peer", "--listen", "127.0.0.1:0", "--mode", "echo"], "LISTENING ");
+        let peer_port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        let ctl_path = std::env::temp_dir().join(format!("qsslsim-soak-{}.sock", std::process::id()));
+        let guard = GUARD_MS.to_string();
+        let (daemon, pty) =
+            spawn(&opts.binary, &["--guard-time", &guard, "--control", ctl_path.to_str().unwrap()], "READY ");
+        let pty = Pty::open(Path::new(&pty));
+        let ctl = BufReader::new(UnixStream::connect(&ctl_path).expect("control socket"));
+        ctl.get_ref().set_read_timeout(Some(HANG)).unwrap();
+        let socks = (0..SOCKETS)
+            .map(|_| Sock {
+                state: State::Closed,
+                mode: Mode2::Buffer,
+                expect: VecDeque::new(),
+                send_fail: 0,
+            })
+            .collect();
+        let rng = StdRng::seed_from_u64(opts.seed);
+        Soak {
+            opts,
+            rng,
+            daemon,
+            peer,
+            peer_port,
+            pty,
+            ctl,
+            socks,
+            pdp_active: false,
+            armed_refusals: 0,
+            stats: Stats::default(),
+            ctl_path,
+        }
+    }
+
+    fn rss(&self) -> u64 {
+        status_kb(self.daemon.id(), "VmRSS")
+    }
+
+    fn run(mut self) -> i32 {
+        let total = Duration::from_secs_f64(self.opts.minutes * 60.0);
+        let warmup =
+            self.opts.warmup.unwrap_or((total / 10).clamp(Duration::from_secs(5), Duration::from_secs(60)));
+        println!(
+            "soak: {:.1} min, seed {}, warm-up {:?}, allowed VmRSS growth {} MB, daemon pid {}",
+            self.opts.minutes,
+            self.opts.seed,
+            warmup,
+            self.opts.rss_growth_mb,
+            self.daemon.id()
+        );
+        let t0 = Instant::now();
+        let fds_start = socket_fds(self.daemon.id());
+        let mut rss_start = None;
+        let mut last_report = Instant::now();
+        let result = (|| -> R<()> {
+            // Echo is on until this answers; after it, everything the module says is framed.
+            self.pty.send(b"ATE0\r")?;
+            let deadline = Instant::now() + HANG;
+            while find(&self.pty.buf, b"\r\nOK\r\n").is_none() {
+                if Instant::now() > deadline {
+                    return Err(format!("ATE0 not answered: {}", show(&self.pty.buf)));
+                }
+                self.pty.fill(Duration::from_millis(50));
+            }
+            self.pty.buf.clear();
+            self.command("AT+CMEE=1\r")?;
+            while t0.elapsed() < total {
+                self.step()?;
+                self.stats.ops += 1;
+                if let Ok(Some(status)) = self.daemon.try_wait() {
+                    return Err(format!("the daemon exited: {status}"));
+                }
+                if rss_start.is_none() && t0.elapsed() >= warmup {
+                    rss_start = Some(self.rss());
+                    println!(
+                        "soak: warm-up over after {} operations: daemon VmRSS {} kB",
+                        self.stats.ops,
+                        self.rss()
+                    );
+                }
+                if last_report.elapsed() >= Duration::from_secs(30) {
+                    last_report = Instant::now();
+                    self.report(t0.elapsed());
+                }
+            }
+            self.wind_down()
+        })();
+        let rss_end = self.rss();
+        let peak = status_kb(self.daemon.id(), "VmHWM");
+        std::thread::sleep(Duration::from_millis(300));
+        let fds_end = socket_fds(self.daemon.id());
+        self.report(t0.elapsed());
+        let s = &self.stats;
+        println!(
+            "soak: done: {} operations, {} opens ({} failed as injected), {} closes, {} transparent sessions, \
+             {} faults, {} sends, {} bytes sent, {} bytes verified, {} bytes dropped by injected faults",
+            s.ops,
+            s.opens,
+            s.open_failures,
+            s.closes,
+            s.transparent,
+            s.faults,
+            s.sends,
+            s.bytes_sent,
+            s.bytes_verified,
+            s.bytes_lost_to_faults
+        );
+        let rss_start = rss_start.unwrap_or(rss_end);
+        println!(
+            "soak: daemon VmRSS after warm-up {rss_start} kB, at end {rss_end} kB, peak (VmHWM) {peak} kB"
+        );
+        println!(
+            "soak: daemon sockets before the first open {fds_start}, after closing everything {fds_end}"
+        );
+        if let Err(e) = result {
+            println!("soak: FAILED (seed {}): {e}", self.opts.seed);
+            return 1;
+        }
+        if fds_end > fds_start + 2 {
+            println!(
+                "soak: FAILED (seed {}): {} connections left open in the daemon after every socket was closed",
+                self.opts.seed,
+                fds_end - fds_start
+            );
+            return 1;
+        }
+        if rss_end > rss_start + self.opts.rss_growth_mb * 1024 {
+            println!(
+                "soak: FAILED (seed {}): daemon VmRSS grew {} kB after warm-up (limit {} MB)",
+                self.opts.seed,
+                rss_end - rss_start,
+                self.opts.rss_growth_mb
+            );
+            return 1;
+        }
+        println!("soak: OK");
+        0
+    }
+
+    fn report(&self, elapsed: Duration) {
+        let open = self.socks.iter().filter(|s| s.state == State::Open).count();
+        println!(
+            "soak: {:>5.0} s: {} ops, {} bytes verified, {open} sockets open, daemon VmRSS {} kB",
+            elapsed.as_secs_f64(),
+            self.stats.ops,
+            self.stats.bytes_verified,
+            self.rss()
+        );
+    }
+
+    // ---- one random operation ---------------------------------------------------------------
+
+    fn step(&mut self) -> R<()> {
+        self.poll_urcs(Duration::ZERO)?;
+        if !self.pdp_active {
+            self.command_ok("AT+QIACT=1\r")?;
+            self.pdp_active = true;
+        }
+        let id = self.rng.gen_range(0..SOCKETS);
+        let roll = self.rng.gen_range(0..100);
+        match self.socks[id as usize].state {
+            State::Closed if roll < 6 => self.transparent_session(id),
+            State::Closed => self.open(id),
+            State::Opening => self.poll_urcs(Duration::from_millis(20)),
+            State::RemoteClosed => self.close(id),
+            State::Open if roll < 8 => self.close(id),
+            State::Open if roll < 13 => self.fault(id),
+            State::Open => self.exchange(id),
+        }
+    }
+
+    fn open(&mut self, id: u8) -> R<()> {
+        let mode = if self.rng.gen_bool(0.5) { Mode2::Buffer } else { Mode2::Push };
+        let code = if mode == Mode2::Buffer { 0 } else { 1 };
+        let s = &mut self.socks[id as usize];
+        s.mode = mode;
+        s.state = State::Opening;
+        s.expect.clear();
+        self.command_ok(&format!("AT+QSSLOPEN=1,0,{id},\"127.0.0.1\",{},{code}\r", self.peer_port))?;
+        self.stats.opens += 1;
+        let deadline = Instant::now() + HANG;
+        while self.socks[id as usize].state == State::Opening {
+            if Instant::now() > deadline {
+                return Err(format!("no +QSSLOPEN for socket {id} within {HANG:?}"));
+            }
+            self.poll_urcs(Duration::from_millis(20))?;
+        }
+        Ok(())
+    }
+
+    fn random_data(&mut self, n: usize) -> Vec<u8> {
+        let mut v = vec![0u8; n];
+        self.rng.fill(&mut v[..]);
+        v
+    }
+
+    fn exchange(&mut self, id: u8) -> R<()> {
+        for _ in 0..self.rng.gen_range(1..=4) {
+            if self.socks[id as usize].state != State::Open {
+                break;
+            }
+            let n = self.rng.gen_range(1..=1460);
+            let fixed = self.rng.gen_bool(0.5);
+            let mut data = self.random_data(n);
+            if !fixed {
+                for b in &mut data {
+                    if *b == 0x1a || *b == 0x1b {
+                        *b = b'.';
+                    }
+                }
+            }
+            let cmd = if fixed { format!("AT+QSSLSEND={id},{n}\r") } else { format!("AT+QSSLSEND={id}\r") };
+            match self.command(&cmd)?.as_str() {
+                ">" => {}
+                // The server went (an earlier fault) between our look at the state and now.
+                "ERROR" if self.socks[id as usize].state != State::Open => break,
+                other => return Err(format!("{}: expected the prompt, got {other}", cmd.trim_end())),
+            }
+            self.pty.send(&data)?;
+            let end = if fixed { self.final_line()? } else { self.command("\x1a")? };
+            let s = &mut self.socks[id as usize];
+            match end.as_str() {
+                "SEND OK" if s.send_fail == 0 => {
+                    s.expect.extend(&data);
+                    self.stats.sends += 1;
+                    self.stats.bytes_sent += n as u64;
+                }
+                "SEND FAIL" if s.send_fail > 0 => s.send_fail -= 1,
+                other => {
+                    return Err(format!(
+                        "send of {n} bytes on socket {id}: {other} (injected SEND FAILs pending: {})",
+                        s.send_fail
+                    ))
+                }
+            }
+        }
+        self.await_echo(id)
+    }
+
+    /// Wait until everything sent on `id` has come back (buffer mode: reading it).
+    fn await_echo(&mut self, id: u8) -> R<()> {
+        let deadline = Instant::now() + HANG;
+        loop {
+            let s = &self.socks[id as usize];
+            if s.expect.is_empty() || s.state != State::Open {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("socket {id}: {} bytes never came back within {HANG:?}", s.expect.len()));
+            }
+            match s.mode {
+                Mode2::Buffer => {
+                    if self.recv(id)? == 0 {
+                        self.poll_urcs(Duration::from_millis(5))?;
+                    }
+                }
+                Mode2::Push => self.poll_urcs(Duration::from_millis(20))?,
+            }
+        }
+    }
+
+    /// One AT+QSSLRECV; returns the bytes read (verified).
+    fn recv(&mut self, id: u8) -> R<usize> {
+        self.pty.send(format!("AT+QSSLRECV={id},1500\r").as_bytes())?;
+        let mut got = None;
+        loop {
+            match self.frame()? {
+                Frame::RecvData(d) => got = Some(d),
+                Frame::Line(l) if l == "OK" => break,
+                Frame::Line(l) if is_final(&l) => return Err(format!("AT+QSSLRECV={id},1500: {l}")),
+                other => self.urc(other)?,
+            }
+        }
+        let data = got.ok_or_else(|| format!("AT+QSSLRECV={id}: OK without +QSSLRECV"))?;
+        self.verify(id, &data)?;
+        Ok(data.len())
+    }
+
+    fn verify(&mut self, id: u8, data: &[u8]) -> R<()> {
+        let s = &mut self.socks[id as usize];
+        for (i, &b) in data.iter().enumerate() {
+            match s.expect.pop_front() {
+                Some(want) if want == b => {}
+                Some(want) => {
+                    return Err(format!(
+                        "socket {id}: byte {i} of a {}-byte delivery is {b:#04x}, expected {want:#04x} \
+                         ({} bytes verified before)",
+                        data.len(),
+                        self.stats.bytes_verified
+                    ))
+                }
+                None => {
+                    return Err(format!("socket {id}: {} bytes arrived that were never sent", data.len() - i))
+                }
+            }
+        }
+        self.stats.bytes_verified += data.len() as u64;
+        Ok(())
+    }
+
+    fn close(&mut self, id: u8) -> R<()> {
+        // Read what is still due first (after a server close: whatever was delivered).
+        if self.socks[id as usize].state == State::Open {
+            self.await_echo(id)?;
+        }
+        if self.socks[id as usize].mode == Mode2::Buffer {
+            while self.recv(id)? > 0 {}
+        } else {
+            self.poll_urcs(Duration::from_millis(20))?;
+        }
+        self.command_ok(&format!("AT+QSSLCLOSE={id}\r"))?;
+        let s = &mut self.socks[id as usize];
+        self.stats.bytes_lost_to_faults += s.expect.len() as u64;
+        s.expect.clear();
+        s.state = State::Closed;
+        s.send_fail = 0;
+        self.stats.closes += 1;
+        Ok(())
+    }
+
+    fn transparent_session(&mut self, id: u8) -> R<()> {
+        let line = self.command(&format!("AT+QSSLOPEN=1,0,{id},\"127.0.0.1\",{},2\r", self.peer_port))?;
+        if line == "ERROR" && self.armed_refusals > 0 {
+            self.armed_refusals -= 1;
+            self.stats.open_failures += 1;
+            return Ok(());
+        }
+        if line != "CONNECT" {
+            return Err(format!("transparent open on socket {id}: {line}"));
+        }
+        self.stats.opens += 1;
+        self.stats.transparent += 1;
+        for _ in 0..self.rng.gen_range(1..=6) {
+            let n = self.rng.gen_range(1..=8192);
+            let mut data = self.random_data(n);
+            for i in 2..data.len() {
+                if data[i] == b'+' && data[i - 1] == b'+' && data[i - 2] == b'+' {
+                    data[i] = b'-';
+                }
+            }
+            self.pty.send(&data)?;
+            let deadline = Instant::now() + HANG;
+            while self.pty.buf.len() < n {
+                if Instant::now() > deadline {
+                    return Err(format!(
+                        "transparent socket {id}: {} of {n} bytes came back",
+                        self.pty.buf.len()
+                    ));
+                }
+                self.pty.fill(Duration::from_millis(20));
+            }
+            let back: Vec<u8> = self.pty.buf.drain(..n).collect();
+            if back != data {
+                let i = back.iter().zip(&data).position(|(a, b)| a != b).unwrap_or(0);
+                return Err(format!(
+                    "transparent socket {id}: byte {i} of {n} is {:#04x}, expected {:#04x}",
+                    back[i], data[i]
+                ));
+            }
+            self.stats.bytes_sent += n as u64;
+            self.stats.bytes_verified += n as u64;
+        }
+        std::thread::sleep(Duration::from_millis(GUARD_MS * 2));
+        self.pty.send(b"+++")?;
+        let line = self.final_line()?;
+        if line != "OK" {
+            return Err(format!("+++ on transparent socket {id}: {line}"));
+        }
+        // Still open, now in buffer mode.
+        self.socks[id as usize].state = State::Open;
+        self.socks[id as usize].mode = Mode2::Buffer;
+        self.close(id)
+    }
+
+    fn fault(&mut self, id: u8) -> R<()> {
+        let roll = self.rng.gen_range(0..100);
+        let fault = match roll {
+            0..=29 => format!(r#"{{"kind":"server_close","socket":{id}}}"#),
+            30..=44 => format!(r#"{{"kind":"connection_reset","socket":{id}}}"#),
+            45..=59 => {
+                self.armed_refusals += 1;
+                r#"{"kind":"refuse_connect"}"#.to_string()
+            }
+            60..=69 => {
+                self.socks[id as usize].send_fail += 1;
+                format!(r#"{{"kind":"send_buffer_full","socket":{id},"count":1}}"#)
+            }
+            70..=79 => format!(r#"{{"kind":"latency","socket":{id},"ms":{}}}"#, self.rng.gen_range(0..30)),
+            80..=89 => {
+                format!(r#"{{"kind":"receive_stall","socket":{id},"ms":{}}}"#, self.rng.gen_range(1..300))
+            }
+            90..=94 => format!(r#"{{"kind":"bandwidth","socket":{id},"bytes_per_sec":{}}}"#, 200_000),
+            _ => r#"{"kind":"pdp_lost","ctx":1}"#.to_string(),
+        };
+        let req = format!("{{\"verb\":\"fault\",\"fault\":{fault}}}\n");
+        self.ctl.get_mut().write_all(req.as_bytes()).map_err(|e| format!("control socket: {e}"))?;
+        let mut reply = String::new();
+        self.ctl.read_line(&mut reply).map_err(|e| format!("control socket: {e}"))?;
+        if !reply.contains("\"ok\":true") {
+            return Err(format!("fault {fault}: {reply}"));
+        }
+        self.stats.faults += 1;
+        if fault.contains("server_close") || fault.contains("connection_reset") || fault.contains("pdp_lost")
+        {
+            // The closed URC(s) must come.
+            let deadline = Instant::now() + HANG;
+            while self.socks[id as usize].state == State::Open {
+                if Instant::now() > deadline {
+                    return Err(format!("{fault}: no closed URC for socket {id} within {HANG:?}"));
+                }
+                self.poll_urcs(Duration::from_millis(20))?;
+            }
+            if fault.contains("pdp_lost") {
+                while self.pdp_active {
+                    if Instant::now() > deadline {
+                        return Err(format!("{fault}: no pdpdeact URC within {HANG:?}"));
+                    }
+                    self.poll_urcs(Duration::from_millis(20))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn wind_down(&mut self) -> R<()> {
+        for id in 0..SOCKETS {
+            let deadline = Instant::now() + HANG;
+            while self.socks[id as usize].state == State::Opening {
+                if Instant::now() > deadline {
+                    return Err(format!("socket {id} still opening at the end"));
+                }
+                self.poll_urcs(Duration::from_millis(20))?;
+            }
+            if matches!(self.socks[id as usize].state, State::Open | State::RemoteClosed) {
+                self.close(id)?;
+            }
+        }
+        self.command_ok("AT+QSSLSTATE\r")?;
+        self.command_ok("AT\r")?;
+        self.poll_urcs(Duration::from_millis(200))?;
+        if !self.pty.buf.is_empty() {
+            return Err(format!("output after the end: {}", show(&self.pty.buf)));
+        }
+        Ok(())
+    }
+
+    // ---- talking ----------------------------------------------------------------------------
+
+    fn frame(&mut self) -> R<Frame> {
+        let deadline = Instant::now() + HANG;
+        loop {
+            if let Some((f, used)) = parse(&self.pty.buf)? {
+                self.pty.buf.drain(..used);
+                return Ok(f);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "nothing complete from the module within {HANG:?}: {}",
+                    show(&self.pty.buf)
+                ));
+            }
+            self.pty.fill(Duration::from_millis(50));
+        }
+    }
+
+    /// The next final result (or `>` for a prompt), handling URCs on the way.
+    fn final_line(&mut self) -> R<String> {
+        loop {
+            match self.frame()? {
+                Frame::Prompt => return Ok(">".into()),
+                Frame::Line(l) if is_final(&l) => return Ok(l),
+                Frame::Line(l) if !is_urc(&l) => {}
+                other => self.urc(other)?,
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &str) -> R<String> {
+        self.pty.send(cmd.as_bytes())?;
+        self.final_line()
+    }
+
+    fn command_ok(&mut self, cmd: &str) -> R<()> {
+        match self.command(cmd)?.as_str() {
+            "OK" => Ok(()),
+            other => Err(format!("{}: {other}", cmd.trim_end())),
+        }
+    }
+
+    /// Handle whatever URCs arrive within `wait`.
+    fn poll_urcs(&mut self, wait: Duration) -> R<()> {
+        self.pty.fill(wait);
+        while let Some((f, used)) = parse(&self.pty.buf)? {
+            self.pty.buf.drain(..used);
+            self.urc(f)?;
+            self.pty.fill(Duration::ZERO);
+        }
+        Ok(())
+    }
+
+    fn urc(&mut self, f: Frame) -> R<()> {
+        match f {
+            Frame::Push(id, data) => {
+                if data.len() > 1500 {
+                    return Err(format!("push URC of {} bytes (at most 1500)", data.len()));
+                }
+                self.verify(id, &data)
+            }
+            Frame::Line(l) => {
+                let num = |s: &str| s.trim().parse::<u32>().map_err(|_| format!("bad URC {l:?}"));
+                if let Some(id) = l.strip_prefix("+QSSLURC: \"recv\",") {
+                    num(id).map(|_| ())
+                } else if let Some(id) = l.strip_prefix("+QSSLURC: \"closed\",") {
+                    let id = num(id)? as usize;
+                    if self.socks[id].state != State::Open {
+                        return Err(format!(
+                            "closed URC for socket {id} in state {:?}",
+                            self.socks[id].state
+                        ));
+                    }
+                    self.socks[id].state = State::RemoteClosed;
+                    Ok(())
+                } else if let Some(rest) = l.strip_prefix("+QSSLOPEN: ") {
+                    let (id, err) = rest.split_once(',').ok_or_else(|| format!("bad URC {l:?}"))?;
+                    let (id, err) = (num(id)? as usize, num(err)?);
+                    if self.socks[id].state != State::Opening {
+                        return Err(format!("{l} for a socket in state {:?}", self.socks[id].state));
+                    }
+                    if err == 0 {
+                        self.socks[id].state = State::Open;
+                    } else if err == 566 && self.armed_refusals > 0 {
+                        self.armed_refusals -= 1;
+                        self.stats.open_failures += 1;
+                        self.socks[id].state = State::Closed;
+                    } else {
+                        return Err(format!("unexpected open failure: {l}"));
+                    }
+                    Ok(())
+                } else if l == "+QIURC: \"pdpdeact\",1" {
+                    self.pdp_active = false;
+                    Ok(())
+                } else {
+                    Err(format!("unexpected output {l:?}"))
+                }
+            }
+            other => Err(format!("unexpected {other:?} outside a command")),
+        }
+    }
+}
+
+fn is_urc(line: &str) -> bool {
+    line.starts_with("+QSSLURC:") || line.starts_with("+QSSLOPEN:") || line.starts_with("+QIURC:")
+}
