@@ -20,9 +20,11 @@ impl ModuleClock {
         ModuleClock { base: OffsetDateTime::from(wall), start: now, zone_quarters: 0 }
     }
 
-    /// The module's current time in UTC.
+    /// The module's current time in UTC. It stops at the last instant `time` can hold (the
+    /// end of year 9999) instead of panicking: the control socket can set the clock there.
     pub fn utc(&self, now: Instant) -> OffsetDateTime {
-        self.base + now.saturating_duration_since(self.start)
+        let elapsed = time::Duration::try_from(now.saturating_duration_since(self.start));
+        self.base.saturating_add(elapsed.unwrap_or(time::Duration::MAX))
     }
 
     /// Unix seconds, for the certificate verifier.
@@ -33,7 +35,9 @@ impl ModuleClock {
     /// `yy/MM/dd,hh:mm:ss±zz` in the module's zone.
     pub fn format(&self, now: Instant) -> String {
         let offset = UtcOffset::from_whole_seconds(self.zone_quarters as i32 * 900).unwrap_or(UtcOffset::UTC);
-        let t = self.utc(now).to_offset(offset);
+        // Near the end of year 9999 the local time may not be representable: show UTC then.
+        let utc = self.utc(now);
+        let t = utc.checked_to_offset(offset).unwrap_or(utc);
         let sign = if self.zone_quarters < 0 { '-' } else { '+' };
         format!(
             "{:02}/{:02}/{:02},{:02}:{:02}:{:02}{}{:02}",

@@ -161,3 +161,38 @@ fn open_rule_failing_a_transparent_open_leaves_the_port_usable() {
     let host = drain(&mut m).0 + &settle(&mut m, &mut now);
     assert_eq!(host, "\r\nOK\r\n\r\n+QIURC: \"pdpdeact\",1\r\n");
 }
+
+/// Crash 2, `attempt to add with overflow` (found in 9 min): two `send_buffer_full` faults
+/// with `count` 4294967295 on one socket (`{"kind":"send_buffer_full","socket":8,
+/// "count":4294967295}` twice on the control socket) overflowed the socket's pending
+/// SEND FAIL count: a panic in debug builds, a wrap to a few in release. Counts saturate now.
+/// Minimized input: config 0xF8, then FAULT send_buffer_full(socket 8, count u32::MAX) twice.
+#[test]
+fn crash_send_buffer_full_counts_overflowed() {
+    modem_harness::run(b"\xf8\xc5\xf8\xf8\xc5\xf8\xf8");
+
+    let (mut m, now) = module("");
+    for socket in [Some(8), None] {
+        for _ in 0..2 {
+            m.inject(qsslsim_modem::Fault::SendBufferFull { socket, count: Some(u32::MAX) }, now);
+        }
+    }
+    assert_eq!(drain(&mut m).0, "");
+}
+
+/// The year-9999 clock panic (see crates/qsslsim/tests/fuzz_regressions.rs) through the
+/// modem harness: CLOCK near the end of year 9999, a second passes, `AT+CCLK?`.
+#[test]
+fn crash_clock_at_the_end_of_year_9999_through_the_modem_harness() {
+    let cclk = modem_harness::LINES.iter().position(|l| *l == "AT+CCLK?\r").unwrap() as u8;
+    let mut input = vec![0x00];
+    input.extend([0x18, 0x00, 0x00]); // CLOCK hi=1: 9999-12-31T23:59:59Z
+    input.extend([0x02, 0xe8, 0x03]); // TIME 1000 ms
+    input.extend([0x01, cclk]); // LINE AT+CCLK?
+    let transcript = modem_harness::run_transcript(&input);
+    assert!(
+        transcript.ends_with(b"\r\n+CCLK: \"99/12/31,23:59:59+00\"\r\n\r\nOK\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&transcript)
+    );
+}

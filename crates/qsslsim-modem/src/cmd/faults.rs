@@ -45,11 +45,15 @@ pub fn inject(m: &mut Modem, fault: Fault) {
     match fault {
         Fault::PdpLost { ctx } => super::pdp::deactivate(m, ctx, true),
         Fault::SendBufferFull { socket, count } => {
+            // Saturating: `count` is anyone's u32, and two large ones must not wrap to a few.
             let count = count.unwrap_or(1);
             match socket {
-                Some(id) if (id as usize) < m.sockets.len() => m.sockets[id as usize].send_fail += count,
+                Some(id) if (id as usize) < m.sockets.len() => {
+                    let sock = &mut m.sockets[id as usize];
+                    sock.send_fail = sock.send_fail.saturating_add(count);
+                }
                 Some(id) => warn!(id, "send_buffer_full names no socket"),
-                None => m.send_fail_any += count,
+                None => m.send_fail_any = m.send_fail_any.saturating_add(count),
             }
         }
         Fault::UrcDelay { ms } => m.urc_delay = Duration::from_millis(ms),
