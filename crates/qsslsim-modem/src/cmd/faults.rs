@@ -43,7 +43,8 @@ pub fn inject(m: &mut Modem, fault: Fault) {
         return;
     }
     match fault {
-        Fault::PdpLost { ctx } => super::pdp::deactivate(m, ctx, true),
+        Fault::PdpLost { ctx } if m.pdp.get(ctx).is_some() => super::pdp::deactivate(m, ctx, true),
+        Fault::PdpLost { ctx } => warn!(ctx, "pdp_lost names no PDP context (1-15)"),
         Fault::SendBufferFull { socket, count } => {
             // Saturating: `count` is anyone's u32, and two large ones must not wrap to a few.
             let count = count.unwrap_or(1);
