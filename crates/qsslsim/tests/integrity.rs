@@ -8,9 +8,9 @@
 //! offset) and the sha256 of both ends is compared.
 //!
 //! Stream size: `QSSLSIM_INTEGRITY_MB` (MiB per socket and direction, for the twelve-socket
-//! tests). The default is 4 MiB, not 16: with 16 MiB the three twelve-socket tests alone take
-//! about 160 s in a debug build on two cores (buffer mode 127 s), which leaves no room in the
-//! file's 4-minute budget. Seeds: `QSSLSIM_INTEGRITY_SEED` replays a run (each test prints its
+//! tests), default 16 MiB as the issue asks: the three twelve-socket tests then take about
+//! 100 s, 75 s and 56 s in a debug build on two cores (run in parallel by nextest). Seeds:
+//! `QSSLSIM_INTEGRITY_SEED` replays a run (each test prints its
 //! seed). The daemons log at `error` unless `RUST_LOG` says otherwise.
 
 #[path = "support/integrity_peer.rs"]
@@ -27,7 +27,7 @@ use support::Daemon;
 const MIB: u64 = 1024 * 1024;
 
 /// Default bytes per socket and direction for the twelve-socket tests.
-const DEFAULT_STREAM: u64 = 4 * MIB;
+const DEFAULT_STREAM: u64 = 16 * MIB;
 
 /// Start the daemon; its log is kept to errors (a `SEND FAIL` test would log thousands of
 /// warnings) unless `RUST_LOG` is set.
