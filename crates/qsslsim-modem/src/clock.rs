@@ -2,7 +2,7 @@
 //! (possibly paused) monotonic clock; setting it shifts an offset. Its time zone is kept in
 //! quarter hours. Certificate validity is checked against it.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
@@ -68,15 +68,6 @@ impl ModuleClock {
             self.zone_quarters = zone;
         }
     }
-
-    /// Move the clock by a signed number of seconds.
-    pub fn shift(&mut self, seconds: i64) {
-        if seconds >= 0 {
-            self.base += Duration::from_secs(seconds as u64);
-        } else {
-            self.base -= Duration::from_secs(seconds.unsigned_abs());
-        }
-    }
 }
 
 /// Parse `yy/MM/dd,hh:mm:ss±zz` into UTC and the zone in quarter hours (−48..=+56).
@@ -114,6 +105,7 @@ pub fn parse_cclk(text: &str) -> Option<(OffsetDateTime, i8)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn set_then_read_back_in_the_same_zone() {

@@ -47,9 +47,14 @@ pub const PDP_BROKEN: u16 = 570;
 pub const CANCEL_SEND: u16 = 571;
 pub const NOT_ALLOWED: u16 = 572;
 
+/// The value `key` maps to in one of the crate's tables.
+pub fn lookup<K: PartialEq + Copy, V: Copy>(table: &[(K, V)], key: K) -> Option<V> {
+    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
 /// The `AT+QIGETERROR` description of a result code.
 pub fn result_text(code: u16) -> &'static str {
-    RESULT_CODES.iter().find(|(c, _)| *c == code).map(|(_, t)| *t).unwrap_or("unknown error")
+    lookup(RESULT_CODES, code).unwrap_or("unknown error")
 }
 
 /// Why an open failed, as the network layer classifies it. The module collapses most of these
@@ -89,7 +94,7 @@ pub const OPEN_FAILURE_CODES: &[(OpenFailure, u16)] = &[
 
 impl OpenFailure {
     pub fn code(self) -> u16 {
-        OPEN_FAILURE_CODES.iter().find(|(f, _)| *f == self).map(|(_, c)| *c).unwrap_or(UNKNOWN)
+        lookup(OPEN_FAILURE_CODES, self).unwrap_or(UNKNOWN)
     }
 }
 
@@ -104,12 +109,7 @@ pub const CME_GENERAL: &[(u16, &str)] = &[
 
 /// Verbose text for a `+CME ERROR` code (AT+CMEE=2).
 pub fn cme_text(code: u16) -> &'static str {
-    CME_GENERAL
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, t)| *t)
-        .or_else(|| crate::files::file_error_text(code))
-        .unwrap_or("unknown")
+    lookup(CME_GENERAL, code).or_else(|| crate::files::file_error_text(code)).unwrap_or("unknown")
 }
 
 #[cfg(test)]

@@ -176,10 +176,6 @@ impl Modem {
         &mut self.files
     }
 
-    pub fn files(&self) -> &FileStore {
-        &self.files
-    }
-
     // ---- inputs -------------------------------------------------------------------------
 
     /// Bytes from the host.
@@ -643,11 +639,18 @@ impl Modem {
             warn!(id, bytes = data.len(), "transparent data after the connection ended; not sent");
             return;
         }
+        self.queue_send(id, data);
+        self.scenario_bytes(id);
+    }
+
+    /// Hand host bytes to socket `id`'s connection, counting them as in flight until the
+    /// network reports them written.
+    pub(crate) fn queue_send(&mut self, id: u8, data: Vec<u8>) {
+        let sock = &mut self.sockets[id as usize];
         sock.tx_in_flight += data.len();
         sock.tx_total += data.len() as u64;
         let conn = sock.conn;
         self.net(NetAction::Send { id, conn, data });
-        self.scenario_bytes(id);
     }
 
     /// Enter transparent mode on socket `id`: `CONNECT`, then anything already buffered, raw.

@@ -105,11 +105,6 @@ impl Default for Socket {
 }
 
 impl Socket {
-    /// Whether the connection is live on the network side.
-    pub fn is_live(&self) -> bool {
-        matches!(self.state, SocketState::Opening | SocketState::Connected)
-    }
-
     /// Take up to `n` received bytes for the host. Whenever the buffer empties, the next data
     /// will report a `"recv"` URC again (policy `recv-urc`), whichever way it was drained.
     pub fn take_rx(&mut self, n: usize) -> Vec<u8> {

@@ -47,15 +47,12 @@ pub fn on_event(m: &mut Modem, ev: NetEvent) {
             let sock = &mut m.sockets[id as usize];
             sock.tx_in_flight = sock.tx_in_flight.saturating_sub(bytes);
         }
-        NetEvent::RemoteClosed { id, cause, .. } => {
-            if matches!(m.sockets[id as usize].state, SocketState::Connected | SocketState::HostClosing) {
-                if m.sockets[id as usize].state == SocketState::HostClosing {
-                    // The peer answered our close: the close completes.
-                    return close_done(m, id);
-                }
-                connection_lost(m, id, &cause);
-            }
-        }
+        NetEvent::RemoteClosed { id, cause, .. } => match m.sockets[id as usize].state {
+            // The peer answered our close: the close completes.
+            SocketState::HostClosing => close_done(m, id),
+            SocketState::Connected => connection_lost(m, id, &cause),
+            _ => {}
+        },
         NetEvent::Closed { id, .. } => close_done(m, id),
     }
 }
@@ -108,8 +105,7 @@ pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
     if matches!(m.port, Port::Transparent { id: t, .. } if t == id) {
         m.enter_command();
         m.final_result(ResultCode::NoCarrier);
-    } else if matches!(m.busy, Some(Busy::Closing { id: b, conn: c, .. }) if b == id && c == m.sockets[id as usize].conn)
-    {
+    } else if host_closing(m, id) {
         close_done(m, id);
     } else {
         m.urc(&format!("+QSSLURC: \"closed\",{id}"));
@@ -137,10 +133,15 @@ pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
     m.scenario_event(EventKind::OpenFailed, id);
 }
 
+/// Whether `AT+QSSLCLOSE` is lingering on socket `id`'s current connection.
+fn host_closing(m: &Modem, id: u8) -> bool {
+    let conn = m.sockets[id as usize].conn;
+    matches!(m.busy, Some(Busy::Closing { id: b, conn: c, .. }) if b == id && c == conn)
+}
+
 /// `AT+QSSLCLOSE` finished lingering.
 pub fn close_done(m: &mut Modem, id: u8) {
-    let conn = m.sockets[id as usize].conn;
-    if matches!(m.busy, Some(Busy::Closing { id: b, conn: c, .. }) if b == id && c == conn) {
+    if host_closing(m, id) {
         super::ssl_close::release(m, id);
         m.clear_busy();
         m.final_result(ResultCode::Ok);

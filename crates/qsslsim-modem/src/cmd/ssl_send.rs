@@ -8,7 +8,6 @@ use tracing::warn;
 use super::args::{fail, int_in, invalid, params};
 use crate::errors;
 use crate::modem::{Flow, Modem, Port, Reply};
-use crate::net::NetAction;
 use crate::policy::TX_BUFFER_BYTES;
 use crate::scenario::EventKind;
 use crate::socket::{AccessMode, SocketState};
@@ -120,25 +119,23 @@ fn finish(m: &mut Modem, id: u8, data: Vec<u8>, end: PromptEnd) {
                 m.last_error = errors::SOCKET_CLOSED;
                 return m.final_result(ResultCode::Error);
             }
-            let injected = sock.send_fail > 0 || m.send_fail_any > 0;
-            if injected {
-                if sock.send_fail > 0 {
-                    sock.send_fail -= 1;
-                } else {
-                    m.send_fail_any -= 1;
-                }
-            }
-            let sock = &mut m.sockets[id as usize];
+            // Injected `send_buffer_full` faults: this socket's first, then any socket's.
+            let injected = if sock.send_fail > 0 {
+                sock.send_fail -= 1;
+                true
+            } else if m.send_fail_any > 0 {
+                m.send_fail_any -= 1;
+                true
+            } else {
+                false
+            };
             if injected || sock.tx_in_flight + data.len() > TX_BUFFER_BYTES {
                 warn!(id, in_flight = sock.tx_in_flight, injected, "send buffer full");
                 m.last_error = errors::OK;
                 return m.final_result(ResultCode::SendFail);
             }
-            sock.tx_in_flight += data.len();
-            sock.tx_total += data.len() as u64;
-            let conn = sock.conn;
             if !data.is_empty() {
-                m.net(NetAction::Send { id, conn, data });
+                m.queue_send(id, data);
             }
             m.last_error = errors::OK;
             m.final_result(ResultCode::SendOk);

@@ -90,7 +90,7 @@ pub const FILE_ERRORS: &[(u16, &str)] = &[
 
 /// The maker's text for a file error code, or `None` if the code is not a file error.
 pub fn file_error_text(code: u16) -> Option<&'static str> {
-    FILE_ERRORS.iter().find(|(c, _)| *c == code).map(|(_, text)| *text)
+    crate::errors::lookup(FILE_ERRORS, code)
 }
 
 #[cfg(test)]
