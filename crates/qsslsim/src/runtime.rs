@@ -56,9 +56,7 @@ pub async fn run<H>(
     let mut written = 0usize; // of pending.front()
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
-    // Whether the loop stopped reading the pty since the last read, and when it resumed.
-    let mut input_paused = false;
-    let mut resumed_at: Option<tokio::time::Instant> = None;
+    let mut reading = Reading::Live;
     let baud = modem.config().baud.filter(|b| *b > 0);
     // UART pacing: writes of about 10 ms worth, the next one not before this moment.
     let pace_chunk = baud.map_or(usize::MAX, |b| (b as usize / 1000).max(1));
@@ -86,11 +84,11 @@ pub async fn run<H>(
         let take_input = host_open
             && modem.wants_input()
             && (pending_bytes < HOST_BACKLOG_LIMIT || modem.input_is_raw_data());
-        if !take_input {
-            input_paused = true;
-        } else if input_paused && resumed_at.is_none() {
-            resumed_at = Some(tokio::time::Instant::now());
-        }
+        reading = match (take_input, reading) {
+            (false, _) => Reading::Paused,
+            (true, Reading::Paused) => Reading::Resumed(tokio::time::Instant::now()),
+            (true, other) => other,
+        };
         let take_events = pending_bytes < EVENT_BACKLOG_LIMIT;
         let pace_wait =
             (baud.is_some() && !pending.is_empty() && next_write_at > tokio::time::Instant::now())
@@ -144,16 +142,27 @@ pub async fn run<H>(
                     // Bytes already waiting in the pty when reading resumed arrived at unknown
                     // times, so their gaps are not guard silence; bytes the loop had to wait
                     // for arrived live.
-                    let waited_in_pty = resumed_at.take().is_some_and(|t| t.elapsed() < RESUME_WINDOW);
-                    if std::mem::take(&mut input_paused) && waited_in_pty {
+                    if matches!(reading, Reading::Resumed(t) if t.elapsed() < RESUME_WINDOW) {
                         modem.input_resumed(now());
                     }
+                    reading = Reading::Live;
                     tracer.host_in(&read_buf[..n]);
                     modem.host_input(&read_buf[..n], now());
                 }
             },
         }
     }
+}
+
+/// How the loop has been reading the pty since its last read.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// Reading all along: bytes arrive live.
+    Live,
+    /// Not reading now (backlog, full send buffer, a command executing).
+    Paused,
+    /// Reading again since this moment, after a pause.
+    Resumed(tokio::time::Instant),
 }
 
 /// The module's clock source: tokio's (pausable) clock.
