@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::{debug, trace};
 
-use crate::network::{spawn_connection, ConnectionHandle, Connector};
+use crate::network::{spawn_connection, ConnectionHandle, Connector, Reports};
 use crate::trace::{Record, Tracer};
 
 /// A read this soon after the loop resumed reading found bytes that were already waiting.
@@ -50,6 +50,8 @@ pub async fn run<H>(
 {
     let (mut host_rx, mut host_tx) = tokio::io::split(host);
     let (events_tx, mut events_rx) = mpsc::channel::<NetEvent>(64);
+    let (acks_tx, mut acks_rx) = mpsc::unbounded_channel::<NetEvent>();
+    let reports = Reports { events: events_tx, acks: acks_tx };
     let mut conns: HashMap<u8, ConnectionHandle> = HashMap::new();
     let mut pending: VecDeque<Vec<u8>> = VecDeque::new();
     let mut pending_bytes = 0usize;
@@ -75,7 +77,7 @@ pub async fn run<H>(
                     pending_bytes += bytes.len();
                     pending.push_back(bytes);
                 }
-                Output::Net(action) => dispatch(action, &mut conns, &connector, &events_tx),
+                Output::Net(action) => dispatch(action, &mut conns, &connector, &reports),
                 Output::Event(event) => tracer.module(event),
             }
         }
@@ -131,6 +133,13 @@ pub async fn run<H>(
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
                 modem.on_time(now());
             }
+            // Send completions are taken whatever the host does with its output.
+            Some(ack) = acks_rx.recv() => {
+                modem.net_event(ack, now());
+                while let Ok(ack) = acks_rx.try_recv() {
+                    modem.net_event(ack, now());
+                }
+            }
             ev = events_rx.recv(), if take_events => {
                 let Some(ev) = ev else { break };
                 forget_finished(&ev, &mut conns);
@@ -178,7 +187,7 @@ fn dispatch(
     action: NetAction,
     conns: &mut HashMap<u8, ConnectionHandle>,
     connector: &Arc<dyn Connector>,
-    events: &mpsc::Sender<NetEvent>,
+    reports: &Reports,
 ) {
     let live = |conns: &HashMap<u8, ConnectionHandle>, id: u8, conn: u64| {
         conns.get(&id).filter(|h| h.conn == conn).is_some()
@@ -186,7 +195,7 @@ fn dispatch(
     match action {
         NetAction::Open(req) => {
             let id = req.id;
-            conns.insert(id, spawn_connection(req, connector.clone(), events.clone()));
+            conns.insert(id, spawn_connection(req, connector.clone(), reports.clone()));
         }
         NetAction::Send { id, conn, data } => {
             if live(conns, id, conn) {
