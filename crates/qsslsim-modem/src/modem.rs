@@ -211,6 +211,14 @@ impl Modem {
         }
     }
 
+    /// TEMP shim until the modem side of issue 9 lands on main: the daemon reports its host
+    /// backlog (unwritten plus unread output); this maps it onto `output_drained`.
+    pub fn host_backlog(&mut self, bytes: usize, now: Instant) {
+        if bytes < 64 * 1024 {
+            self.output_drained(now)
+        }
+    }
+
     /// Bytes of host output produced and not yet taken by [`Self::poll_output`].
     fn queued_output(&self) -> usize {
         self.write.len()
