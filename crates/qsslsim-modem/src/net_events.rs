@@ -1,114 +1,103 @@
 //! What network events do to sockets: open results, received data (buffer, push and
-//! transparent delivery), send completions, and connections that end.
+//! transparent delivery), connections that end, and the sockets that fall with a PDP context.
+//! State changes go through the socket table's transitions.
 
 use qsslsim_at::ResultCode;
 use tracing::{info, warn};
 
+use crate::errors::ErrorCode;
 use crate::event::Event;
-use crate::modem::{Busy, Modem, Port};
-use crate::net::NetEvent;
+use crate::ids::{PdpCtxId, SocketId};
+use crate::modem::{Busy, Modem};
+use crate::net::{NetAction, NetEvent};
 use crate::scenario::EventKind;
-use crate::socket::{AccessMode, Socket, SocketState};
+use crate::socket::{AccessMode, SocketState};
+use crate::urc::Urc;
 
-pub fn on_event(m: &mut Modem, ev: NetEvent) {
+pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
     match ev {
-        NetEvent::Opened { id, remote, local_port, .. } => {
-            let sock = &mut m.sockets[id as usize];
-            if sock.state != SocketState::Opening {
+        NetEvent::Opened { remote, local_port, .. } => {
+            if m.sockets.state(id) != SocketState::Opening {
                 return;
             }
-            sock.state = SocketState::Connected;
-            sock.remote_ip = Some(remote.ip());
-            sock.local_port = local_port;
-            info!(id, %remote, local_port, "connected");
-            let conn = sock.conn;
-            m.event(Event::Socket {
-                id,
-                what: "connected".into(),
-                detail: format!("{remote} from local port {local_port}"),
-            });
+            m.sockets.opened(id, remote, local_port);
+            info!(%id, %remote, local_port, "connected");
+            let conn = m.sockets.get(id).conn;
             if m.busy == Some(Busy::OpenTransparent { id, conn }) {
-                m.clear_busy();
-                m.last_error = crate::errors::OK;
+                m.busy = None;
+                m.last_error = ErrorCode::Ok;
                 m.enter_transparent(id);
             } else {
-                m.urc(&format!("+QSSLOPEN: {id},0"));
+                m.urc(Urc::SslOpen { id, err: ErrorCode::Ok });
             }
             // Last: a fault the scenario fires now must find the open already reported.
             m.scenario_event(EventKind::Connected, id);
         }
-        NetEvent::OpenFailed { id, failure, cause, .. } => {
-            if m.sockets[id as usize].state == SocketState::Opening {
+        NetEvent::OpenFailed { failure, cause, .. } => {
+            if m.sockets.state(id) == SocketState::Opening {
                 open_failed(m, id, failure.code(), &cause);
             }
         }
-        NetEvent::Data { id, data, .. } => on_data(m, id, data),
-        NetEvent::Sent { id, bytes, .. } => {
-            let sock = &mut m.sockets[id as usize];
+        NetEvent::Data { data, .. } => on_data(m, id, data),
+        NetEvent::Sent { bytes, .. } => {
+            let sock = m.sockets.get_mut(id);
             sock.tx_in_flight = sock.tx_in_flight.saturating_sub(bytes);
         }
-        NetEvent::RemoteClosed { id, cause, .. } => match m.sockets[id as usize].state {
+        NetEvent::RemoteClosed { cause, .. } => match m.sockets.state(id) {
             // The peer answered our close: the close completes.
             SocketState::HostClosing => close_done(m, id),
             SocketState::Connected => connection_lost(m, id, &cause),
             _ => {}
         },
-        NetEvent::Closed { id, .. } => close_done(m, id),
+        NetEvent::Closed { .. } => close_done(m, id),
     }
 }
 
-fn on_data(m: &mut Modem, id: u8, data: Vec<u8>) {
-    let transparent_now = matches!(m.port, Port::Transparent { id: t, .. } if t == id);
-    let sock = &mut m.sockets[id as usize];
-    if !matches!(sock.state, SocketState::Connected | SocketState::HostClosing) {
-        warn!(id, bytes = data.len(), state = ?sock.state, "data for a socket that is not connected");
+fn on_data(m: &mut Modem, id: SocketId, data: Vec<u8>) {
+    let sock = m.sockets.get_mut(id);
+    if !sock.state().is_live() {
+        warn!(%id, bytes = data.len(), state = ?sock.state(), "data for a socket that is not connected");
+        let cause =
+            format!("{} bytes arrived for a socket in state {:?}; not delivered", data.len(), sock.state());
+        m.event(Event::Failure { id: Some(id.get()), code: ErrorCode::SocketClosed.number(), cause });
         return;
     }
     if data.len() > sock.granted {
-        warn!(id, bytes = data.len(), granted = sock.granted, "network delivered more than granted");
+        warn!(%id, bytes = data.len(), granted = sock.granted, "network delivered more than granted");
     }
     sock.granted = sock.granted.saturating_sub(data.len());
     sock.rx_total += data.len() as u64;
-    if transparent_now {
-        m.push_write(data);
-    } else {
-        buffer(m, id, data);
-    }
-    m.scenario_bytes(id);
-    m.scenario_event(EventKind::Recv, id);
-}
-
-/// Keep received data for the host per the socket's access mode.
-fn buffer(m: &mut Modem, id: u8, data: Vec<u8>) {
-    let sock = &mut m.sockets[id as usize];
     let was_empty = sock.rx.is_empty();
     sock.rx.extend(data);
     match sock.mode {
         AccessMode::Buffer => {
             if was_empty && sock.recv_urc_armed {
                 sock.recv_urc_armed = false;
-                m.urc(&format!("+QSSLURC: \"recv\",{id}"));
+                m.urc(Urc::SslRecv { id });
             }
         }
         AccessMode::Push => m.urc_push(id),
-        // Held until the port returns to this socket (ATO / AT+QISWTMD).
+        // Flows to the host while the port is in transparent mode on this socket and the host
+        // has room; otherwise held until the port returns to it (ATO / AT+QISWTMD).
         AccessMode::Transparent => {}
     }
+    m.scenario_bytes(id);
+    m.scenario_event(EventKind::Recv, id);
 }
 
-/// The connection ended without the host asking: in transparent mode `NO CARRIER`,
-/// otherwise `+QSSLURC: "closed"`. Buffered data stays readable.
-pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
-    info!(id, %cause, "connection lost");
-    m.event(Event::Socket { id, what: "closed".into(), detail: cause.to_string() });
-    m.sockets[id as usize].state = SocketState::Closing;
-    if matches!(m.port, Port::Transparent { id: t, .. } if t == id) {
-        m.enter_command();
-        m.final_result(ResultCode::NoCarrier);
-    } else if host_closing(m, id) {
+/// The connection ended without the host asking: in transparent mode `NO CARRIER` once the
+/// data before the end has reached the host, otherwise `+QSSLURC: "closed"`. Buffered data
+/// stays readable.
+pub fn connection_lost(m: &mut Modem, id: SocketId, cause: &str) {
+    info!(%id, %cause, "connection lost");
+    let lingering = host_closing(m, id);
+    m.sockets.remote_closed(id, cause);
+    if m.port.transparent_socket() == Some(id) {
+        // The module's pump writes NO CARRIER after the last byte (see `release_transparent`).
+    } else if lingering {
         close_done(m, id);
     } else {
-        m.urc(&format!("+QSSLURC: \"closed\",{id}"));
+        m.urc(Urc::SslClosed { id });
     }
     // Last, once the socket is Closing: a fault the scenario fires now (pdp_lost,
     // module_restart) must not find it still connected and lose it again, recursively.
@@ -116,17 +105,17 @@ pub fn connection_lost(m: &mut Modem, id: u8, cause: &str) {
 }
 
 /// An open that did not succeed.
-pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
-    warn!(id, code, %cause, "open failed");
-    m.event(Event::Failure { id: Some(id), code, cause: cause.to_string() });
-    let conn = m.sockets[id as usize].conn;
-    m.sockets[id as usize] = Socket::default();
+pub fn open_failed(m: &mut Modem, id: SocketId, code: ErrorCode, cause: &str) {
+    warn!(%id, code = code.number(), %cause, "open failed");
+    m.event(Event::Failure { id: Some(id.get()), code: code.number(), cause: cause.to_string() });
+    let conn = m.sockets.get(id).conn;
+    m.release_socket(id, cause);
     m.last_error = code;
     if m.busy == Some(Busy::OpenTransparent { id, conn }) {
-        m.clear_busy();
+        m.busy = None;
         m.final_result(ResultCode::Error);
     } else {
-        m.urc(&format!("+QSSLOPEN: {id},{code}"));
+        m.urc(Urc::SslOpen { id, err: code });
     }
     // Last, once the socket is released: a fault the scenario fires now (pdp_lost) must not
     // find it still opening and fail it again, recursively.
@@ -134,16 +123,44 @@ pub fn open_failed(m: &mut Modem, id: u8, code: u16, cause: &str) {
 }
 
 /// Whether `AT+QSSLCLOSE` is lingering on socket `id`'s current connection.
-fn host_closing(m: &Modem, id: u8) -> bool {
-    let conn = m.sockets[id as usize].conn;
+fn host_closing(m: &Modem, id: SocketId) -> bool {
+    let conn = m.sockets.get(id).conn;
     matches!(m.busy, Some(Busy::Closing { id: b, conn: c, .. }) if b == id && c == conn)
 }
 
 /// `AT+QSSLCLOSE` finished lingering.
-pub fn close_done(m: &mut Modem, id: u8) {
+pub fn close_done(m: &mut Modem, id: SocketId) {
     if host_closing(m, id) {
-        super::ssl_close::release(m, id);
-        m.clear_busy();
+        m.release_socket(id, "AT+QSSLCLOSE finished");
+        m.busy = None;
         m.final_result(ResultCode::Ok);
+    }
+}
+
+/// Deactivate `ctx` and drop its sockets: open ones report `"closed"`, opening ones fail with
+/// 570. With `network_lost` the module also reports `+QIURC: "pdpdeact",<ctx>`.
+pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
+    m.pdp.get_mut(ctx).active = false;
+    info!(%ctx, network_lost, "PDP context deactivated");
+    for id in SocketId::all() {
+        let sock = m.sockets.get(id);
+        if sock.pdp != ctx {
+            continue;
+        }
+        let (state, conn) = (sock.state(), sock.conn);
+        match state {
+            SocketState::Connected | SocketState::HostClosing => {
+                m.net(NetAction::Abort { id: id.get(), conn });
+                connection_lost(m, id, "PDP context deactivated");
+            }
+            SocketState::Opening => {
+                m.net(NetAction::Abort { id: id.get(), conn });
+                open_failed(m, id, ErrorCode::PdpBroken, "PDP context deactivated");
+            }
+            SocketState::Initial | SocketState::Closing => {}
+        }
+    }
+    if network_lost {
+        m.urc(Urc::PdpDeact { ctx });
     }
 }

@@ -16,6 +16,15 @@ pub const HELD_INPUT_BYTES: usize = 4096;
 /// Output one host read may produce before the module holds the rest of that read until the
 /// daemon has written it (a single `AT+QFDWL` may exceed it; the next line waits).
 pub const OUTPUT_BUDGET_BYTES: usize = 64 * 1024;
+/// Host output the module lets queue ahead of the port before it holds bulk downlink
+/// (transparent data, push frames) in the socket's receive buffer, where backpressure reaches
+/// the server. A real module has only a UART FIFO there, so an answer (`OK` after `+++`, a
+/// close) never waits behind more than this.
+pub const HOST_QUEUE_BYTES: usize = 4 * 1024;
+/// Least time between a final result and a URC that follows the network (`+QSSLOPEN`,
+/// `+QSSLURC`, `+QIURC`) in the `fast` profile: on the module the network takes far longer,
+/// so a host that reads up to `OK` and drops the rest of that read must not lose the URC.
+pub const FAST_NETWORK_URC_GAP: Duration = Duration::from_millis(0);
 /// Default guard time of the `+++` escape (the maker's figure: one second).
 pub const DEFAULT_GUARD_TIME: Duration = Duration::from_millis(1000);
 /// Gap between a final result and a URC that follows it, so that they arrive in separate

@@ -63,10 +63,8 @@ pub async fn run<H>(
     let mut next_write_at = tokio::time::Instant::now();
 
     loop {
-        if pending_bytes < EVENT_BACKLOG_LIMIT {
-            // Input held because one command answered with a lot may run again.
-            modem.output_drained(now());
-        }
+        // The module releases bulk data and held input by what the host has not read yet.
+        modem.host_backlog(pending_bytes, now());
         while let Some(out) = modem.poll_output() {
             match out {
                 Output::Host(bytes) => {
