@@ -253,3 +253,19 @@ fn refusals_name_the_rule_broken() {
     }
     assert_eq!(why, vec![("AT+QSSLSEND".to_string(), Some(552), "client id 12 is outside 0-11".to_string())]);
 }
+
+/// Issue 12: after an abnormal close the buffered data is still readable, then `ERROR` (567).
+#[test]
+fn recv_after_an_abnormal_close_reads_the_rest_then_errors() {
+    let mut b = Bench::new(ModemConfig::default());
+    let conn = b.open(0, 0);
+    b.data(0, conn, b"bye");
+    b.m.net_event(NetEvent::RemoteClosed { id: 0, conn, cause: "peer closed".into() }, b.now);
+    b.advance(Duration::from_millis(100));
+    assert_eq!(b.take_text(), "\r\n+QSSLURC: \"recv\",0\r\n\r\n+QSSLURC: \"closed\",0\r\n");
+    b.type_line("AT+QSSLRECV=0,1500\r");
+    assert_eq!(b.take_text(), "\r\n+QSSLRECV: 3\r\nbye\r\n\r\nOK\r\n");
+    b.type_line("AT+QSSLRECV=0,1500\r");
+    b.type_line("AT+QIGETERROR\r");
+    assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 567,socket has been closed\r\n\r\nOK\r\n");
+}

@@ -111,8 +111,8 @@ pub fn policies() -> Vec<Policy> {
         ),
         p(
             "recv-after-close",
-            "readable, then +QSSLRECV: 0".into(),
-            "After the server closes (state 4) buffered data stays readable; an empty buffer reads 0 until AT+QSSLCLOSE.",
+            "readable, then ERROR (567)".into(),
+            "After an abnormal close (server close, reset, PDP loss; state 4) data that arrived before it stays readable; once the buffer is drained AT+QSSLRECV answers ERROR and records 567, as the note's 2.2.4 says for an abnormally closed connection.",
         ),
         p(
             "open-checks",

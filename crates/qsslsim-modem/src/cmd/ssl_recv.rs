@@ -48,6 +48,12 @@ impl AtCommand for Qsslrecv {
             let why = format!("client id {id} is not in buffer access mode");
             return Err(Refusal::code(ErrorCode::NotAllowed, why));
         }
+        // Note 2.2.4: after an abnormal close the module answers ERROR; data that came before
+        // the close stays readable first (policy `recv-after-close`).
+        if sock.state() == SocketState::Closing && sock.rx.is_empty() {
+            let why = format!("client id {id} was closed by the network and its buffer is drained");
+            return Err(Refusal::code(ErrorCode::SocketClosed, why));
+        }
         let data = sock.take_rx(len);
         m.info(&format!("+QSSLRECV: {}", data.len()));
         if !data.is_empty() {
