@@ -76,6 +76,11 @@ impl LineAssembler {
         None
     }
 
+    /// Whether no line is in progress (nothing typed since the last terminator).
+    pub fn is_idle(&self) -> bool {
+        self.buf.is_empty() && !self.overflowed
+    }
+
     /// Forget any partial line (used when the port leaves command mode).
     pub fn reset(&mut self) {
         self.buf = Vec::new();

@@ -4,7 +4,17 @@
 
 use std::time::{Instant, SystemTime};
 
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::format_description::FormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// `yy/MM/dd,hh:mm:ss` as `AT+CCLK` prints it (the zone follows in quarter hours, which
+/// `time` has no component for).
+const CCLK_DATE_TIME: &[FormatItem<'static>] =
+    format_description!("[year repr:last_two]/[month]/[day],[hour]:[minute]:[second]");
+/// The same with the century written out, for parsing (the module's years are 20yy).
+const CCLK_DATE_TIME_FULL_YEAR: &[FormatItem<'static>] =
+    format_description!("[year]/[month]/[day],[hour]:[minute]:[second]");
 
 #[derive(Debug, Clone)]
 pub struct ModuleClock {
@@ -39,17 +49,8 @@ impl ModuleClock {
         let utc = self.utc(now);
         let t = utc.checked_to_offset(offset).unwrap_or(utc);
         let sign = if self.zone_quarters < 0 { '-' } else { '+' };
-        format!(
-            "{:02}/{:02}/{:02},{:02}:{:02}:{:02}{}{:02}",
-            t.year().rem_euclid(100),
-            t.month() as u8,
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            sign,
-            self.zone_quarters.unsigned_abs()
-        )
+        let date_time = t.format(CCLK_DATE_TIME).unwrap_or_default();
+        format!("{date_time}{sign}{:02}", self.zone_quarters.unsigned_abs())
     }
 
     /// Set from `yy/MM/dd,hh:mm:ss±zz`; `None` if the text is not a valid time.
@@ -73,32 +74,22 @@ impl ModuleClock {
 /// Parse `yy/MM/dd,hh:mm:ss±zz` into UTC and the zone in quarter hours (−48..=+56).
 pub fn parse_cclk(text: &str) -> Option<(OffsetDateTime, i8)> {
     let b = text.as_bytes();
-    if b.len() != 20 || b[2] != b'/' || b[5] != b'/' || b[8] != b',' || b[11] != b':' || b[14] != b':' {
+    if b.len() != 20 || !b[18..].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let s = text.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) {
-            s.parse().ok()
-        } else {
-            None
-        }
-    };
-    let year = 2000 + num(0..2)? as i32;
-    let month = Month::try_from(num(3..5)? as u8).ok()?;
-    let date = Date::from_calendar_date(year, month, num(6..8)? as u8).ok()?;
-    let tod = Time::from_hms(num(9..11)? as u8, num(12..14)? as u8, num(15..17)? as u8).ok()?;
+    let date_time =
+        PrimitiveDateTime::parse(&format!("20{}", text.get(..17)?), CCLK_DATE_TIME_FULL_YEAR).ok()?;
     let sign = match b[17] {
         b'+' => 1i32,
         b'-' => -1,
         _ => return None,
     };
-    let quarters = sign * num(18..20)? as i32;
+    let quarters = sign * text.get(18..)?.parse::<i32>().ok()?;
     if !(-48..=56).contains(&quarters) {
         return None;
     }
     let offset = UtcOffset::from_whole_seconds(quarters * 900).ok()?;
-    let local = PrimitiveDateTime::new(date, tod).assume_offset(offset);
+    let local = date_time.assume_offset(offset);
     Some((local.to_offset(UtcOffset::UTC), quarters as i8))
 }
 

@@ -10,6 +10,8 @@ use crate::policy;
 pub struct Timing {
     /// Gap between a final result and a URC that follows it.
     pub urc_gap: Duration,
+    /// Least time between a final result and a URC that follows the network.
+    pub network_urc_gap: Duration,
     /// Network delay before an open reaches the server (so before its `+QSSLOPEN` URC or
     /// `CONNECT`, whether it succeeds or fails).
     pub open_delay: Duration,
@@ -17,10 +19,18 @@ pub struct Timing {
 
 impl Timing {
     pub fn fast() -> Self {
-        Timing { urc_gap: policy::FAST_URC_GAP, open_delay: Duration::ZERO }
+        Timing {
+            urc_gap: policy::FAST_URC_GAP,
+            network_urc_gap: policy::FAST_NETWORK_URC_GAP,
+            open_delay: Duration::ZERO,
+        }
     }
     pub fn realistic() -> Self {
-        Timing { urc_gap: policy::REALISTIC_URC_GAP, open_delay: policy::REALISTIC_OPEN_DELAY }
+        Timing {
+            urc_gap: policy::REALISTIC_URC_GAP,
+            network_urc_gap: policy::REALISTIC_URC_GAP,
+            open_delay: policy::REALISTIC_OPEN_DELAY,
+        }
     }
 }
 

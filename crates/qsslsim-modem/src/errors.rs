@@ -1,60 +1,123 @@
-//! The module's result codes (`<err>` in `+QSSLOPEN` URCs and `AT+QIGETERROR`), their texts,
-//! and the one mapping from network/TLS failure kinds to those codes.
+//! The module's result codes (`<err>` in `+QSSLOPEN` URCs and `AT+QIGETERROR`) as one enum
+//! with their texts, the one mapping from network/TLS failure kinds to those codes, and the
+//! general `+CME ERROR` codes.
 
-/// Every result code the SSL/TCP commands report, with the text `AT+QIGETERROR` prints.
-pub const RESULT_CODES: &[(u16, &str)] = &[
-    (0, "operate successfully"),
-    (550, "unknown error"),
-    (551, "operation blocked"),
-    (552, "invalid parameters"),
-    (553, "memory not enough"),
-    (554, "create socket failed"),
-    (555, "operation not supported"),
-    (556, "socket bind failed"),
-    (557, "socket listen failed"),
-    (558, "socket write failed"),
-    (559, "socket read failed"),
-    (560, "socket accept failed"),
-    (561, "open PDP context failed"),
-    (562, "close PDP context failed"),
-    (563, "socket identity has been used"),
-    (564, "DNS busy"),
-    (565, "DNS parse failed"),
-    (566, "socket connect failed"),
-    (567, "socket has been closed"),
-    (568, "operation busy"),
-    (569, "operation timeout"),
-    (570, "PDP context break down"),
-    (571, "cancel send"),
-    (572, "operation not allowed"),
-    (573, "APN not configured"),
-    (574, "port busy"),
-];
+/// Every result code the SSL/TCP commands report (`<err>` in `+QSSLOPEN` URCs and
+/// `AT+QIGETERROR`), with its number and the text `AT+QIGETERROR` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[repr(u16)]
+pub enum ErrorCode {
+    Ok = 0,
+    Unknown = 550,
+    OperationBlocked = 551,
+    InvalidParam = 552,
+    MemoryNotEnough = 553,
+    CreateSocketFailed = 554,
+    NotSupported = 555,
+    BindFailed = 556,
+    ListenFailed = 557,
+    WriteFailed = 558,
+    ReadFailed = 559,
+    AcceptFailed = 560,
+    OpenPdpFailed = 561,
+    ClosePdpFailed = 562,
+    IdInUse = 563,
+    DnsBusy = 564,
+    DnsFailed = 565,
+    ConnectFailed = 566,
+    SocketClosed = 567,
+    OperationBusy = 568,
+    Timeout = 569,
+    PdpBroken = 570,
+    CancelSend = 571,
+    NotAllowed = 572,
+    ApnNotConfigured = 573,
+    PortBusy = 574,
+}
 
-pub const OK: u16 = 0;
-pub const UNKNOWN: u16 = 550;
-pub const INVALID_PARAM: u16 = 552;
-pub const NOT_SUPPORTED: u16 = 555;
-pub const OPEN_PDP_FAILED: u16 = 561;
-pub const CLOSE_PDP_FAILED: u16 = 562;
-pub const ID_IN_USE: u16 = 563;
-pub const DNS_BUSY: u16 = 564;
-pub const DNS_FAILED: u16 = 565;
-pub const CONNECT_FAILED: u16 = 566;
-pub const SOCKET_CLOSED: u16 = 567;
-pub const TIMEOUT: u16 = 569;
-pub const PDP_BROKEN: u16 = 570;
-pub const CANCEL_SEND: u16 = 571;
-pub const NOT_ALLOWED: u16 = 572;
+impl ErrorCode {
+    /// Every code, in numeric order.
+    pub const ALL: [ErrorCode; 26] = [
+        ErrorCode::Ok,
+        ErrorCode::Unknown,
+        ErrorCode::OperationBlocked,
+        ErrorCode::InvalidParam,
+        ErrorCode::MemoryNotEnough,
+        ErrorCode::CreateSocketFailed,
+        ErrorCode::NotSupported,
+        ErrorCode::BindFailed,
+        ErrorCode::ListenFailed,
+        ErrorCode::WriteFailed,
+        ErrorCode::ReadFailed,
+        ErrorCode::AcceptFailed,
+        ErrorCode::OpenPdpFailed,
+        ErrorCode::ClosePdpFailed,
+        ErrorCode::IdInUse,
+        ErrorCode::DnsBusy,
+        ErrorCode::DnsFailed,
+        ErrorCode::ConnectFailed,
+        ErrorCode::SocketClosed,
+        ErrorCode::OperationBusy,
+        ErrorCode::Timeout,
+        ErrorCode::PdpBroken,
+        ErrorCode::CancelSend,
+        ErrorCode::NotAllowed,
+        ErrorCode::ApnNotConfigured,
+        ErrorCode::PortBusy,
+    ];
+
+    /// The number the module prints.
+    pub fn number(self) -> u16 {
+        self as u16
+    }
+
+    /// The code with number `n`, if the module has one.
+    pub fn from_number(n: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.number() == n)
+    }
+
+    /// The `AT+QIGETERROR` description.
+    pub fn text(self) -> &'static str {
+        match self {
+            ErrorCode::Ok => "operate successfully",
+            ErrorCode::Unknown => "unknown error",
+            ErrorCode::OperationBlocked => "operation blocked",
+            ErrorCode::InvalidParam => "invalid parameters",
+            ErrorCode::MemoryNotEnough => "memory not enough",
+            ErrorCode::CreateSocketFailed => "create socket failed",
+            ErrorCode::NotSupported => "operation not supported",
+            ErrorCode::BindFailed => "socket bind failed",
+            ErrorCode::ListenFailed => "socket listen failed",
+            ErrorCode::WriteFailed => "socket write failed",
+            ErrorCode::ReadFailed => "socket read failed",
+            ErrorCode::AcceptFailed => "socket accept failed",
+            ErrorCode::OpenPdpFailed => "open PDP context failed",
+            ErrorCode::ClosePdpFailed => "close PDP context failed",
+            ErrorCode::IdInUse => "socket identity has been used",
+            ErrorCode::DnsBusy => "DNS busy",
+            ErrorCode::DnsFailed => "DNS parse failed",
+            ErrorCode::ConnectFailed => "socket connect failed",
+            ErrorCode::SocketClosed => "socket has been closed",
+            ErrorCode::OperationBusy => "operation busy",
+            ErrorCode::Timeout => "operation timeout",
+            ErrorCode::PdpBroken => "PDP context break down",
+            ErrorCode::CancelSend => "cancel send",
+            ErrorCode::NotAllowed => "operation not allowed",
+            ErrorCode::ApnNotConfigured => "APN not configured",
+            ErrorCode::PortBusy => "port busy",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
 
 /// The value `key` maps to in one of the crate's tables.
 pub fn lookup<K: PartialEq + Copy, V: Copy>(table: &[(K, V)], key: K) -> Option<V> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-}
-
-/// The `AT+QIGETERROR` description of a result code.
-pub fn result_text(code: u16) -> &'static str {
-    lookup(RESULT_CODES, code).unwrap_or("unknown error")
 }
 
 /// Why an open failed, as the network layer classifies it. The module collapses most of these
@@ -81,20 +144,20 @@ pub enum OpenFailure {
 }
 
 /// The one mapping table from failure kind to the module's result code.
-pub const OPEN_FAILURE_CODES: &[(OpenFailure, u16)] = &[
-    (OpenFailure::PdpInactive, OPEN_PDP_FAILED),
-    (OpenFailure::IdInUse, ID_IN_USE),
-    (OpenFailure::DnsFailed, DNS_FAILED),
-    (OpenFailure::DnsBusy, DNS_BUSY),
-    (OpenFailure::ConnectFailed, CONNECT_FAILED),
-    (OpenFailure::HandshakeFailed, CONNECT_FAILED),
-    (OpenFailure::HandshakeTimeout, TIMEOUT),
-    (OpenFailure::NotSupported, NOT_SUPPORTED),
+pub const OPEN_FAILURE_CODES: &[(OpenFailure, ErrorCode)] = &[
+    (OpenFailure::PdpInactive, ErrorCode::OpenPdpFailed),
+    (OpenFailure::IdInUse, ErrorCode::IdInUse),
+    (OpenFailure::DnsFailed, ErrorCode::DnsFailed),
+    (OpenFailure::DnsBusy, ErrorCode::DnsBusy),
+    (OpenFailure::ConnectFailed, ErrorCode::ConnectFailed),
+    (OpenFailure::HandshakeFailed, ErrorCode::ConnectFailed),
+    (OpenFailure::HandshakeTimeout, ErrorCode::Timeout),
+    (OpenFailure::NotSupported, ErrorCode::NotSupported),
 ];
 
 impl OpenFailure {
-    pub fn code(self) -> u16 {
-        lookup(OPEN_FAILURE_CODES, self).unwrap_or(UNKNOWN)
+    pub fn code(self) -> ErrorCode {
+        lookup(OPEN_FAILURE_CODES, self).unwrap_or(ErrorCode::Unknown)
     }
 }
 
@@ -118,20 +181,22 @@ mod tests {
 
     #[test]
     fn table_covers_zero_and_550_to_574_in_order() {
-        let codes: Vec<u16> = RESULT_CODES.iter().map(|(c, _)| *c).collect();
+        let codes: Vec<u16> = ErrorCode::ALL.iter().map(|c| c.number()).collect();
         let mut want = vec![0];
         want.extend(550..=574);
         assert_eq!(codes, want);
-        assert_eq!(result_text(0), "operate successfully");
-        assert_eq!(result_text(571), "cancel send");
+        assert_eq!(ErrorCode::Ok.text(), "operate successfully");
+        assert_eq!(ErrorCode::CancelSend.text(), "cancel send");
+        assert_eq!(ErrorCode::from_number(574), Some(ErrorCode::PortBusy));
+        assert_eq!(ErrorCode::from_number(549), None);
     }
 
     #[test]
     fn every_failure_kind_has_a_code() {
-        assert_eq!(OpenFailure::DnsFailed.code(), 565);
-        assert_eq!(OpenFailure::HandshakeFailed.code(), 566);
-        assert_eq!(OpenFailure::HandshakeTimeout.code(), 569);
-        assert_eq!(OpenFailure::IdInUse.code(), 563);
-        assert_eq!(OpenFailure::NotSupported.code(), 555);
+        assert_eq!(OpenFailure::DnsFailed.code().number(), 565);
+        assert_eq!(OpenFailure::HandshakeFailed.code().number(), 566);
+        assert_eq!(OpenFailure::HandshakeTimeout.code().number(), 569);
+        assert_eq!(OpenFailure::IdInUse.code().number(), 563);
+        assert_eq!(OpenFailure::NotSupported.code().number(), 555);
     }
 }

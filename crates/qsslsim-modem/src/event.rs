@@ -1,18 +1,24 @@
 //! What the module reports about itself for traces and `ctl events`: faults fired, URCs,
-//! socket transitions, and the precise cause of every failure (which the AT interface, like
-//! the hardware, reduces to a number).
+//! socket transitions, refused commands, and the precise cause of every failure (which the AT
+//! interface, like the hardware, reduces to a number).
 
 use serde::Serialize;
 
+use crate::socket::SocketState;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Event {
     /// A fault was injected (control socket, scenario, test).
     Fault { fault: String, detail: String },
     /// A URC was queued for the host.
     Urc { text: String },
     /// A socket changed state.
-    Socket { id: u8, what: String, detail: String },
+    Socket { id: u8, from: SocketState, to: SocketState, detail: String },
     /// Something failed; `code` is what the host sees, `cause` is why.
     Failure { id: Option<u8>, code: u16, cause: String },
+    /// A command answered `ERROR` or `+CME ERROR`: which command, what the host saw, the
+    /// code `AT+QIGETERROR` reports (if the command records one), and the rule it broke.
+    Refused { command: String, result: String, code: Option<u16>, why: String },
 }

@@ -1,74 +1,39 @@
 //! The module as one sans-IO state machine: it takes host bytes, network events, DTR changes
-//! and the passing of time, and yields host writes and network actions. It owns the port's
-//! mode (command line, send prompt, transparent, file upload), the URC queue (a URC never
-//! lands inside a response or a data block) and the order of everything written to the host.
+//! and the passing of time, and yields host writes, network actions and trace events
+//! ([`Output`]). It routes host bytes by the port's mode, runs command lines through the
+//! dispatcher, and decides when queued URCs and bulk downlink data may go out. The state it
+//! owns is grouped by job: port settings, the socket table, PDP and SSL contexts, files, the
+//! clock, the output queue and the URC queue.
 
-use std::collections::VecDeque;
 use std::time::Instant;
 
-use qsslsim_at::{Command, Framing, LineAssembler, LineEvent, ResultCode};
+use qsslsim_at::{Command, LineAssembler, LineEvent, ResultCode};
 use tracing::{debug, info, warn};
 
 use crate::clock::ModuleClock;
 use crate::config::ModemConfig;
-use crate::errors;
+use crate::errors::ErrorCode;
 use crate::escape::{EscapeDetector, EscapeTick};
 use crate::event::Event;
-use crate::fault::{Fault, OpenFault};
-use crate::files::{FileStore, Upload};
+use crate::fault::Fault;
+use crate::faults::ArmedFaults;
+use crate::files::FileStore;
+use crate::ids::SocketId;
 use crate::net::{NetAction, NetEvent};
+use crate::output::HostOutput;
+pub use crate::output::Output;
 use crate::pdp::PdpTable;
 use crate::policy;
+pub use crate::port::{Busy, Port};
 use crate::scenario::{EventKind, Scenario};
-use crate::socket::{AccessMode, Socket, SocketState, SOCKET_COUNT};
+use crate::settings::Settings;
+use crate::socket::{AccessMode, SocketState, Sockets};
 use crate::ssl::SslContext;
+use crate::urc::{self, Urc};
+use crate::urc_queue::{Pending, UrcQueue};
 
-/// Something the daemon must do for the module.
-#[derive(Debug)]
-pub enum Output {
-    /// One write to the host, kept separate from its neighbours.
-    Host(Vec<u8>),
-    Net(NetAction),
-    /// Something to trace.
-    Event(Event),
-}
-
-/// What the port is doing with host bytes.
-pub(crate) enum Port {
-    Command,
-    /// After `AT+QSSLSEND`'s `>`: collecting data for socket `id`.
-    SendPrompt {
-        id: u8,
-        fixed: Option<usize>,
-        buf: Vec<u8>,
-    },
-    /// Raw data to and from socket `id`.
-    Transparent {
-        id: u8,
-        escape: EscapeDetector,
-    },
-    /// `AT+QFUPL` after `CONNECT`.
-    Upload(Box<Upload>),
-}
-
-/// A command that has started but not yet produced its final result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Busy {
-    /// `AT+QSSLOPEN` in transparent mode waiting for `CONNECT`.
-    OpenTransparent { id: u8, conn: u64 },
-    /// `AT+QSSLCLOSE` lingering, at most until `deadline`.
-    Closing { id: u8, conn: u64, deadline: Instant },
-}
-
-/// A queued unsolicited report.
-enum Urc {
-    /// Framed text.
-    Text(Vec<u8>),
-    /// Push-mode data waiting in socket `id`'s buffer (one URC per 1500 bytes).
-    Push(u8),
-}
-
-/// How a handler ended.
+/// How a command ended.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Flow {
     /// Done; the chain continues and ends with `OK`.
     Done,
@@ -79,91 +44,60 @@ pub(crate) enum Flow {
     Suspend,
 }
 
-pub(crate) type Reply = Result<Flow, ResultCode>;
+/// Host input the module is not ready for, and the line assembler.
+#[derive(Default)]
+struct Input {
+    assembler: LineAssembler,
+    last_line: Option<String>,
+    /// Bytes that arrived while a command executes (or output is backed up).
+    held: Vec<u8>,
+    /// Input waits until the daemon reports its output backlog drained.
+    output_pressure: bool,
+}
 
 pub struct Modem {
     pub(crate) cfg: ModemConfig,
-    pub(crate) framing: Framing,
-    pub(crate) echo: bool,
-    /// `AT&D` setting.
-    pub(crate) dtr_mode: u8,
-    pub(crate) dtr_high: bool,
-    pub(crate) cfun: u8,
-    /// `AT+CEREG` / `AT+CREG` report settings.
-    pub(crate) cereg_n: u8,
-    pub(crate) creg_n: u8,
+    pub(crate) settings: Settings,
     pub(crate) clock: ModuleClock,
     pub(crate) pdp: PdpTable,
     pub(crate) ssl: Vec<SslContext>,
-    pub(crate) sockets: Vec<Socket>,
+    pub(crate) sockets: Sockets,
     pub(crate) files: FileStore,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
-    pub(crate) last_error: u16,
+    pub(crate) last_error: ErrorCode,
     /// The last socket that was in transparent mode (for `ATO`).
-    pub(crate) last_transparent: Option<u8>,
+    pub(crate) last_transparent: Option<SocketId>,
     pub(crate) port: Port,
     pub(crate) busy: Option<Busy>,
     pub(crate) now: Instant,
-    assembler: LineAssembler,
-    last_line: Option<String>,
-    held_input: Vec<u8>,
-    /// Input is held until the daemon reports its output backlog drained.
-    output_pressure: bool,
-    /// The write being assembled for the current command.
-    write: Vec<u8>,
-    /// Whether the current command has begun an information block.
-    info_open: bool,
-    outputs: VecDeque<Output>,
-    urcs: VecDeque<Urc>,
-    urc_not_before: Instant,
+    pub(crate) out: HostOutput,
+    pub(crate) urcs: UrcQueue,
+    pub(crate) faults: ArmedFaults,
+    input: Input,
     conn_serial: u64,
-    /// Open-time faults waiting for the next opens.
-    pub(crate) armed_open_faults: VecDeque<OpenFault>,
-    /// Sends on any socket that must answer `SEND FAIL`.
-    pub(crate) send_fail_any: u32,
-    /// Extra hold on every URC (fault `urc_delay`).
-    pub(crate) urc_delay: std::time::Duration,
-    /// The loaded scenario, if any.
     scenario: Option<Scenario>,
-    /// Link shaping every new connection starts with (faults `latency`/`bandwidth` without a socket).
-    pub(crate) link_defaults: Vec<crate::fault::LinkFault>,
 }
 
 impl Modem {
     pub fn new(cfg: ModemConfig, now: Instant, wall: std::time::SystemTime) -> Self {
         Modem {
-            framing: Framing::default(),
-            echo: true,
-            dtr_mode: 1,
-            dtr_high: false,
-            cfun: 1,
-            cereg_n: 0,
-            creg_n: 0,
+            settings: Settings::default(),
             clock: ModuleClock::new(wall, now),
             pdp: PdpTable::default(),
-            ssl: (0..crate::ssl::SSL_CONTEXT_COUNT as u8).map(SslContext::new).collect(),
-            sockets: (0..SOCKET_COUNT).map(|_| Socket::default()).collect(),
+            ssl: crate::ids::SslCtxId::all().map(SslContext::new).collect(),
+            sockets: Sockets::default(),
             files: FileStore::default(),
-            last_error: errors::OK,
+            last_error: ErrorCode::Ok,
             last_transparent: None,
             port: Port::Command,
             busy: None,
             now,
-            assembler: LineAssembler::default(),
-            last_line: None,
-            held_input: Vec::new(),
-            output_pressure: false,
-            write: Vec::new(),
-            info_open: false,
-            outputs: VecDeque::new(),
-            urcs: VecDeque::new(),
-            urc_not_before: now,
+            out: HostOutput::default(),
+            urcs: UrcQueue::new(cfg.timing.urc_gap, cfg.timing.network_urc_gap, now),
+            faults: ArmedFaults::default(),
+            input: Input::default(),
             conn_serial: 0,
-            armed_open_faults: VecDeque::new(),
-            send_fail_any: 0,
-            urc_delay: std::time::Duration::ZERO,
             scenario: None,
-            link_defaults: Vec::new(),
             cfg,
         }
     }
@@ -181,48 +115,34 @@ impl Modem {
     /// Bytes from the host.
     pub fn host_input(&mut self, bytes: &[u8], now: Instant) {
         self.now = now;
-        if self.busy.is_some() {
-            self.held_input.extend_from_slice(bytes);
-        } else {
-            self.consume_host(bytes);
-        }
+        self.consume_host(bytes);
         self.pump();
     }
 
     /// Whether the daemon should read more host bytes now. False while a command is executing
     /// and enough input is held, or while a transparent socket's send buffer is full.
     pub fn wants_input(&self) -> bool {
-        if self.output_pressure || self.held_input.len() >= policy::HELD_INPUT_BYTES {
+        if self.input.output_pressure || self.input.held.len() >= policy::HELD_INPUT_BYTES {
             return false;
         }
-        match &self.port {
-            Port::Transparent { id, .. } => self.sockets[*id as usize].tx_in_flight < policy::TX_BUFFER_BYTES,
-            _ => true,
+        match self.port.transparent_socket() {
+            Some(id) => self.sockets.get(id).tx_in_flight < policy::TX_BUFFER_BYTES,
+            None => true,
         }
     }
 
-    /// The daemon has written the module's output down to a small backlog: host input held
-    /// back because one command answered with a lot may run now.
-    pub fn output_drained(&mut self, now: Instant) {
-        if self.output_pressure {
-            self.now = now;
-            self.output_pressure = false;
-            self.pump();
-        }
-    }
-
-    /// TEMP shim until the modem side of issue 9 lands on main: the daemon reports its host
-    /// backlog (unwritten plus unread output); this maps it onto `output_drained`.
+    /// The daemon reports how many bytes of host output it holds undelivered (its queue, and
+    /// the port's buffer where it can see it). Bulk downlink (transparent data, push frames)
+    /// flows only while this is below [`policy::HOST_QUEUE_BYTES`], so an answer never waits
+    /// behind more than that; host input waits while it exceeds
+    /// [`policy::OUTPUT_BUDGET_BYTES`].
     pub fn host_backlog(&mut self, bytes: usize, now: Instant) {
-        if bytes < 64 * 1024 {
-            self.output_drained(now)
+        self.now = now;
+        self.out.set_backlog(bytes);
+        if self.input.output_pressure && self.out.backlog() <= policy::OUTPUT_BUDGET_BYTES {
+            self.input.output_pressure = false;
         }
-    }
-
-    /// Bytes of host output produced and not yet taken by [`Self::poll_output`].
-    fn queued_output(&self) -> usize {
-        self.write.len()
-            + self.outputs.iter().map(|o| if let Output::Host(b) = o { b.len() } else { 0 }).sum::<usize>()
+        self.pump();
     }
 
     /// Whether host input is raw data that produces no output (transparent mode), so the
@@ -244,22 +164,25 @@ impl Modem {
     pub fn net_event(&mut self, ev: NetEvent, now: Instant) {
         self.now = now;
         let (id, conn) = ev.target();
-        let Some(sock) = self.sockets.get(id as usize) else { return };
-        if sock.conn != conn {
-            debug!(id, conn, "stale network event ignored");
+        let Some(id) = SocketId::new(id) else {
+            warn!(id, "network event for a socket that does not exist");
+            return;
+        };
+        if self.sockets.get(id).conn != conn {
+            debug!(%id, conn, "stale network event ignored");
             return;
         }
-        crate::cmd::ssl_net::on_event(self, ev);
+        crate::net_events::on_event(self, id, ev);
         self.pump();
     }
 
     /// The DTR pin changed level (a pty has none: the daemon's control socket drives this).
     pub fn set_dtr(&mut self, high: bool, now: Instant) {
         self.now = now;
-        let rising = high && !self.dtr_high;
-        self.dtr_high = high;
+        let rising = high && !self.settings.dtr_high;
+        self.settings.dtr_high = high;
         if rising {
-            crate::cmd::data_mode::on_dtr_drop(self);
+            crate::port_events::on_dtr_drop(self);
         }
         self.pump();
     }
@@ -274,7 +197,7 @@ impl Modem {
     /// Inject a fault now.
     pub fn inject(&mut self, fault: Fault, now: Instant) {
         self.now = now;
-        crate::cmd::faults::inject(self, fault);
+        crate::faults::inject(self, fault);
         self.pump();
     }
 
@@ -291,8 +214,8 @@ impl Modem {
         if let Some(Busy::Closing { id, conn, deadline }) = self.busy {
             if now >= deadline {
                 // The linger ran out: drop the connection and answer.
-                self.net(NetAction::Abort { id, conn });
-                crate::cmd::ssl_net::close_done(self, id);
+                self.net(NetAction::Abort { id: id.get(), conn });
+                crate::net_events::close_done(self, id);
             }
         }
         let due = self.scenario.as_mut().map(|s| s.due(now)).unwrap_or_default();
@@ -303,7 +226,7 @@ impl Modem {
                 match escape.on_time(now) {
                     EscapeTick::Idle => {}
                     EscapeTick::Released(data) => self.send_transparent(id, data),
-                    EscapeTick::Escaped => crate::cmd::data_mode::leave_transparent(self, id),
+                    EscapeTick::Escaped => crate::port_events::leave_transparent(self, id),
                 }
             }
             Port::Upload(up) => {
@@ -323,8 +246,7 @@ impl Modem {
             Port::Upload(up) => up.next_deadline(),
             _ => None,
         };
-        let urc = (!self.urcs.is_empty() && self.urcs_may_flow() && self.urc_not_before > self.now)
-            .then_some(self.urc_not_before);
+        let urc = self.urcs_may_flow().then(|| self.urcs.next_due()).flatten().filter(|t| *t > self.now);
         let scenario = self.scenario.as_ref().and_then(Scenario::next_deadline);
         let close = match self.busy {
             Some(Busy::Closing { deadline, .. }) => Some(deadline),
@@ -335,20 +257,20 @@ impl Modem {
 
     /// The next thing to do, in order.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        self.out.pop()
     }
 
     // ---- host byte routing --------------------------------------------------------------
 
     fn consume_host(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            if self.busy.is_some() || self.output_pressure {
-                self.held_input.extend_from_slice(bytes);
+            if self.busy.is_some() || self.input.output_pressure {
+                self.input.held.extend_from_slice(bytes);
                 return;
             }
             let used = match &mut self.port {
                 Port::Command => self.consume_command(bytes),
-                Port::SendPrompt { .. } => crate::cmd::ssl_send::consume_prompt(self, bytes),
+                Port::SendPrompt(_) => crate::cmd::ssl_send::consume_prompt(self, bytes),
                 Port::Transparent { id, escape } => {
                     let id = *id;
                     let mut data = Vec::with_capacity(bytes.len());
@@ -360,7 +282,7 @@ impl Modem {
                     let mut acks = Vec::new();
                     let (used, end) = up.feed(bytes, self.now, &mut acks);
                     if !acks.is_empty() {
-                        self.push_write(acks);
+                        self.out.push_write(acks);
                     }
                     if let Some(end) = end {
                         crate::cmd::files::finish_upload(self, end);
@@ -377,17 +299,27 @@ impl Modem {
     fn consume_command(&mut self, bytes: &[u8]) -> usize {
         let mut echo = Vec::new();
         for (i, &b) in bytes.iter().enumerate() {
-            let event = self.assembler.push(b, self.echo, &mut echo);
+            let was_idle = self.input.assembler.is_idle();
+            let mark = echo.len();
+            let event = self.input.assembler.push(b, self.settings.echo, &mut echo);
+            if was_idle && !self.input.assembler.is_idle() {
+                // The host starts a new line: URCs that may go out now go before its echo.
+                let this = echo.split_off(mark);
+                self.out.push_write(std::mem::take(&mut echo));
+                self.release_urcs();
+                echo = this;
+            }
             if let Some(event) = event {
-                self.write.append(&mut echo);
+                self.out.raw(&echo);
+                echo.clear();
                 self.run_line(event);
-                self.finish_write();
-                if self.queued_output() > policy::OUTPUT_BUDGET_BYTES {
+                self.out.finish_write();
+                if self.out.queued_host_bytes() > policy::OUTPUT_BUDGET_BYTES {
                     // One line can answer with a lot (AT+QFDWL): the rest waits until the
-                    // daemon has written it (see `output_drained`).
-                    self.output_pressure = true;
+                    // daemon has written it (see `host_backlog`).
+                    self.input.output_pressure = true;
                 }
-                if !matches!(self.port, Port::Command) || self.busy.is_some() || self.output_pressure {
+                if !matches!(self.port, Port::Command) || self.busy.is_some() || self.input.output_pressure {
                     // The line's <LF>, if it came with its <CR>, is a line ending, not data
                     // (policy `echo-lf`). One arriving later, after the prompt or CONNECT was
                     // written, is data.
@@ -395,20 +327,20 @@ impl Modem {
                 }
             }
         }
-        if !echo.is_empty() {
-            self.push_write(echo);
-        }
+        self.out.push_write(echo);
         bytes.len()
     }
 
     fn run_line(&mut self, event: LineEvent) {
         let line = match event {
             LineEvent::Line(line) => line,
-            LineEvent::Repeat => match self.last_line.clone() {
+            LineEvent::Repeat => match self.input.last_line.clone() {
                 Some(line) => line,
-                None => return self.final_result(ResultCode::Error),
+                None => return self.refuse_line("A/", "A/ with no previous command line"),
             },
-            LineEvent::TooLong => return self.final_result(ResultCode::Error),
+            LineEvent::TooLong => {
+                return self.refuse_line("", "the line is longer than 1024 characters (policy too-long-line)")
+            }
         };
         if line.trim().is_empty() {
             return;
@@ -424,20 +356,32 @@ impl Modem {
         }
         match qsslsim_at::parse_line(line.trim_start()) {
             Ok(cmds) => {
-                self.last_line = Some(line.trim_start().to_string());
+                self.input.last_line = Some(line.trim_start().to_string());
                 self.run_commands(&cmds);
             }
-            Err(_) => self.final_result(ResultCode::Error),
+            Err(e) => self.refuse_line(line.trim(), &format!("not a command line: {e:?}")),
         }
+    }
+
+    /// A whole line answers `ERROR` before any command ran.
+    fn refuse_line(&mut self, line: &str, why: &str) {
+        info!(line, why, "ERROR");
+        self.out.event(Event::Refused {
+            command: line.into(),
+            result: "ERROR".into(),
+            code: None,
+            why: why.into(),
+        });
+        self.final_result(ResultCode::Error);
     }
 
     fn run_commands(&mut self, cmds: &[Command]) {
         for cmd in cmds {
-            self.info_open = false;
+            self.out.begin_command();
             match crate::cmd::execute(self, cmd) {
-                Ok(Flow::Done) => {}
-                Ok(Flow::Final(code)) | Err(code) => return self.final_result(code),
-                Ok(Flow::Suspend) => return,
+                Flow::Done => {}
+                Flow::Final(code) => return self.final_result(code),
+                Flow::Suspend => return,
             }
         }
         self.final_result(ResultCode::Ok);
@@ -445,112 +389,73 @@ impl Modem {
 
     // ---- writing ------------------------------------------------------------------------
 
-    /// An information line of the current response. The first line of a command's response
-    /// is framed `<CR><LF>text<CR><LF>`; lines after it only end with `<CR><LF>`.
+    /// An information line of the current response.
     pub(crate) fn info(&mut self, text: &str) {
-        if self.info_open {
-            self.write.extend_from_slice(text.as_bytes());
-            self.write.extend_from_slice(b"\r\n");
-        } else {
-            self.framing.info(text, &mut self.write);
-            self.info_open = true;
-        }
+        self.out.info(text);
     }
 
     /// Raw bytes inside the current response (e.g. the data of `+QSSLRECV`).
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
-        self.write.extend_from_slice(bytes);
+        self.out.raw(bytes);
     }
 
     /// A result code that is not final (`CONNECT` before file data), written into the current
     /// response.
     pub(crate) fn intermediate(&mut self, code: ResultCode) {
-        self.framing.result(code, errors::cme_text, &mut self.write);
-        self.info_open = false;
+        self.out.result(code);
     }
 
     /// Write a final result code; URCs may follow only after the gap.
     pub(crate) fn final_result(&mut self, code: ResultCode) {
-        self.framing.result(code, errors::cme_text, &mut self.write);
-        self.info_open = false;
-        self.finish_write();
-        self.urc_not_before = self.now + self.cfg.timing.urc_gap;
-    }
-
-    /// Close the write being assembled as one host write.
-    pub(crate) fn finish_write(&mut self) {
-        if !self.write.is_empty() {
-            let w = std::mem::take(&mut self.write);
-            self.outputs.push_back(Output::Host(w));
-        }
-    }
-
-    /// A separate host write (echo, transparent data, ACKs).
-    pub(crate) fn push_write(&mut self, bytes: Vec<u8>) {
-        self.finish_write();
-        if !bytes.is_empty() {
-            self.outputs.push_back(Output::Host(bytes));
-        }
+        self.out.result(code);
+        self.out.finish_write();
+        self.urcs.final_written(self.now);
     }
 
     pub(crate) fn net(&mut self, action: NetAction) {
-        self.finish_write();
-        self.outputs.push_back(Output::Net(action));
+        self.out.net(action);
     }
 
-    /// Queue a URC (framed `<CR><LF>text<CR><LF>`).
-    pub(crate) fn urc(&mut self, text: &str) {
-        let mut framed = Vec::new();
-        self.framing.urc(text, &mut framed);
+    /// Queue a URC.
+    pub(crate) fn urc(&mut self, urc: Urc) {
+        let text = urc.to_string();
         info!(urc = %text, "urc queued");
-        self.event(Event::Urc { text: text.to_string() });
-        self.hold_urcs_for_delay();
-        self.urcs.push_back(Urc::Text(framed));
+        self.out.event(Event::Urc { text });
+        self.urcs.push(urc, self.now);
     }
 
     /// Note that push-mode data waits in socket `id`'s buffer.
-    pub(crate) fn urc_push(&mut self, id: u8) {
-        if !self.urcs.iter().any(|u| matches!(u, Urc::Push(i) if *i == id)) {
-            self.hold_urcs_for_delay();
-            self.urcs.push_back(Urc::Push(id));
-        }
-    }
-
-    fn hold_urcs_for_delay(&mut self) {
-        if !self.urc_delay.is_zero() {
-            self.urc_not_before = self.urc_not_before.max(self.now + self.urc_delay);
-        }
+    pub(crate) fn urc_push(&mut self, id: SocketId) {
+        self.urcs.push_data(id, self.now);
     }
 
     /// Report something for traces.
     pub(crate) fn event(&mut self, event: Event) {
-        self.outputs.push_back(Output::Event(event));
-    }
-
-    pub(crate) fn record_fault(&mut self, fault: &Fault) {
-        self.event(Event::Fault { fault: fault.name().to_string(), detail: format!("{fault:?}") });
+        self.out.event(event);
     }
 
     /// Inject faults a scenario fired.
     pub(crate) fn fire(&mut self, faults: Vec<Fault>) {
         for fault in faults {
-            crate::cmd::faults::inject(self, fault);
+            crate::faults::inject(self, fault);
         }
     }
 
     /// Tell the scenario about an event on socket `id`.
-    pub(crate) fn scenario_event(&mut self, kind: EventKind, id: u8) {
+    pub(crate) fn scenario_event(&mut self, kind: EventKind, id: SocketId) {
         let now = self.now;
-        if let Some(faults) = self.scenario.as_mut().map(|s| s.on_event(kind, id, now)) {
+        if let Some(faults) = self.scenario.as_mut().map(|s| s.on_event(kind, id.get(), now)) {
             self.fire(faults);
         }
     }
 
     /// Tell the scenario socket `id`'s byte totals changed.
-    pub(crate) fn scenario_bytes(&mut self, id: u8) {
-        let (now, s) = (self.now, &self.sockets[id as usize]);
+    pub(crate) fn scenario_bytes(&mut self, id: SocketId) {
+        let (now, s) = (self.now, self.sockets.get(id));
         let (conn, sent, received) = (s.conn, s.tx_total, s.rx_total);
-        if let Some(faults) = self.scenario.as_mut().map(|sc| sc.on_bytes(id, conn, sent, received, now)) {
+        if let Some(faults) =
+            self.scenario.as_mut().map(|sc| sc.on_bytes(id.get(), conn, sent, received, now))
+        {
             self.fire(faults);
         }
     }
@@ -566,13 +471,12 @@ impl Modem {
     /// Restart: a fresh module that keeps the clock, the UFS drive, pending output and the
     /// connection serial (so events of the old connections stay stale).
     pub(crate) fn reboot(&mut self) {
-        self.finish_write();
         let mut fresh = Modem::new(self.cfg.clone(), self.now, std::time::SystemTime::UNIX_EPOCH);
         fresh.clock = self.clock.clone();
         fresh.files = std::mem::take(&mut self.files);
         let _ = fresh.files.delete("RAM:*");
         fresh.conn_serial = self.conn_serial;
-        fresh.outputs = std::mem::take(&mut self.outputs);
+        fresh.out = self.out.take_pending();
         fresh.scenario = self.scenario.take();
         *self = fresh;
     }
@@ -582,55 +486,98 @@ impl Modem {
     }
 
     /// Release what may be released: held input once idle, URCs once the port is free and
-    /// the gap after the last final result has passed; then grants.
+    /// they are due, transparent downlink while the host has room; then grants and the
+    /// socket transitions' trace records.
     fn pump(&mut self) {
-        self.finish_write();
-        if self.busy.is_none() && !self.output_pressure && !self.held_input.is_empty() {
-            let held = std::mem::take(&mut self.held_input);
+        self.out.finish_write();
+        if self.busy.is_none() && !self.input.output_pressure && !self.input.held.is_empty() {
+            let held = std::mem::take(&mut self.input.held);
             self.consume_host(&held);
         }
-        while self.urcs_may_flow() && self.now >= self.urc_not_before {
-            let Some(urc) = self.urcs.pop_front() else { break };
-            match urc {
-                Urc::Text(bytes) => self.push_write(bytes),
-                Urc::Push(id) => {
-                    let more = self.push_chunk(id);
-                    if more {
-                        self.urcs.push_front(Urc::Push(id));
+        self.release_urcs();
+        self.release_transparent();
+        self.grant_all();
+        for event in self.sockets.take_events() {
+            self.out.event(event);
+        }
+        self.out.finish_write();
+    }
+
+    /// Whether the host has room for more bulk data.
+    fn host_has_room(&self) -> bool {
+        self.out.backlog() < policy::HOST_QUEUE_BYTES
+    }
+
+    fn release_urcs(&mut self) {
+        while self.urcs_may_flow() {
+            let Some(pending) = self.urcs.pop_due(self.now) else { break };
+            match pending {
+                Pending::Report(urc) => {
+                    let framed = urc.encode(&self.out.framing);
+                    self.out.push_write(framed);
+                }
+                Pending::PushData(id) => {
+                    if !self.host_has_room() {
+                        // Frames wait in the socket's buffer until the host reads.
+                        self.urcs.push_front_data(id, self.now);
+                        break;
+                    }
+                    if self.push_frame(id) {
+                        self.urcs.push_front_data(id, self.now);
                     }
                 }
             }
         }
-        self.grant_all();
-        self.finish_write();
     }
 
-    /// One push-mode URC with up to 1500 bytes; true if more data waits.
-    fn push_chunk(&mut self, id: u8) -> bool {
-        let sock = &mut self.sockets[id as usize];
+    /// One push-mode frame with up to 1500 bytes; true if more data waits.
+    fn push_frame(&mut self, id: SocketId) -> bool {
+        let sock = self.sockets.get_mut(id);
         if sock.mode != AccessMode::Push || sock.rx.is_empty() {
             return false;
         }
         let data = sock.take_rx(policy::PUSH_CHUNK_BYTES);
-        let mut w = format!("\r\n+QSSLURC: \"recv\",{id},{}\r\n", data.len()).into_bytes();
-        w.extend(data);
         let more = !sock.rx.is_empty();
-        self.push_write(w);
+        debug!(urc = %urc::push_text(id, data.len()), "push frame");
+        self.out.push_write(urc::push_frame(id, &data));
         more
     }
 
+    /// Transparent mode: hand buffered server data to the host while it has room; once the
+    /// connection has ended and everything is out, `NO CARRIER`.
+    fn release_transparent(&mut self) {
+        let Some(id) = self.port.transparent_socket() else { return };
+        if self.busy.is_some() {
+            return;
+        }
+        while self.host_has_room() {
+            let room = policy::HOST_QUEUE_BYTES - self.out.backlog();
+            let data = self.sockets.get_mut(id).take_rx(room);
+            if data.is_empty() {
+                break;
+            }
+            self.out.push_write(data);
+        }
+        let sock = self.sockets.get(id);
+        if sock.state() == SocketState::Closing && sock.rx.is_empty() {
+            info!(%id, "transparent connection ended: NO CARRIER");
+            self.enter_command();
+            self.final_result(ResultCode::NoCarrier);
+        }
+    }
+
     fn grant_all(&mut self) {
-        for id in 0..SOCKET_COUNT {
-            let sock = &mut self.sockets[id];
+        for id in SocketId::all() {
+            let sock = self.sockets.get_mut(id);
             if let Some(bytes) = sock.grant_due() {
                 sock.granted += bytes;
                 let conn = sock.conn;
-                self.net(NetAction::Grant { id: id as u8, conn, bytes });
+                self.net(NetAction::Grant { id: id.get(), conn, bytes });
             }
         }
     }
 
-    // ---- helpers for handlers -----------------------------------------------------------
+    // ---- helpers for commands and network events ----------------------------------------
 
     pub(crate) fn next_conn(&mut self) -> u64 {
         self.conn_serial += 1;
@@ -638,13 +585,17 @@ impl Modem {
     }
 
     /// Hand transparent-mode host data to the socket.
-    pub(crate) fn send_transparent(&mut self, id: u8, data: Vec<u8>) {
+    pub(crate) fn send_transparent(&mut self, id: SocketId, data: Vec<u8>) {
         if data.is_empty() {
             return;
         }
-        let sock = &mut self.sockets[id as usize];
-        if sock.state != SocketState::Connected {
-            warn!(id, bytes = data.len(), "transparent data after the connection ended; not sent");
+        if self.sockets.state(id) != SocketState::Connected {
+            warn!(%id, bytes = data.len(), "transparent data after the connection ended; not sent");
+            self.event(Event::Failure {
+                id: Some(id.get()),
+                code: ErrorCode::SocketClosed.number(),
+                cause: format!("{} bytes typed in transparent mode after the connection ended", data.len()),
+            });
             return;
         }
         self.queue_send(id, data);
@@ -653,34 +604,43 @@ impl Modem {
 
     /// Hand host bytes to socket `id`'s connection, counting them as in flight until the
     /// network reports them written.
-    pub(crate) fn queue_send(&mut self, id: u8, data: Vec<u8>) {
-        let sock = &mut self.sockets[id as usize];
+    pub(crate) fn queue_send(&mut self, id: SocketId, data: Vec<u8>) {
+        let sock = self.sockets.get_mut(id);
         sock.tx_in_flight += data.len();
         sock.tx_total += data.len() as u64;
         let conn = sock.conn;
-        self.net(NetAction::Send { id, conn, data });
+        self.net(NetAction::Send { id: id.get(), conn, data });
     }
 
-    /// Enter transparent mode on socket `id`: `CONNECT`, then anything already buffered, raw.
-    pub(crate) fn enter_transparent(&mut self, id: u8) {
+    /// Enter transparent mode on socket `id`: `CONNECT`, then anything already buffered, raw,
+    /// as fast as the host takes it.
+    pub(crate) fn enter_transparent(&mut self, id: SocketId) {
         self.final_result(ResultCode::Connect);
-        let sock = &mut self.sockets[id as usize];
-        sock.mode = AccessMode::Transparent;
-        let pending = sock.take_rx(usize::MAX);
-        self.push_write(pending);
+        self.sockets.get_mut(id).mode = AccessMode::Transparent;
         self.last_transparent = Some(id);
-        self.assembler.reset();
+        self.input.assembler.reset();
         self.port = Port::Transparent { id, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
     }
 
     /// Back to command mode after a data mode ended.
     pub(crate) fn enter_command(&mut self) {
-        self.assembler.reset();
+        self.input.assembler.reset();
         self.port = Port::Command;
     }
 
-    /// A busy command finished.
-    pub(crate) fn clear_busy(&mut self) {
-        self.busy = None;
+    /// Release socket `id` back to Initial (the host closed it, or it never opened).
+    pub(crate) fn release_socket(&mut self, id: SocketId, why: &str) {
+        let unread = self.sockets.release(id, why);
+        if unread > 0 {
+            info!(%id, unread, "socket released with unread data: discarded at the host's request");
+        }
+        self.urcs.forget_socket(id);
+        if self.last_transparent == Some(id) {
+            self.last_transparent = None;
+        }
     }
 }
+
+#[cfg(test)]
+#[path = "modem_tests.rs"]
+mod tests;

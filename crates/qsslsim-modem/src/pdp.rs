@@ -3,8 +3,7 @@
 
 use std::net::IpAddr;
 
-pub const FIRST_CONTEXT: u8 = 1;
-pub const LAST_CONTEXT: u8 = 15;
+use crate::ids::PdpCtxId;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PdpContext {
@@ -46,27 +45,27 @@ impl PdpContext {
 }
 
 /// The address `AT+QIACT?` shows for an active context (policy `pdp-address`).
-pub fn local_address(ctx: u8) -> String {
+pub fn local_address(ctx: PdpCtxId) -> String {
     format!("10.7.157.{ctx}")
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct PdpTable {
-    contexts: [PdpContext; LAST_CONTEXT as usize],
+    contexts: [PdpContext; PdpCtxId::COUNT],
 }
 
 impl PdpTable {
-    pub fn get(&self, ctx: u8) -> Option<&PdpContext> {
-        ctx.checked_sub(FIRST_CONTEXT).and_then(|i| self.contexts.get(i as usize))
+    pub fn get(&self, ctx: PdpCtxId) -> &PdpContext {
+        &self.contexts[ctx.index()]
     }
-    pub fn get_mut(&mut self, ctx: u8) -> Option<&mut PdpContext> {
-        ctx.checked_sub(FIRST_CONTEXT).and_then(|i| self.contexts.get_mut(i as usize))
+    pub fn get_mut(&mut self, ctx: PdpCtxId) -> &mut PdpContext {
+        &mut self.contexts[ctx.index()]
     }
-    pub fn is_active(&self, ctx: u8) -> bool {
-        self.get(ctx).is_some_and(|c| c.active)
+    pub fn is_active(&self, ctx: PdpCtxId) -> bool {
+        self.get(ctx).active
     }
     /// Active contexts in ascending order.
-    pub fn active(&self) -> impl Iterator<Item = (u8, &PdpContext)> {
-        self.contexts.iter().enumerate().filter(|(_, c)| c.active).map(|(i, c)| (i as u8 + FIRST_CONTEXT, c))
+    pub fn active(&self) -> impl Iterator<Item = (PdpCtxId, &PdpContext)> {
+        PdpCtxId::all().zip(self.contexts.iter()).filter(|(_, c)| c.active)
     }
 }

@@ -13,10 +13,10 @@ impl Modem {
                 json!({ "mode": "busy", "command": format!("{:?}", self.busy) })
             }
             Port::Command => json!({ "mode": "command" }),
-            Port::SendPrompt { id, fixed, buf } => {
-                json!({ "mode": "send_prompt", "socket": id, "fixed_length": fixed, "typed": buf.len() })
+            Port::SendPrompt(p) => {
+                json!({ "mode": "send_prompt", "socket": p.id.get(), "fixed_length": p.fixed, "typed": p.typed() })
             }
-            Port::Transparent { id, .. } => json!({ "mode": "transparent", "socket": id }),
+            Port::Transparent { id, .. } => json!({ "mode": "transparent", "socket": id.get() }),
             Port::Upload(up) => {
                 json!({ "mode": "file_upload", "file": up.name(), "received": up.data_len() })
             }
@@ -24,25 +24,26 @@ impl Modem {
         let pdp: Vec<Value> = self
             .pdp
             .active()
-            .map(|(ctx, c)| json!({ "ctx": ctx, "apn": c.apn, "dns": [c.dns_primary, c.dns_secondary] }))
+            .map(
+                |(ctx, c)| json!({ "ctx": ctx.get(), "apn": c.apn, "dns": [c.dns_primary, c.dns_secondary] }),
+            )
             .collect();
         let sockets: Vec<Value> = self
             .sockets
             .iter()
-            .enumerate()
-            .filter(|(_, s)| s.state != SocketState::Initial)
+            .filter(|(_, s)| s.state() != SocketState::Initial)
             .map(|(id, s)| {
                 json!({
-                    "id": id,
-                    "state": s.state,
-                    "state_code": s.state.code(),
+                    "id": id.get(),
+                    "state": s.state(),
+                    "state_code": s.state().code(),
                     "mode": s.mode,
                     "host": s.host,
                     "remote_ip": s.remote_ip.map(|ip| ip.to_string()),
                     "port": s.port,
                     "local_port": s.local_port,
-                    "pdp": s.pdp,
-                    "ssl_ctx": s.ssl_ctx,
+                    "pdp": s.pdp.get(),
+                    "ssl_ctx": s.ssl_ctx.get(),
                     "rx_buffered": s.rx.len(),
                     "tx_in_flight": s.tx_in_flight,
                     "rx_total": s.rx_total,
@@ -66,11 +67,11 @@ impl Modem {
         json!({
             "model": self.cfg.model,
             "clock": self.clock.format(self.now),
-            "echo": self.echo,
-            "verbose": self.framing.verbose,
-            "cmee": self.framing.cmee,
-            "dtr_mode": self.dtr_mode,
-            "last_error": self.last_error,
+            "echo": self.settings.echo,
+            "verbose": self.out.framing.verbose,
+            "cmee": self.out.framing.cmee,
+            "dtr_mode": self.settings.dtr_mode,
+            "last_error": self.last_error.number(),
             "port": port,
             "pdp_active": pdp,
             "ssl_contexts": ssl,

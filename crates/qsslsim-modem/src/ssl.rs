@@ -3,7 +3,7 @@
 
 use qsslsim_tls::{ContextTls, SslSettings};
 
-pub const SSL_CONTEXT_COUNT: usize = 6;
+use crate::ids::SslCtxId;
 
 pub struct SslContext {
     pub settings: SslSettings,
@@ -11,8 +11,8 @@ pub struct SslContext {
 }
 
 impl SslContext {
-    pub fn new(id: u8) -> Self {
-        SslContext { settings: SslSettings::default(), tls: ContextTls::for_context(id) }
+    pub fn new(id: SslCtxId) -> Self {
+        SslContext { settings: SslSettings::default(), tls: ContextTls::for_context(id.get()) }
     }
 }
 

@@ -103,7 +103,10 @@ async fn run_case(name: &str, via: Via) {
         "server_close" => (r#"{"kind":"server_close","socket":1}"#, |s| {
             Box::pin(async move {
                 s.expect(b"\r\n+QSSLURC: \"closed\",1\r\n").await;
-                s.transact("AT+QSSLRECV=1,1500\r", "\r\n+QSSLRECV: 0\r\n\r\nOK\r\n").await;
+                // Abnormally closed with nothing buffered: ERROR, 567 (note 2.2.4).
+                s.transact("AT+QSSLRECV=1,1500\r", "\r\nERROR\r\n").await;
+                s.transact("AT+QIGETERROR\r", "\r\n+QIGETERROR: 567,socket has been closed\r\n\r\nOK\r\n")
+                    .await;
             })
         }),
         "server_close_after_bytes" => (r#"{"kind":"server_close","socket":1,"after_bytes":3}"#, |s| {

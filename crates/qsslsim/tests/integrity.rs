@@ -214,10 +214,10 @@ fn close_after_send(name: &str, mode: u8) {
         }
     }
     if mode == 0 {
-        // Drained, and still readable (state 4) until closed by the host.
+        // Drained after the server's close: ERROR (note 2.2.4, policy recv-after-close).
         for i in 0..d.socks.len() {
             let id = d.socks[i].plan.id;
-            d.command(&format!("AT+QSSLRECV={id},1500\r"), b"\r\n+QSSLRECV: 0\r\n\r\nOK\r\n");
+            d.command(&format!("AT+QSSLRECV={id},1500\r"), b"\r\nERROR\r\n");
         }
     }
     d.close_all();

@@ -171,7 +171,8 @@ async fn server_close_keeps_data_readable_in_buffer_mode() {
     want.extend_from_slice(b"\r\n\r\nOK\r\n");
     sim.send(b"AT+QSSLRECV=2,1500\r").await;
     sim.expect(&want).await;
-    sim.transact("AT+QSSLRECV=2,1500\r", "\r\n+QSSLRECV: 0\r\n\r\nOK\r\n").await;
+    // Drained after an abnormal close: ERROR (note 2.2.4, policy recv-after-close).
+    sim.transact("AT+QSSLRECV=2,1500\r", "\r\nERROR\r\n").await;
     sim.transact("AT+QSSLSEND=2,1\r", "\r\nERROR\r\n").await;
     sim.transact("AT+QSSLCLOSE=2\r", "\r\nOK\r\n").await;
     sim.transact("AT+QSSLSTATE\r", "\r\nOK\r\n").await;

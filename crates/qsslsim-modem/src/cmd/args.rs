@@ -1,10 +1,10 @@
-//! Reading a command's parameters: counts, ranges, strings; each failure becomes the result
-//! code the command family uses.
+//! Reading a command's form and parameters: the parameters of a write form, a basic command's
+//! digit, and the refusal for a form a command does not have. Range checks live with the typed
+//! ids and [`crate::ids::int_param`].
 
-use qsslsim_at::{Command, Kind, Param, ResultCode};
+use qsslsim_at::{Command, Kind, Param};
 
-use crate::errors;
-use crate::modem::Modem;
+use super::Refusal;
 
 /// The parameters of a write command (empty for other forms).
 pub fn params(cmd: &Command) -> &[Param] {
@@ -14,40 +14,30 @@ pub fn params(cmd: &Command) -> &[Param] {
     }
 }
 
-/// An integer within `lo..=hi`.
-pub fn int_in(p: Option<&Param>, lo: i64, hi: i64) -> Option<i64> {
-    p.and_then(Param::int).filter(|v| (lo..=hi).contains(v))
-}
-
-/// An optional integer within range: omitted/absent gives `default`.
-pub fn opt_int_in(p: Option<&Param>, lo: i64, hi: i64, default: i64) -> Option<i64> {
-    match p {
-        None | Some(Param::Omitted) => Some(default),
-        some => int_in(some, lo, hi),
+/// The command line as the host could have typed it, for messages.
+pub fn form_text(cmd: &Command) -> String {
+    match &cmd.kind {
+        Kind::Exec => format!("AT{}", cmd.name),
+        Kind::Read => format!("AT{}?", cmd.name),
+        Kind::Test => format!("AT{}=?", cmd.name),
+        Kind::Write(p) => format!("AT{}=<{} parameters>", cmd.name, p.len()),
     }
 }
 
-/// A quoted string.
-pub fn string(p: Option<&Param>) -> Option<&str> {
-    p.and_then(Param::string)
+/// A form the command does not have.
+pub fn wrong_form(cmd: &Command) -> Refusal {
+    Refusal::invalid(format!("{} is not a form this command has", form_text(cmd)))
 }
 
-/// Fail an SSL/TCP command with `ERROR`, recording `code` for `AT+QIGETERROR`.
-pub fn fail(m: &mut Modem, code: u16) -> ResultCode {
-    m.last_error = code;
-    ResultCode::Error
-}
-
-/// Fail an SSL/TCP command for bad parameters (552).
-pub fn invalid(m: &mut Modem) -> ResultCode {
-    fail(m, errors::INVALID_PARAM)
-}
-
-/// A basic command's single digit argument (`ATE1`), absent = 0 as in V.25ter.
-pub fn basic_value(cmd: &Command) -> Option<i64> {
-    match &cmd.kind {
+/// A basic command's single digit argument (`ATE1`), absent = 0 as in V.25ter, within
+/// `0..=max`.
+pub fn basic_value(cmd: &Command, max: i64) -> Result<i64, Refusal> {
+    let value = match &cmd.kind {
         Kind::Exec => Some(0),
         Kind::Write(p) if p.len() == 1 => p[0].int(),
         _ => None,
-    }
+    };
+    value
+        .filter(|v| (0..=max).contains(v))
+        .ok_or_else(|| Refusal::invalid(format!("AT{} takes a value from 0 to {max}", cmd.name)))
 }

@@ -1,65 +1,76 @@
-//! V.25ter basic commands: `ATE`, `ATV`, `ATQ`, `ATI`, `ATZ`, `AT&F`, `AT&W`, `AT&D`.
+//! V.25ter basic commands: `ATE`, `ATV`, `ATQ`, `ATI`, `ATZ`, `AT&F`, `AT&W`, `AT&D`. Each takes
+//! one digit (absent = 0) within its range; the macro below writes the parse for all of them.
 
-use qsslsim_at::{Command, Framing, ResultCode};
+use qsslsim_at::{Command, Framing};
 
 use super::args::basic_value;
-use crate::modem::{Flow, Modem, Reply};
+use super::{AtCommand, Family, Refusal};
+use crate::modem::{Flow, Modem};
+use crate::settings::{Settings, DTR_CLOSE};
+
+/// A basic command with one digit from 0 to `max`, applied by `body`.
+macro_rules! basic_command {
+    ($(#[$doc:meta])* $name:ident, max = $max:expr, |$m:ident, $v:ident| $body:block) => {
+        $(#[$doc])*
+        pub struct $name(i64);
+
+        impl AtCommand for $name {
+            const FAMILY: Family = Family::General;
+            fn parse(cmd: &Command) -> Result<Self, Refusal> {
+                basic_value(cmd, $max).map($name)
+            }
+            #[allow(unused_variables)]
+            fn apply(self, $m: &mut Modem) -> Result<Flow, Refusal> {
+                let $v = self.0;
+                $body
+                Ok(Flow::Done)
+            }
+        }
+    };
+}
 
 /// The factory settings of the port (echo on, verbose codes, CMEE 1, AT&D1).
 fn restore_port_defaults(m: &mut Modem) {
-    m.echo = true;
-    m.framing = Framing::default();
-    m.dtr_mode = 1;
+    let defaults = Settings::default();
+    m.settings.echo = defaults.echo;
+    m.settings.dtr_mode = defaults.dtr_mode;
+    m.out.framing = Framing::default();
 }
 
-fn switch(cmd: &Command, max: i64) -> Result<i64, ResultCode> {
-    basic_value(cmd).filter(|v| (0..=max).contains(v)).ok_or(ResultCode::Error)
-}
-
-pub fn echo(m: &mut Modem, cmd: &Command) -> Reply {
-    m.echo = switch(cmd, 1)? == 1;
-    Ok(Flow::Done)
-}
-
-pub fn verbose(m: &mut Modem, cmd: &Command) -> Reply {
-    m.framing.verbose = switch(cmd, 1)? == 1;
-    Ok(Flow::Done)
-}
-
-/// `ATQ0` only: result codes are never suppressed.
-pub fn quiet(_m: &mut Modem, cmd: &Command) -> Reply {
-    switch(cmd, 0)?;
-    Ok(Flow::Done)
-}
-
-pub fn identify(m: &mut Modem, cmd: &Command) -> Reply {
-    switch(cmd, 0)?;
-    let (maker, model, rev) = (m.cfg.manufacturer.clone(), m.cfg.model.clone(), m.cfg.revision.clone());
-    m.info(&maker);
-    m.info(&model);
-    m.info(&format!("Revision: {rev}"));
-    Ok(Flow::Done)
-}
-
-pub fn reset(m: &mut Modem, cmd: &Command) -> Reply {
-    switch(cmd, 0)?;
-    restore_port_defaults(m);
-    Ok(Flow::Done)
-}
-
-pub fn factory(m: &mut Modem, cmd: &Command) -> Reply {
-    switch(cmd, 0)?;
-    restore_port_defaults(m);
-    Ok(Flow::Done)
-}
-
-/// `AT&W` is accepted; settings are not kept across a restart anyway.
-pub fn store(_m: &mut Modem, cmd: &Command) -> Reply {
-    switch(cmd, 0)?;
-    Ok(Flow::Done)
-}
-
-pub fn dtr(m: &mut Modem, cmd: &Command) -> Reply {
-    m.dtr_mode = switch(cmd, 2)? as u8;
-    Ok(Flow::Done)
-}
+basic_command!(
+    /// `ATE<n>`: echo off/on.
+    Echo, max = 1, |m, v| { m.settings.echo = v == 1; }
+);
+basic_command!(
+    /// `ATV<n>`: numeric/verbose result codes.
+    Verbose, max = 1, |m, v| { m.out.framing.verbose = v == 1; }
+);
+basic_command!(
+    /// `ATQ0` only: result codes are never suppressed.
+    Quiet, max = 0, |m, v| {}
+);
+basic_command!(
+    /// `ATI`: manufacturer, model, revision.
+    Identify, max = 0, |m, v| {
+        let (maker, model, rev) = (m.cfg.manufacturer.clone(), m.cfg.model.clone(), m.cfg.revision.clone());
+        m.info(&maker);
+        m.info(&model);
+        m.info(&format!("Revision: {rev}"));
+    }
+);
+basic_command!(
+    /// `ATZ`: the port's settings back to their defaults.
+    Reset, max = 0, |m, v| { restore_port_defaults(m); }
+);
+basic_command!(
+    /// `AT&F`: factory settings.
+    Factory, max = 0, |m, v| { restore_port_defaults(m); }
+);
+basic_command!(
+    /// `AT&W` is accepted; settings are not kept across a restart anyway.
+    Store, max = 0, |m, v| {}
+);
+basic_command!(
+    /// `AT&D<n>`: what dropping DTR does in a data mode.
+    DtrMode, max = DTR_CLOSE as i64, |m, v| { m.settings.dtr_mode = v as u8; }
+);

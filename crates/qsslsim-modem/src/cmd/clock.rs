@@ -1,24 +1,42 @@
 //! `AT+CCLK`: read and set the module clock used for certificate validity.
 
-use qsslsim_at::{Command, Kind, ResultCode};
+use qsslsim_at::{Command, Kind};
 
-use super::args::string;
-use crate::modem::{Flow, Modem, Reply};
+use super::args::wrong_form;
+use super::general::Setting;
+use super::{AtCommand, Family, Refusal};
+use crate::ids::{count, string_param};
+use crate::modem::{Flow, Modem};
 
-pub fn cclk(m: &mut Modem, cmd: &Command) -> Reply {
-    match &cmd.kind {
-        Kind::Read => {
-            let now = m.now;
-            let text = m.clock.format(now);
-            m.info(&format!("+CCLK: \"{text}\""));
-        }
-        Kind::Test => {}
-        Kind::Write(p) if p.len() == 1 => {
-            let text = string(p.first()).ok_or(ResultCode::Error)?;
-            let now = m.now;
-            m.clock.set(text, now).ok_or(ResultCode::Error)?;
-        }
-        _ => return Err(ResultCode::Error),
+pub struct Cclk(Setting<String>);
+
+impl AtCommand for Cclk {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        Ok(Cclk(match &cmd.kind {
+            Kind::Read => Setting::Read,
+            Kind::Test => Setting::Test,
+            Kind::Write(p) => {
+                count(p, 1, 1, "1")?;
+                Setting::Set(string_param(p.first(), "<time>")?.to_string())
+            }
+            Kind::Exec => return Err(wrong_form(cmd)),
+        }))
     }
-    Ok(Flow::Done)
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        let now = m.now;
+        match self.0 {
+            Setting::Read => {
+                let text = m.clock.format(now);
+                m.info(&format!("+CCLK: \"{text}\""));
+            }
+            Setting::Test => {}
+            Setting::Set(text) => {
+                m.clock.set(&text, now).ok_or_else(|| {
+                    Refusal::invalid(format!("<time> {text:?} is not \"yy/MM/dd,hh:mm:ss±zz\""))
+                })?;
+            }
+        }
+        Ok(Flow::Done)
+    }
 }

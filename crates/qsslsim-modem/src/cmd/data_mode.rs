@@ -1,88 +1,101 @@
-//! Moving a connection between command mode and its data modes: `+++` and DTR out of
-//! transparent mode, `ATO` and `AT+QISWTMD` back in, and switching between buffer and push.
+//! Commands that move a connection between command mode and its data modes: `ATO` back into
+//! transparent mode, and `AT+QISWTMD` between buffer, push and transparent. Leaving transparent
+//! mode (`+++`, DTR) is a port event: see [`crate::port_events`].
 
 use qsslsim_at::{Command, Kind, ResultCode};
 
-use super::args::{fail, int_in, invalid, params};
-use crate::errors;
-use crate::modem::{Flow, Modem, Port, Reply};
-use crate::net::NetAction;
+use super::args::{basic_value, params};
+use super::{AtCommand, Family, Refusal};
+use crate::errors::ErrorCode;
+use crate::ids::{count, int_param, SocketId};
+use crate::modem::{Flow, Modem};
 use crate::socket::{AccessMode, SocketState};
-
-/// `+++` or DTR: back to command mode, the connection kept, now in buffer mode.
-pub fn leave_transparent(m: &mut Modem, id: u8) {
-    m.enter_command();
-    let sock = &mut m.sockets[id as usize];
-    sock.mode = AccessMode::Buffer;
-    sock.recv_urc_armed = sock.rx.is_empty();
-    m.final_result(ResultCode::Ok);
-}
-
-/// The host dropped DTR (pin low→high): per `AT&D`, ignore, leave data mode, or close.
-pub fn on_dtr_drop(m: &mut Modem) {
-    let Port::Transparent { id, .. } = m.port else { return };
-    match m.dtr_mode {
-        1 => leave_transparent(m, id),
-        2 => {
-            let conn = m.sockets[id as usize].conn;
-            m.net(NetAction::Abort { id, conn });
-            super::ssl_close::release(m, id);
-            m.enter_command();
-            m.final_result(ResultCode::NoCarrier);
-        }
-        _ => {}
-    }
-}
+use crate::urc::Urc;
 
 /// `ATO`: return to the last transparent connection, or `NO CARRIER`.
-pub fn ato(m: &mut Modem, cmd: &Command) -> Reply {
-    if !matches!(&cmd.kind, Kind::Exec) && super::args::basic_value(cmd) != Some(0) {
-        return Err(ResultCode::Error);
+pub struct Ato;
+
+impl AtCommand for Ato {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        basic_value(cmd, 0).map(|_| Ato)
     }
-    match m.last_transparent {
-        Some(id) if m.sockets[id as usize].state == SocketState::Connected => {
-            m.enter_transparent(id);
-            Ok(Flow::Suspend)
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match m.last_transparent {
+            Some(id) if m.sockets.state(id) == SocketState::Connected => {
+                tracing::info!(%id, "ATO: back to transparent mode");
+                m.enter_transparent(id);
+                Ok(Flow::Suspend)
+            }
+            _ => {
+                tracing::info!("ATO: no connection to return to: NO CARRIER");
+                Ok(Flow::Final(ResultCode::NoCarrier))
+            }
         }
-        _ => Ok(Flow::Final(ResultCode::NoCarrier)),
     }
 }
 
-/// `AT+QISWTMD=<id>,<mode>`.
-pub fn qiswtmd(m: &mut Modem, cmd: &Command) -> Reply {
-    if cmd.kind == Kind::Test {
-        m.info("+QISWTMD: (0-11),(0-2)");
-        return Ok(Flow::Done);
+pub enum Qiswtmd {
+    Test,
+    Switch { id: SocketId, mode: AccessMode },
+}
+
+impl AtCommand for Qiswtmd {
+    const FAMILY: Family = Family::Socket;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        if cmd.kind == Kind::Test {
+            return Ok(Qiswtmd::Test);
+        }
+        let p = params(cmd);
+        let id = SocketId::param(p.first())?;
+        let (lo, hi) = AccessMode::RANGE;
+        let mode = int_param(p.get(1), "<access_mode>", lo, hi)?;
+        count(p, 2, 2, "2")?;
+        Ok(Qiswtmd::Switch {
+            id,
+            mode: AccessMode::from_code(mode).expect("range checked against AccessMode::RANGE"),
+        })
     }
-    let p = params(cmd);
-    let (Some(id), Some(mode), 2) = (int_in(p.first(), 0, 11), int_in(p.get(1), 0, 2), p.len()) else {
-        return Err(invalid(m));
-    };
-    let id = id as u8;
-    if m.sockets[id as usize].state != SocketState::Connected {
-        return Err(fail(m, errors::SOCKET_CLOSED));
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        let (id, mode) = match self {
+            Qiswtmd::Test => {
+                m.info(&format!("+QISWTMD: {},(0-2)", SocketId::test_form()));
+                return Ok(Flow::Done);
+            }
+            Qiswtmd::Switch { id, mode } => (id, mode),
+        };
+        if m.sockets.state(id) != SocketState::Connected {
+            let why = format!("client id {id} is not connected");
+            return Err(Refusal::code(ErrorCode::SocketClosed, why));
+        }
+        match mode {
+            AccessMode::Buffer => {
+                switch_to_buffer(m, id);
+                Ok(Flow::Done)
+            }
+            AccessMode::Push => {
+                let sock = m.sockets.get_mut(id);
+                sock.mode = AccessMode::Push;
+                if !sock.rx.is_empty() {
+                    m.urc_push(id);
+                }
+                Ok(Flow::Done)
+            }
+            AccessMode::Transparent => {
+                m.enter_transparent(id);
+                Ok(Flow::Suspend)
+            }
+        }
     }
-    m.last_error = errors::OK;
-    let sock = &mut m.sockets[id as usize];
-    match AccessMode::from_code(mode).expect("range checked") {
-        AccessMode::Buffer => {
-            sock.mode = AccessMode::Buffer;
-            if !sock.rx.is_empty() && sock.recv_urc_armed {
-                sock.recv_urc_armed = false;
-                m.urc(&format!("+QSSLURC: \"recv\",{id}"));
-            }
-            Ok(Flow::Done)
-        }
-        AccessMode::Push => {
-            sock.mode = AccessMode::Push;
-            if !sock.rx.is_empty() {
-                m.urc_push(id);
-            }
-            Ok(Flow::Done)
-        }
-        AccessMode::Transparent => {
-            m.enter_transparent(id);
-            Ok(Flow::Suspend)
-        }
+}
+
+/// Socket `id` delivers in buffer mode from now on; data already waiting is announced with
+/// `+QSSLURC: "recv"` unless it already was.
+pub fn switch_to_buffer(m: &mut Modem, id: SocketId) {
+    let sock = m.sockets.get_mut(id);
+    sock.mode = AccessMode::Buffer;
+    if !sock.rx.is_empty() && sock.recv_urc_armed {
+        sock.recv_urc_armed = false;
+        m.urc(Urc::SslRecv { id });
     }
 }

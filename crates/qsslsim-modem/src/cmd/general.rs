@@ -2,132 +2,255 @@
 //! (`AT+CMEE`, `AT+GMR`, `AT+CPIN?`, `AT+CSQ`, `AT+CEREG?`, `AT+CGATT?`, `AT+CFUN`), and
 //! `AT+QIGETERROR`. The radio side is always registered and attached.
 
-use qsslsim_at::{Command, Kind, ResultCode};
+use qsslsim_at::{Command, Kind};
 
-use super::args::{int_in, opt_int_in};
-use crate::errors;
-use crate::modem::{Flow, Modem, Reply};
+use super::args::{params, wrong_form};
+use super::{AtCommand, Family, Refusal};
+use crate::ids::{count, int_param, opt_int_param, PdpCtxId};
+use crate::modem::{Flow, Modem};
 
-pub fn cmee(m: &mut Modem, cmd: &Command) -> Reply {
-    match &cmd.kind {
-        Kind::Read => m.info(&format!("+CMEE: {}", m.framing.cmee)),
-        Kind::Test => m.info("+CMEE: (0-2)"),
-        Kind::Write(p) if p.len() == 1 => {
-            m.framing.cmee = int_in(p.first(), 0, 2).ok_or(ResultCode::Error)? as u8
+/// The read/test/write shape most settings share.
+pub enum Setting<T> {
+    Read,
+    Test,
+    Set(T),
+}
+
+/// `AT+CMEE`.
+pub struct Cmee(Setting<u8>);
+
+impl AtCommand for Cmee {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        Ok(Cmee(match &cmd.kind {
+            Kind::Read => Setting::Read,
+            Kind::Test => Setting::Test,
+            Kind::Write(p) => {
+                count(p, 1, 1, "1")?;
+                Setting::Set(int_param(p.first(), "<n>", 0, 2)? as u8)
+            }
+            Kind::Exec => return Err(wrong_form(cmd)),
+        }))
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self.0 {
+            Setting::Read => m.info(&format!("+CMEE: {}", m.out.framing.cmee)),
+            Setting::Test => m.info("+CMEE: (0-2)"),
+            Setting::Set(n) => m.out.framing.cmee = n,
         }
-        _ => return Err(ResultCode::Error),
+        Ok(Flow::Done)
     }
-    Ok(Flow::Done)
 }
 
-/// Exec and test forms only, printing one line.
-fn exec_line(m: &mut Modem, cmd: &Command, line: String) -> Reply {
+/// Exec and test forms only; exec prints one line.
+fn exec_or_test(cmd: &Command) -> Result<bool, Refusal> {
     match cmd.kind {
-        Kind::Exec => m.info(&line),
-        Kind::Test => {}
-        _ => return Err(ResultCode::Error),
+        Kind::Exec => Ok(true),
+        Kind::Test => Ok(false),
+        _ => Err(wrong_form(cmd)),
     }
-    Ok(Flow::Done)
 }
 
-pub fn revision(m: &mut Modem, cmd: &Command) -> Reply {
-    let line = m.cfg.revision.clone();
-    exec_line(m, cmd, line)
+/// `AT+GMR` / `AT+CGMR`.
+pub struct Revision(bool);
+/// `AT+GMI` / `AT+CGMI`.
+pub struct Manufacturer(bool);
+/// `AT+GMM` / `AT+CGMM`.
+pub struct Model(bool);
+
+macro_rules! identity_line {
+    ($name:ident, $field:ident) => {
+        impl AtCommand for $name {
+            const FAMILY: Family = Family::General;
+            fn parse(cmd: &Command) -> Result<Self, Refusal> {
+                exec_or_test(cmd).map($name)
+            }
+            fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+                if self.0 {
+                    let line = m.cfg.$field.clone();
+                    m.info(&line);
+                }
+                Ok(Flow::Done)
+            }
+        }
+    };
 }
 
-pub fn manufacturer(m: &mut Modem, cmd: &Command) -> Reply {
-    let line = m.cfg.manufacturer.clone();
-    exec_line(m, cmd, line)
-}
+identity_line!(Revision, revision);
+identity_line!(Manufacturer, manufacturer);
+identity_line!(Model, model);
 
-pub fn model(m: &mut Modem, cmd: &Command) -> Reply {
-    let line = m.cfg.model.clone();
-    exec_line(m, cmd, line)
-}
+/// `AT+CPIN?`: the SIM is ready; no PIN is set, so entering one is not allowed.
+pub struct Cpin(bool);
 
-pub fn cpin(m: &mut Modem, cmd: &Command) -> Reply {
-    match cmd.kind {
-        Kind::Read => m.info("+CPIN: READY"),
-        Kind::Test => {}
-        // No PIN is set: entering one is not allowed.
-        _ => return Err(ResultCode::CmeError(3)),
+impl AtCommand for Cpin {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        match cmd.kind {
+            Kind::Read => Ok(Cpin(true)),
+            Kind::Test => Ok(Cpin(false)),
+            _ => Err(Refusal::cme(3, "the SIM has no PIN to enter")),
+        }
     }
-    Ok(Flow::Done)
-}
-
-pub fn csq(m: &mut Modem, cmd: &Command) -> Reply {
-    match cmd.kind {
-        Kind::Exec => m.info("+CSQ: 24,99"),
-        Kind::Test => m.info("+CSQ: (0-31,99),(0-7,99)"),
-        _ => return Err(ResultCode::Error),
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        if self.0 {
+            m.info("+CPIN: READY");
+        }
+        Ok(Flow::Done)
     }
-    Ok(Flow::Done)
 }
 
-fn registration(m: &mut Modem, cmd: &Command, name: &str, max_n: i64, n: &mut u8) -> Reply {
-    match &cmd.kind {
-        Kind::Read => m.info(&format!("{name}: {n},1")),
-        Kind::Test => m.info(&format!("{name}: (0-{max_n})")),
-        Kind::Write(p) if p.len() == 1 => *n = int_in(p.first(), 0, max_n).ok_or(ResultCode::Error)? as u8,
-        _ => return Err(ResultCode::Error),
+/// `AT+CSQ`.
+pub struct Csq(bool);
+
+impl AtCommand for Csq {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        exec_or_test(cmd).map(Csq)
     }
-    Ok(Flow::Done)
-}
-
-pub fn cereg(m: &mut Modem, cmd: &Command) -> Reply {
-    let mut n = m.cereg_n;
-    let r = registration(m, cmd, "+CEREG", 2, &mut n);
-    m.cereg_n = n;
-    r
-}
-
-pub fn creg(m: &mut Modem, cmd: &Command) -> Reply {
-    let mut n = m.creg_n;
-    let r = registration(m, cmd, "+CREG", 2, &mut n);
-    m.creg_n = n;
-    r
-}
-
-pub fn cgatt(m: &mut Modem, cmd: &Command) -> Reply {
-    match &cmd.kind {
-        Kind::Read => m.info(&format!("+CGATT: {}", u8::from(m.cfun == 1))),
-        Kind::Test => m.info("+CGATT: (0,1)"),
-        Kind::Write(p) if p.len() == 1 && int_in(p.first(), 1, 1).is_some() => {}
-        _ => return Err(ResultCode::Error),
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        m.info(if self.0 { "+CSQ: 24,99" } else { "+CSQ: (0-31,99),(0-7,99)" });
+        Ok(Flow::Done)
     }
-    Ok(Flow::Done)
 }
 
-pub fn cfun(m: &mut Modem, cmd: &Command) -> Reply {
-    match &cmd.kind {
-        Kind::Read => m.info(&format!("+CFUN: {}", m.cfun)),
-        Kind::Test => m.info("+CFUN: (0,1,4),(0-1)"),
-        Kind::Write(p) if (1..=2).contains(&p.len()) => {
-            let fun = int_in(p.first(), 0, 4).filter(|f| [0, 1, 4].contains(f)).ok_or(ResultCode::Error)?;
-            // A reset request (second parameter 1) is accepted but does not restart the module.
-            opt_int_in(p.get(1), 0, 1, 0).ok_or(ResultCode::Error)?;
-            m.cfun = fun as u8;
-            if fun != 1 {
-                for ctx in crate::pdp::FIRST_CONTEXT..=crate::pdp::LAST_CONTEXT {
-                    if m.pdp.is_active(ctx) {
-                        super::pdp::deactivate(m, ctx, false);
+/// A registration report setting `<n>` 0–2.
+fn registration(cmd: &Command) -> Result<Setting<u8>, Refusal> {
+    Ok(match &cmd.kind {
+        Kind::Read => Setting::Read,
+        Kind::Test => Setting::Test,
+        Kind::Write(p) => {
+            count(p, 1, 1, "1")?;
+            Setting::Set(int_param(p.first(), "<n>", 0, 2)? as u8)
+        }
+        Kind::Exec => return Err(wrong_form(cmd)),
+    })
+}
+
+/// Answer a registration command; `n` is its report setting.
+fn report_registration(m: &mut Modem, name: &str, setting: Setting<u8>, n: &mut u8) {
+    match setting {
+        Setting::Read => m.info(&format!("{name}: {n},1")),
+        Setting::Test => m.info(&format!("{name}: (0-2)")),
+        Setting::Set(v) => *n = v,
+    }
+}
+
+/// `AT+CEREG`.
+pub struct Cereg(Setting<u8>);
+
+impl AtCommand for Cereg {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        registration(cmd).map(Cereg)
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        let mut n = m.settings.cereg_n;
+        report_registration(m, "+CEREG", self.0, &mut n);
+        m.settings.cereg_n = n;
+        Ok(Flow::Done)
+    }
+}
+
+/// `AT+CREG`.
+pub struct Creg(Setting<u8>);
+
+impl AtCommand for Creg {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        registration(cmd).map(Creg)
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        let mut n = m.settings.creg_n;
+        report_registration(m, "+CREG", self.0, &mut n);
+        m.settings.creg_n = n;
+        Ok(Flow::Done)
+    }
+}
+
+/// `AT+CGATT`: always attached; only attaching (1) is accepted.
+pub struct Cgatt(Setting<()>);
+
+impl AtCommand for Cgatt {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        Ok(Cgatt(match &cmd.kind {
+            Kind::Read => Setting::Read,
+            Kind::Test => Setting::Test,
+            Kind::Write(p) => {
+                count(p, 1, 1, "1")?;
+                int_param(p.first(), "<state>", 1, 1)?;
+                Setting::Set(())
+            }
+            Kind::Exec => return Err(wrong_form(cmd)),
+        }))
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self.0 {
+            Setting::Read => m.info(&format!("+CGATT: {}", u8::from(m.settings.cfun == 1))),
+            Setting::Test => m.info("+CGATT: (0,1)"),
+            Setting::Set(()) => {}
+        }
+        Ok(Flow::Done)
+    }
+}
+
+/// `AT+CFUN`: functionality 0, 1 or 4; leaving 1 deactivates every PDP context.
+pub struct Cfun(Setting<u8>);
+
+impl AtCommand for Cfun {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        Ok(Cfun(match &cmd.kind {
+            Kind::Read => Setting::Read,
+            Kind::Test => Setting::Test,
+            Kind::Write(p) => {
+                count(p, 1, 2, "1 or 2")?;
+                let fun = int_param(p.first(), "<fun>", 0, 4)?;
+                if ![0, 1, 4].contains(&fun) {
+                    return Err(Refusal::invalid(format!("<fun> {fun} is not 0, 1 or 4")));
+                }
+                // A reset request (second parameter 1) is accepted but does not restart.
+                opt_int_param(p.get(1), "<rst>", 0, 1, 0)?;
+                Setting::Set(fun as u8)
+            }
+            Kind::Exec => return Err(wrong_form(cmd)),
+        }))
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self.0 {
+            Setting::Read => m.info(&format!("+CFUN: {}", m.settings.cfun)),
+            Setting::Test => m.info("+CFUN: (0,1,4),(0-1)"),
+            Setting::Set(fun) => {
+                m.settings.cfun = fun;
+                if fun != 1 {
+                    let active: Vec<PdpCtxId> = m.pdp.active().map(|(ctx, _)| ctx).collect();
+                    for ctx in active {
+                        crate::net_events::deactivate_pdp(m, ctx, false);
                     }
                 }
             }
         }
-        _ => return Err(ResultCode::Error),
+        Ok(Flow::Done)
     }
-    Ok(Flow::Done)
 }
 
-pub fn qigeterror(m: &mut Modem, cmd: &Command) -> Reply {
-    match cmd.kind {
-        Kind::Exec => {
-            let code = m.last_error;
-            m.info(&format!("+QIGETERROR: {code},{}", errors::result_text(code)));
+/// `AT+QIGETERROR`: the last SSL/TCP command's result.
+pub struct Qigeterror(bool);
+
+impl AtCommand for Qigeterror {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        if !params(cmd).is_empty() {
+            return Err(wrong_form(cmd));
         }
-        Kind::Test => {}
-        _ => return Err(ResultCode::Error),
+        exec_or_test(cmd).map(Qigeterror)
     }
-    Ok(Flow::Done)
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        if self.0 {
+            let code = m.last_error;
+            m.info(&format!("+QIGETERROR: {code},{}", code.text()));
+        }
+        Ok(Flow::Done)
+    }
 }

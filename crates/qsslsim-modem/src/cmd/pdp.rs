@@ -3,157 +3,225 @@
 
 use std::net::IpAddr;
 
-use qsslsim_at::{Command, Kind, Param, ResultCode};
+use qsslsim_at::{Command, Kind, Param};
 
-use super::args::{fail, int_in, invalid, opt_int_in, params, string};
-use crate::errors;
-use crate::modem::{Flow, Modem, Reply};
-use crate::net::NetAction;
-use crate::pdp::{local_address, FIRST_CONTEXT, LAST_CONTEXT};
-use crate::socket::SocketState;
+use super::args::{params, wrong_form};
+use super::{AtCommand, Family, Refusal};
+use crate::errors::ErrorCode;
+use crate::ids::{count, int_param, opt_int_param, string_param, ParamError, PdpCtxId};
+use crate::modem::{Flow, Modem};
+use crate::pdp::local_address;
 
-fn context(m: &mut Modem, p: Option<&Param>) -> Result<u8, ResultCode> {
-    match int_in(p, FIRST_CONTEXT as i64, LAST_CONTEXT as i64) {
-        Some(c) => Ok(c as u8),
-        None => Err(invalid(m)),
+/// Longest APN, user name and password `AT+QICSGP` accepts.
+const MAX_APN: usize = 100;
+const MAX_CREDENTIAL: usize = 127;
+
+/// A string parameter of at most `max` bytes.
+fn bounded<'a>(
+    p: Option<&'a Param>,
+    name: &'static str,
+    max: usize,
+    rule: &'static str,
+) -> Result<&'a str, ParamError> {
+    let s = string_param(p, name)?;
+    if s.len() > max {
+        return Err(ParamError::BadString { name, rule });
     }
+    Ok(s)
 }
 
-pub fn qicsgp(m: &mut Modem, cmd: &Command) -> Reply {
-    if cmd.kind == Kind::Test {
-        m.info("+QICSGP: (1-15),(1-3),<APN>,<username>,<password>,(0-3)");
-        return Ok(Flow::Done);
-    }
-    let p = params(cmd);
-    if p.is_empty() {
-        return Err(invalid(m));
-    }
-    let ctx = context(m, p.first())?;
-    if p.len() == 1 {
-        let c = m.pdp.get(ctx).expect("range checked").clone();
-        m.info(&format!("+QICSGP: {},\"{}\",\"{}\",\"{}\",{}", c.kind, c.apn, c.user, c.password, c.auth));
-        return Ok(Flow::Done);
-    }
-    if !(5..=6).contains(&p.len()) {
-        return Err(invalid(m));
-    }
-    let kind = int_in(p.get(1), 1, 3);
-    let (apn, user, pwd) = (string(p.get(2)), string(p.get(3)), string(p.get(4)));
-    let auth = opt_int_in(p.get(5), 0, 3, 0);
-    match (kind, apn, user, pwd, auth) {
-        (Some(kind), Some(apn), Some(user), Some(pwd), Some(auth))
-            if apn.len() <= 100 && user.len() <= 127 && pwd.len() <= 127 =>
-        {
-            let c = m.pdp.get_mut(ctx).expect("range checked");
-            c.kind = kind as u8;
-            c.apn = apn.into();
-            c.user = user.into();
-            c.password = pwd.into();
-            c.auth = auth as u8;
-            Ok(Flow::Done)
+pub enum Qicsgp {
+    Test,
+    Query(PdpCtxId),
+    Set { ctx: PdpCtxId, kind: u8, apn: String, user: String, password: String, auth: u8 },
+}
+
+impl AtCommand for Qicsgp {
+    const FAMILY: Family = Family::Socket;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        if cmd.kind == Kind::Test {
+            return Ok(Qicsgp::Test);
         }
-        _ => Err(invalid(m)),
+        let p = params(cmd);
+        if p.is_empty() {
+            return Err(wrong_form(cmd));
+        }
+        let ctx = PdpCtxId::param(p.first())?;
+        if p.len() == 1 {
+            return Ok(Qicsgp::Query(ctx));
+        }
+        count(p, 5, 6, "1, 5 or 6")?;
+        Ok(Qicsgp::Set {
+            ctx,
+            kind: int_param(p.get(1), "<context_type>", 1, 3)? as u8,
+            apn: bounded(p.get(2), "<APN>", MAX_APN, "is longer than 100 bytes")?.into(),
+            user: bounded(p.get(3), "<username>", MAX_CREDENTIAL, "is longer than 127 bytes")?.into(),
+            password: bounded(p.get(4), "<password>", MAX_CREDENTIAL, "is longer than 127 bytes")?.into(),
+            auth: opt_int_param(p.get(5), "<authentication>", 0, 3, 0)? as u8,
+        })
     }
-}
-
-pub fn qiact(m: &mut Modem, cmd: &Command) -> Reply {
-    match &cmd.kind {
-        Kind::Test => m.info("+QIACT: (1-15)"),
-        Kind::Read => {
-            let lines: Vec<String> = m
-                .pdp
-                .active()
-                .map(|(ctx, c)| format!("+QIACT: {ctx},1,{},\"{}\"", c.kind, local_address(ctx)))
-                .collect();
-            for line in lines {
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self {
+            Qicsgp::Test => {
+                m.info(&format!("+QICSGP: {},(1-3),<APN>,<username>,<password>,(0-3)", PdpCtxId::test_form()))
+            }
+            Qicsgp::Query(ctx) => {
+                let c = m.pdp.get(ctx);
+                let line =
+                    format!("+QICSGP: {},\"{}\",\"{}\",\"{}\",{}", c.kind, c.apn, c.user, c.password, c.auth);
                 m.info(&line);
             }
-        }
-        Kind::Write(p) if p.len() == 1 => {
-            let ctx = context(m, p.first())?;
-            if m.cfun != 1 || m.pdp.is_active(ctx) {
-                return Err(fail(m, errors::OPEN_PDP_FAILED));
+            Qicsgp::Set { ctx, kind, apn, user, password, auth } => {
+                let c = m.pdp.get_mut(ctx);
+                c.kind = kind;
+                c.apn = apn;
+                c.user = user;
+                c.password = password;
+                c.auth = auth;
             }
-            m.pdp.get_mut(ctx).expect("range checked").active = true;
-            m.last_error = errors::OK;
         }
-        _ => return Err(invalid(m)),
-    }
-    Ok(Flow::Done)
-}
-
-pub fn qideact(m: &mut Modem, cmd: &Command) -> Reply {
-    match &cmd.kind {
-        Kind::Test => m.info("+QIDEACT: (1-15)"),
-        Kind::Write(p) if p.len() == 1 => {
-            let ctx = context(m, p.first())?;
-            deactivate(m, ctx, false);
-            m.last_error = errors::OK;
-        }
-        _ => return Err(invalid(m)),
-    }
-    Ok(Flow::Done)
-}
-
-/// Deactivate `ctx` and drop its sockets: open ones report `"closed"`, opening ones fail with
-/// 570. With `network_lost` the module also reports `+QIURC: "pdpdeact",<ctx>`.
-pub fn deactivate(m: &mut Modem, ctx: u8, network_lost: bool) {
-    if let Some(c) = m.pdp.get_mut(ctx) {
-        c.active = false;
-    }
-    for id in 0..m.sockets.len() as u8 {
-        let sock = &m.sockets[id as usize];
-        if sock.pdp != ctx {
-            continue;
-        }
-        let (state, conn) = (sock.state, sock.conn);
-        match state {
-            SocketState::Connected | SocketState::HostClosing => {
-                m.net(NetAction::Abort { id, conn });
-                super::ssl_net::connection_lost(m, id, "PDP context deactivated");
-            }
-            SocketState::Opening => {
-                m.net(NetAction::Abort { id, conn });
-                super::ssl_net::open_failed(m, id, errors::PDP_BROKEN, "PDP context deactivated");
-            }
-            SocketState::Initial | SocketState::Closing => {}
-        }
-    }
-    if network_lost {
-        m.urc(&format!("+QIURC: \"pdpdeact\",{ctx}"));
+        Ok(Flow::Done)
     }
 }
 
-pub fn qidnscfg(m: &mut Modem, cmd: &Command) -> Reply {
-    if cmd.kind == Kind::Test {
-        m.info("+QIDNSCFG: (1-15),<pridnsaddr>,<secdnsaddr>");
-        return Ok(Flow::Done);
-    }
-    let p = params(cmd);
-    if p.is_empty() || p.len() > 3 {
-        return Err(invalid(m));
-    }
-    let ctx = context(m, p.first())?;
-    if p.len() == 1 {
-        let c = m.pdp.get(ctx).expect("range checked").clone();
-        m.info(&format!("+QIDNSCFG: {ctx},\"{}\",\"{}\"", c.dns_primary, c.dns_secondary));
-        return Ok(Flow::Done);
-    }
-    let addr = |p: Option<&Param>| -> Option<Option<String>> {
-        match p {
-            None | Some(Param::Omitted) => Some(None),
-            Some(p) => p.string().filter(|s| s.parse::<IpAddr>().is_ok()).map(|s| Some(s.to_string())),
+pub enum Qiact {
+    Test,
+    List,
+    Activate(PdpCtxId),
+}
+
+impl AtCommand for Qiact {
+    const FAMILY: Family = Family::Socket;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        match &cmd.kind {
+            Kind::Test => Ok(Qiact::Test),
+            Kind::Read => Ok(Qiact::List),
+            Kind::Write(p) => {
+                count(p, 1, 1, "1")?;
+                Ok(Qiact::Activate(PdpCtxId::param(p.first())?))
+            }
+            Kind::Exec => Err(wrong_form(cmd)),
         }
-    };
-    let (Some(pri), Some(sec)) = (addr(p.get(1)), addr(p.get(2))) else {
-        return Err(invalid(m));
-    };
-    let c = m.pdp.get_mut(ctx).expect("range checked");
-    if let Some(pri) = pri {
-        c.dns_primary = pri;
     }
-    if let Some(sec) = sec {
-        c.dns_secondary = sec;
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self {
+            Qiact::Test => m.info(&format!("+QIACT: {}", PdpCtxId::test_form())),
+            Qiact::List => {
+                let lines: Vec<String> = m
+                    .pdp
+                    .active()
+                    .map(|(ctx, c)| format!("+QIACT: {ctx},1,{},\"{}\"", c.kind, local_address(ctx)))
+                    .collect();
+                for line in lines {
+                    m.info(&line);
+                }
+            }
+            Qiact::Activate(ctx) => {
+                if m.settings.cfun != 1 {
+                    let why = format!("the radio is off (AT+CFUN={})", m.settings.cfun);
+                    return Err(Refusal::code(ErrorCode::OpenPdpFailed, why));
+                }
+                if m.pdp.is_active(ctx) {
+                    let why = format!("PDP context {ctx} is already active (policy qiact-twice)");
+                    return Err(Refusal::code(ErrorCode::OpenPdpFailed, why));
+                }
+                m.pdp.get_mut(ctx).active = true;
+            }
+        }
+        Ok(Flow::Done)
     }
-    Ok(Flow::Done)
+}
+
+pub enum Qideact {
+    Test,
+    Deactivate(PdpCtxId),
+}
+
+impl AtCommand for Qideact {
+    const FAMILY: Family = Family::Socket;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        match &cmd.kind {
+            Kind::Test => Ok(Qideact::Test),
+            Kind::Write(p) => {
+                count(p, 1, 1, "1")?;
+                Ok(Qideact::Deactivate(PdpCtxId::param(p.first())?))
+            }
+            _ => Err(wrong_form(cmd)),
+        }
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self {
+            Qideact::Test => m.info(&format!("+QIDEACT: {}", PdpCtxId::test_form())),
+            Qideact::Deactivate(ctx) => crate::net_events::deactivate_pdp(m, ctx, false),
+        }
+        Ok(Flow::Done)
+    }
+}
+
+pub enum Qidnscfg {
+    Test,
+    Query(PdpCtxId),
+    /// New primary and secondary servers; `None` keeps the current one.
+    Set {
+        ctx: PdpCtxId,
+        primary: Option<String>,
+        secondary: Option<String>,
+    },
+}
+
+/// A DNS server address parameter: omitted keeps the current one.
+fn dns_address(p: Option<&Param>, name: &'static str) -> Result<Option<String>, ParamError> {
+    match p {
+        None | Some(Param::Omitted) => Ok(None),
+        some => {
+            let s = string_param(some, name)?;
+            match s.parse::<IpAddr>() {
+                Ok(_) => Ok(Some(s.to_string())),
+                Err(_) => Err(ParamError::BadString { name, rule: "is not an IP address" }),
+            }
+        }
+    }
+}
+
+impl AtCommand for Qidnscfg {
+    const FAMILY: Family = Family::Socket;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        if cmd.kind == Kind::Test {
+            return Ok(Qidnscfg::Test);
+        }
+        let p = params(cmd);
+        if p.is_empty() {
+            return Err(wrong_form(cmd));
+        }
+        count(p, 1, 3, "1 to 3")?;
+        let ctx = PdpCtxId::param(p.first())?;
+        if p.len() == 1 {
+            return Ok(Qidnscfg::Query(ctx));
+        }
+        let primary = dns_address(p.get(1), "<pridnsaddr>")?;
+        let secondary = dns_address(p.get(2), "<secdnsaddr>")?;
+        Ok(Qidnscfg::Set { ctx, primary, secondary })
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self {
+            Qidnscfg::Test => {
+                m.info(&format!("+QIDNSCFG: {},<pridnsaddr>,<secdnsaddr>", PdpCtxId::test_form()))
+            }
+            Qidnscfg::Query(ctx) => {
+                let c = m.pdp.get(ctx);
+                let line = format!("+QIDNSCFG: {ctx},\"{}\",\"{}\"", c.dns_primary, c.dns_secondary);
+                m.info(&line);
+            }
+            Qidnscfg::Set { ctx, primary, secondary } => {
+                let c = m.pdp.get_mut(ctx);
+                if let Some(pri) = primary {
+                    c.dns_primary = pri;
+                }
+                if let Some(sec) = secondary {
+                    c.dns_secondary = sec;
+                }
+            }
+        }
+        Ok(Flow::Done)
+    }
 }

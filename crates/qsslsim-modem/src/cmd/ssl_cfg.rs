@@ -1,67 +1,72 @@
 //! `AT+QSSLCFG`: set, query and list the settings of the six SSL contexts. The item table
 //! (names, ranges, defaults, test-form lines) lives in `qsslsim_tls::settings`.
 
-use qsslsim_at::{Command, Kind};
+use qsslsim_at::{Command, Kind, Param};
 use qsslsim_tls::SslSettings;
 
-use super::args::{int_in, invalid, params, string};
-use crate::errors;
-use crate::modem::{Flow, Modem, Reply};
-use crate::ssl::SSL_CONTEXT_COUNT;
-
-pub fn qsslcfg(m: &mut Modem, cmd: &Command) -> Reply {
-    if cmd.kind == Kind::Test {
-        for line in qsslsim_tls::settings::test_lines() {
-            m.info(&line);
-        }
-        return Ok(Flow::Done);
-    }
-    let p = params(cmd);
-    if string(p.first()).is_some_and(|item| item.eq_ignore_ascii_case(CACERTEX)) {
-        return cacertex(m, &p[1..]);
-    }
-    let (Some(item), Some(ctx)) = (string(p.first()), int_in(p.get(1), 0, SSL_CONTEXT_COUNT as i64 - 1))
-    else {
-        return Err(invalid(m));
-    };
-    let ctx = ctx as u8;
-    let values = &p[2..];
-    let settings = &mut m.ssl[ctx as usize].settings;
-    if SslSettings::is_query(item, values) {
-        match settings.query(item, ctx, values) {
-            Ok(lines) => {
-                for line in lines {
-                    m.info(&line);
-                }
-            }
-            Err(_) => return Err(invalid(m)),
-        }
-    } else if settings.set(item, values).is_err() {
-        return Err(invalid(m));
-    }
-    m.last_error = errors::OK;
-    Ok(Flow::Done)
-}
+use super::args::params;
+use super::{AtCommand, Family, Refusal};
+use crate::ids::{string_param, SslCtxId};
+use crate::modem::{Flow, Modem};
 
 const CACERTEX: &str = "cacertex";
 
-/// `AT+QSSLCFG="cacertex"[,<ca_id>[,<path>]]`: six extra CA entries shared by every SSL
-/// context (the maker's form has no `<SSL_ctxID>`).
-fn cacertex(m: &mut Modem, values: &[qsslsim_at::Param]) -> Reply {
-    let result = if SslSettings::is_query(CACERTEX, values) {
-        m.ssl[0].settings.query(CACERTEX, 0, values).map(|lines| {
-            for line in lines {
-                m.info(&line);
-            }
-        })
-    } else {
-        m.ssl.iter_mut().try_for_each(|ctx| ctx.settings.set(CACERTEX, values))
-    };
-    match result {
-        Ok(()) => {
-            m.last_error = errors::OK;
-            Ok(Flow::Done)
+pub enum Qsslcfg {
+    Test,
+    /// `AT+QSSLCFG="<item>",<ctx>[,<values>...]`.
+    Item {
+        item: String,
+        ctx: SslCtxId,
+        values: Vec<Param>,
+    },
+    /// `AT+QSSLCFG="cacertex"[,<ca_id>[,<path>]]`: six extra CA entries shared by every SSL
+    /// context (the maker's form has no `<SSL_ctxID>`).
+    CaCertEx {
+        values: Vec<Param>,
+    },
+}
+
+impl AtCommand for Qsslcfg {
+    const FAMILY: Family = Family::Socket;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        if cmd.kind == Kind::Test {
+            return Ok(Qsslcfg::Test);
         }
-        Err(_) => Err(invalid(m)),
+        let p = params(cmd);
+        let item = string_param(p.first(), "<item>")?;
+        if item.eq_ignore_ascii_case(CACERTEX) {
+            return Ok(Qsslcfg::CaCertEx { values: p[1..].to_vec() });
+        }
+        let ctx = SslCtxId::param(p.get(1))?;
+        Ok(Qsslcfg::Item { item: item.to_string(), ctx, values: p[2..].to_vec() })
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        let lines = match self {
+            Qsslcfg::Test => qsslsim_tls::settings::test_lines(),
+            Qsslcfg::Item { item, ctx, values } => {
+                let settings = &mut m.ssl[ctx.index()].settings;
+                let result = if SslSettings::is_query(&item, &values) {
+                    settings.query(&item, ctx.get(), &values)
+                } else {
+                    settings.set(&item, &values).map(|()| Vec::new())
+                };
+                result.map_err(|e| Refusal::invalid(format!("\"{item}\" on SSL context {ctx}: {e}")))?
+            }
+            Qsslcfg::CaCertEx { values } => {
+                let result = if SslSettings::is_query(CACERTEX, &values) {
+                    m.ssl[0].settings.query(CACERTEX, 0, &values)
+                } else {
+                    m.ssl
+                        .iter_mut()
+                        .try_for_each(|ctx| ctx.settings.set(CACERTEX, &values))
+                        .map(|()| Vec::new())
+                };
+                result.map_err(|e| Refusal::invalid(format!("\"cacertex\": {e}")))?
+            }
+        };
+        for line in lines {
+            m.info(&line);
+        }
+        Ok(Flow::Done)
     }
 }

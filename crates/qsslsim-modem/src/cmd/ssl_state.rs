@@ -1,36 +1,53 @@
-//! `AT+QSSLSTATE`: one line per open socket, or for one socket.
+//! `AT+QSSLSTATE`: one line per socket that is not Initial, or for one socket.
 
 use qsslsim_at::{Command, Kind};
 
-use super::args::{int_in, invalid, params};
-use crate::modem::{Flow, Modem, Reply};
+use super::args::{params, wrong_form};
+use super::{AtCommand, Family, Refusal};
+use crate::ids::{count, SocketId};
+use crate::modem::{Flow, Modem};
 use crate::socket::SocketState;
 
-pub fn qsslstate(m: &mut Modem, cmd: &Command) -> Reply {
-    let ids: Vec<u8> = match &cmd.kind {
-        Kind::Test => return Ok(Flow::Done),
-        Kind::Exec => (0..m.sockets.len() as u8).collect(),
-        Kind::Write(_) => {
-            let p = params(cmd);
-            match int_in(p.first(), 0, 11) {
-                Some(id) if p.len() == 1 => vec![id as u8],
-                _ => return Err(invalid(m)),
+pub enum Qsslstate {
+    Test,
+    All,
+    One(SocketId),
+}
+
+impl AtCommand for Qsslstate {
+    const FAMILY: Family = Family::Socket;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        match &cmd.kind {
+            Kind::Test => Ok(Qsslstate::Test),
+            Kind::Exec => Ok(Qsslstate::All),
+            Kind::Write(_) => {
+                let p = params(cmd);
+                let id = SocketId::param(p.first())?;
+                count(p, 1, 1, "1")?;
+                Ok(Qsslstate::One(id))
             }
-        }
-        Kind::Read => return Err(invalid(m)),
-    };
-    for id in ids {
-        if let Some(line) = state_line(m, id) {
-            m.info(&line);
+            Kind::Read => Err(wrong_form(cmd)),
         }
     }
-    Ok(Flow::Done)
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        let ids: Vec<SocketId> = match self {
+            Qsslstate::Test => return Ok(Flow::Done),
+            Qsslstate::All => SocketId::all().collect(),
+            Qsslstate::One(id) => vec![id],
+        };
+        for id in ids {
+            if let Some(line) = state_line(m, id) {
+                m.info(&line);
+            }
+        }
+        Ok(Flow::Done)
+    }
 }
 
 /// The `+QSSLSTATE` line of socket `id`, if it is not Initial.
-pub fn state_line(m: &Modem, id: u8) -> Option<String> {
-    let s = &m.sockets[id as usize];
-    if s.state == SocketState::Initial {
+pub fn state_line(m: &Modem, id: SocketId) -> Option<String> {
+    let s = m.sockets.get(id);
+    if s.state() == SocketState::Initial {
         return None;
     }
     // Before the name resolves the address shows as typed.
@@ -39,7 +56,7 @@ pub fn state_line(m: &Modem, id: u8) -> Option<String> {
         "+QSSLSTATE: {id},\"SSLClient\",\"{ip}\",{},{},{},{},{id},{},\"{}\",{}",
         s.port,
         s.local_port,
-        s.state.code(),
+        s.state().code(),
         s.pdp,
         s.mode.code(),
         m.cfg.at_port,

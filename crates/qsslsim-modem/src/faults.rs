@@ -1,0 +1,104 @@
+//! Applying faults to the module: open-time faults are armed for the next open, connection
+//! faults go to the network layer, and module-level faults (PDP loss, send buffer full, URC
+//! delay, restart) act here. [`ArmedFaults`] is what waits to act later.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tracing::{info, warn};
+
+use crate::event::Event;
+use crate::fault::{Fault, LinkFault, OpenFault};
+use crate::ids::{PdpCtxId, SocketId};
+use crate::modem::Modem;
+use crate::net::NetAction;
+use crate::urc::Urc;
+
+/// Faults waiting for something to happen.
+#[derive(Debug, Default)]
+pub struct ArmedFaults {
+    /// Open-time faults for the next opens, in order.
+    pub open: VecDeque<OpenFault>,
+    /// Sends on any socket that must answer `SEND FAIL`.
+    pub send_fail_any: u32,
+    /// Link shaping every new connection starts with (`latency`/`bandwidth` without a socket).
+    pub link_defaults: Vec<LinkFault>,
+}
+
+impl ArmedFaults {
+    /// Whether the next send on a socket with `socket_pending` injected failures must fail;
+    /// consumes one failure (the socket's own first).
+    pub fn take_send_fail(&mut self, socket_pending: &mut u32) -> bool {
+        if *socket_pending > 0 {
+            *socket_pending -= 1;
+            true
+        } else if self.send_fail_any > 0 {
+            self.send_fail_any -= 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub fn inject(m: &mut Modem, fault: Fault) {
+    info!(fault = fault.name(), detail = ?fault, "fault injected");
+    m.event(Event::Fault { fault: fault.name().to_string(), detail: format!("{fault:?}") });
+    if let Some(open) = fault.as_open_fault() {
+        m.faults.open.push_back(open);
+        return;
+    }
+    if let Some((socket, link)) = fault.as_link_fault() {
+        // Link shaping without a socket is a property of the network: new connections get it too.
+        if socket.is_none() && matches!(link, LinkFault::Latency(_) | LinkFault::Bandwidth(_)) {
+            m.faults.link_defaults.retain(|l| std::mem::discriminant(l) != std::mem::discriminant(&link));
+            m.faults.link_defaults.push(link);
+        }
+        let targets: Vec<(SocketId, u64)> = m
+            .sockets
+            .iter()
+            .filter(|(id, s)| socket.is_none_or(|want| want == id.get()) && s.state().is_live())
+            .map(|(id, s)| (id, s.conn))
+            .collect();
+        if targets.is_empty() && socket.is_some() {
+            warn!(fault = fault.name(), ?socket, "no connected socket for this fault");
+        }
+        for (id, conn) in targets {
+            m.net(NetAction::Fault { id: id.get(), conn, fault: link });
+        }
+        return;
+    }
+    match fault {
+        Fault::PdpLost { ctx } => match PdpCtxId::new(ctx) {
+            Some(ctx) => crate::net_events::deactivate_pdp(m, ctx, true),
+            None => warn!(ctx, "pdp_lost names no PDP context ({}-{})", PdpCtxId::FIRST, PdpCtxId::LAST),
+        },
+        Fault::SendBufferFull { socket, count } => {
+            // Saturating: `count` is anyone's u32, and two large ones must not wrap to a few.
+            let count = count.unwrap_or(1);
+            match socket.map(|n| (n, SocketId::new(n))) {
+                Some((_, Some(id))) => {
+                    let sock = m.sockets.get_mut(id);
+                    sock.send_fail = sock.send_fail.saturating_add(count);
+                }
+                Some((n, None)) => warn!(id = n, "send_buffer_full names no socket"),
+                None => m.faults.send_fail_any = m.faults.send_fail_any.saturating_add(count),
+            }
+        }
+        Fault::UrcDelay { ms } => m.urcs.set_extra_delay(Duration::from_millis(ms)),
+        Fault::ModuleRestart => restart(m),
+        other => warn!(fault = other.name(), "fault kind not handled by the module"),
+    }
+}
+
+/// The module reboots: every connection drops, settings and the RAM drive are lost, UFS files
+/// and the clock survive; `RDY` when it is back.
+fn restart(m: &mut Modem) {
+    for (id, s) in
+        m.sockets.iter().filter(|(_, s)| s.conn != 0).map(|(id, s)| (id, s.conn)).collect::<Vec<_>>()
+    {
+        m.net(NetAction::Abort { id: id.get(), conn: s });
+    }
+    m.reboot();
+    m.urc(Urc::Ready);
+}

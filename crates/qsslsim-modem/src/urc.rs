@@ -1,0 +1,100 @@
+//! Every unsolicited report the module writes, as one enum with one encoder: the texts live
+//! here and nowhere else. Push-mode data frames (`+QSSLURC: "recv",<id>,<len>` followed by the
+//! bytes) are encoded here too.
+
+use std::fmt;
+
+use qsslsim_at::Framing;
+
+use crate::errors::ErrorCode;
+use crate::ids::{PdpCtxId, SocketId};
+
+/// An unsolicited report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Urc {
+    /// `+QSSLOPEN: <id>,<err>`: the result of an open in buffer or push mode.
+    SslOpen { id: SocketId, err: ErrorCode },
+    /// `+QSSLURC: "recv",<id>`: data waits in a buffer-mode socket.
+    SslRecv { id: SocketId },
+    /// `+QSSLURC: "closed",<id>`: the connection ended without the host asking.
+    SslClosed { id: SocketId },
+    /// `+QIURC: "pdpdeact",<ctx>`: the network deactivated a PDP context.
+    PdpDeact { ctx: PdpCtxId },
+    /// `RDY`: the module finished starting.
+    Ready,
+}
+
+impl Urc {
+    /// Whether this report follows something the network did (so it cannot come sooner than
+    /// a network round trip after the command that caused it).
+    pub fn from_network(&self) -> bool {
+        !matches!(self, Urc::Ready)
+    }
+
+    /// The socket this report is about, if any.
+    pub fn socket(&self) -> Option<SocketId> {
+        match self {
+            Urc::SslOpen { id, .. } | Urc::SslRecv { id } | Urc::SslClosed { id } => Some(*id),
+            Urc::PdpDeact { .. } | Urc::Ready => None,
+        }
+    }
+
+    /// The report framed for the port (`<CR><LF>text<CR><LF>`).
+    pub fn encode(&self, framing: &Framing) -> Vec<u8> {
+        let mut out = Vec::new();
+        framing.urc(&self.to_string(), &mut out);
+        out
+    }
+}
+
+impl fmt::Display for Urc {
+    /// The report's text without framing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Urc::SslOpen { id, err } => write!(f, "+QSSLOPEN: {id},{err}"),
+            Urc::SslRecv { id } => write!(f, "+QSSLURC: \"recv\",{id}"),
+            Urc::SslClosed { id } => write!(f, "+QSSLURC: \"closed\",{id}"),
+            Urc::PdpDeact { ctx } => write!(f, "+QIURC: \"pdpdeact\",{ctx}"),
+            Urc::Ready => f.write_str("RDY"),
+        }
+    }
+}
+
+/// A push-mode data frame: `<CR><LF>+QSSLURC: "recv",<id>,<len><CR><LF>` then the bytes, with
+/// nothing after them.
+pub fn push_frame(id: SocketId, data: &[u8]) -> Vec<u8> {
+    let mut out = format!("\r\n+QSSLURC: \"recv\",{id},{}\r\n", data.len()).into_bytes();
+    out.extend_from_slice(data);
+    out
+}
+
+/// The text of a push frame's header, for logs and traces.
+pub fn push_text(id: SocketId, len: usize) -> String {
+    format!("+QSSLURC: \"recv\",{id},{len}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> SocketId {
+        SocketId::new(n).unwrap()
+    }
+
+    #[test]
+    fn texts_are_the_makers() {
+        assert_eq!(Urc::SslOpen { id: id(3), err: ErrorCode::Ok }.to_string(), "+QSSLOPEN: 3,0");
+        assert_eq!(Urc::SslOpen { id: id(0), err: ErrorCode::DnsFailed }.to_string(), "+QSSLOPEN: 0,565");
+        assert_eq!(Urc::SslRecv { id: id(4) }.to_string(), "+QSSLURC: \"recv\",4");
+        assert_eq!(Urc::SslClosed { id: id(11) }.to_string(), "+QSSLURC: \"closed\",11");
+        let ctx = PdpCtxId::new(1).unwrap();
+        assert_eq!(Urc::PdpDeact { ctx }.to_string(), "+QIURC: \"pdpdeact\",1");
+        assert_eq!(Urc::Ready.encode(&Framing::default()), b"\r\nRDY\r\n");
+    }
+
+    #[test]
+    fn push_frames_carry_the_bytes_raw() {
+        assert_eq!(push_frame(id(2), b"ab\r\n"), b"\r\n+QSSLURC: \"recv\",2,4\r\nab\r\n".to_vec());
+    }
+}

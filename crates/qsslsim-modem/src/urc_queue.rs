@@ -1,0 +1,192 @@
+//! When a URC may go out. A URC is queued with a due time fixed when it is queued (a fault's
+//! extra hold, and for reports that follow the network the least gap after the last final
+//! result). Once due it waits for the gap after the last final result, so that it arrives in
+//! a write of its own, but never longer than one gap past its due time: later final results
+//! cannot postpone it again and again, so a host that polls faster than the gap still sees
+//! every URC at the next point between responses.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::ids::SocketId;
+use crate::urc::Urc;
+
+/// A queued report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Report(Urc),
+    /// Push-mode data waiting in a socket's buffer (one frame per release).
+    PushData(SocketId),
+}
+
+#[derive(Debug)]
+struct Entry {
+    what: Pending,
+    due: Instant,
+}
+
+#[derive(Debug)]
+pub struct UrcQueue {
+    entries: VecDeque<Entry>,
+    /// Until then a URC is not written on its own (the gap after the last final result).
+    quiet_until: Instant,
+    /// Until then no URC that follows the network is due (the network gap after the last
+    /// final result).
+    network_until: Instant,
+    /// Gap after a final result before a URC is written on its own (timing profile).
+    gap: Duration,
+    /// Least time between a final result and a URC that follows the network.
+    network_gap: Duration,
+    /// Extra hold on every URC queued from now on (fault `urc_delay`).
+    extra: Duration,
+}
+
+impl UrcQueue {
+    pub fn new(gap: Duration, network_gap: Duration, now: Instant) -> Self {
+        UrcQueue {
+            entries: VecDeque::new(),
+            quiet_until: now,
+            network_until: now,
+            gap,
+            network_gap,
+            extra: Duration::ZERO,
+        }
+    }
+
+    pub fn set_extra_delay(&mut self, extra: Duration) {
+        self.extra = extra;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// A final result was written now.
+    pub fn final_written(&mut self, now: Instant) {
+        self.quiet_until = now + self.gap;
+        self.network_until = now + self.network_gap;
+    }
+
+    /// Queue a report.
+    pub fn push(&mut self, urc: Urc, now: Instant) {
+        let mut due = now + self.extra;
+        if urc.from_network() {
+            due = due.max(self.network_until);
+        }
+        self.entries.push_back(Entry { what: Pending::Report(urc), due });
+    }
+
+    /// Note push-mode data for `id` (once: the entry stays until the buffer is drained).
+    pub fn push_data(&mut self, id: SocketId, now: Instant) {
+        if !self.entries.iter().any(|e| e.what == Pending::PushData(id)) {
+            let due = (now + self.extra).max(self.network_until);
+            self.entries.push_back(Entry { what: Pending::PushData(id), due });
+        }
+    }
+
+    /// When the front report may go out: its due time, then the gap after the last final
+    /// result, but at most one gap past due.
+    fn release_time(&self, e: &Entry) -> Instant {
+        e.due.max(self.quiet_until.min(e.due + self.gap))
+    }
+
+    /// The next report, if it may go out now.
+    pub fn pop_due(&mut self, now: Instant) -> Option<Pending> {
+        let front = self.entries.front()?;
+        (now >= self.release_time(front)).then(|| self.entries.pop_front().map(|e| e.what)).flatten()
+    }
+
+    /// Put back a push entry that has more data (it keeps its place at the front).
+    pub fn push_front_data(&mut self, id: SocketId, now: Instant) {
+        self.entries.push_front(Entry { what: Pending::PushData(id), due: now });
+    }
+
+    /// Drop whatever is queued for `id` (the socket was released).
+    pub fn forget_socket(&mut self, id: SocketId) {
+        self.entries.retain(|e| e.what != Pending::PushData(id));
+    }
+
+    /// When the front report may go out (if nothing else happens first).
+    pub fn next_due(&self) -> Option<Instant> {
+        self.entries.front().map(|e| self.release_time(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GAP: Duration = Duration::from_millis(100);
+
+    fn recv(n: u8) -> Urc {
+        Urc::SslRecv { id: SocketId::new(n).unwrap() }
+    }
+
+    #[test]
+    fn waits_for_the_gap_after_a_final_result() {
+        let t0 = Instant::now();
+        let mut q = UrcQueue::new(GAP, Duration::ZERO, t0);
+        q.final_written(t0);
+        q.push(recv(1), t0);
+        assert_eq!(q.pop_due(t0 + Duration::from_millis(99)), None);
+        assert_eq!(q.next_due(), Some(t0 + GAP));
+        assert_eq!(q.pop_due(t0 + GAP), Some(Pending::Report(recv(1))));
+    }
+
+    #[test]
+    fn a_host_polling_faster_than_the_gap_delays_it_by_one_gap_at_most() {
+        let t0 = Instant::now();
+        let mut q = UrcQueue::new(GAP, Duration::ZERO, t0);
+        q.final_written(t0);
+        q.push(recv(2), t0);
+        // The host polls every 30 ms: each answer is a final result.
+        let mut t = t0;
+        loop {
+            t += Duration::from_millis(30);
+            if let Some(p) = q.pop_due(t) {
+                assert_eq!(p, Pending::Report(recv(2)));
+                break;
+            }
+            assert!(t < t0 + GAP, "the URC starved");
+            q.final_written(t);
+        }
+        assert_eq!(t, t0 + Duration::from_millis(120), "released at the first poll past due + gap");
+    }
+
+    #[test]
+    fn network_reports_keep_their_distance_from_the_final_result() {
+        let t0 = Instant::now();
+        let mut q = UrcQueue::new(Duration::from_millis(5), Duration::from_millis(50), t0);
+        q.final_written(t0);
+        let open = Urc::SslOpen { id: SocketId::new(0).unwrap(), err: crate::errors::ErrorCode::Ok };
+        q.push(open.clone(), t0 + Duration::from_millis(1));
+        assert_eq!(q.pop_due(t0 + Duration::from_millis(49)), None);
+        // A later answer delays it by one gap at most.
+        q.final_written(t0 + Duration::from_millis(49));
+        assert_eq!(q.pop_due(t0 + Duration::from_millis(54)), Some(Pending::Report(open)));
+        // RDY does not follow the network.
+        q.push(Urc::Ready, t0 + Duration::from_millis(60));
+        assert_eq!(q.pop_due(t0 + Duration::from_millis(60)), Some(Pending::Report(Urc::Ready)));
+    }
+
+    #[test]
+    fn extra_delay_holds_new_reports() {
+        let t0 = Instant::now();
+        let mut q = UrcQueue::new(Duration::ZERO, Duration::ZERO, t0);
+        q.set_extra_delay(Duration::from_secs(1));
+        q.push(recv(0), t0);
+        assert_eq!(q.pop_due(t0 + Duration::from_millis(999)), None);
+        assert!(q.pop_due(t0 + Duration::from_secs(1)).is_some());
+    }
+
+    #[test]
+    fn push_data_is_queued_once_per_socket() {
+        let t0 = Instant::now();
+        let mut q = UrcQueue::new(Duration::ZERO, Duration::ZERO, t0);
+        let id = SocketId::new(5).unwrap();
+        q.push_data(id, t0);
+        q.push_data(id, t0);
+        assert_eq!(q.pop_due(t0), Some(Pending::PushData(id)));
+        assert!(q.is_empty());
+    }
+}
