@@ -10,21 +10,39 @@ use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use qsslsim_modem::policy::HOST_QUEUE_BYTES;
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadHalf, WriteHalf};
 use tokio::time::{Instant, Sleep};
 use tracing::debug;
 
-/// Bytes the port may hold that the host has not read. Written only down to [`PORT_LOW`] and
-/// then topped up to this, so writes stay a useful size.
-pub const PORT_HIGH: usize = 4096;
-/// Unread bytes in the port below which the writer tops it up again.
-pub const PORT_LOW: usize = PORT_HIGH / 2;
-/// Backlog below which the module releases bulk data: while the port holds this much or more
-/// and nothing is queued, the writer watches the host read so the module hears when to go on.
-const RELEASE_BELOW: usize = 4096;
+/// What a slow host may find waiting in the port, and so the most a control answer waits
+/// behind at its pace. A host that reads faster earns more (see [`Allowance`]).
+pub const PORT_MIN: usize = 4096;
+/// The most a host earns: about what a pty holds. A host this fast is bounded by the port's
+/// own capacity; one that slows down from here finds at most that much waiting.
+pub const PORT_MAX: usize = 16 * 1024;
+/// How often a fast host's port is read, to notice when the host slows down.
+const READING_EVERY: Duration = Duration::from_millis(1);
+/// The port is topped up once the host has read this much of its allowance, so writes stay a
+/// useful size.
+const TOP_UP: usize = PORT_MIN / 2;
+/// How long what waits in the port may take the host to read at the pace it has shown.
+const DRAIN_TARGET: Duration = Duration::from_millis(10);
+/// The host's pace is taken over at least this long, or over [`PORT_MAX`] bytes read.
+const RATE_WINDOW: Duration = Duration::from_millis(20);
+/// A pty counts a write as unread only once a kernel worker has moved it along, usually
+/// within microseconds, rarely a few ms. Until then a reading that shows no more than before
+/// the write may miss it; at a slow host's pace (the minimum allowance) such a reading is not
+/// believed within this time, so the port is not topped up twice.
+const SETTLE: Duration = Duration::from_millis(2);
+/// The most unread bytes a port shows (a Linux pty: its line-discipline buffer, less one). A
+/// reading at it means at least that much; one below it is the whole of what waits.
+pub const UNREAD_CEILING: usize = 4095;
+/// Most bytes handed to the port in one write (several queued writes gathered).
+const WRITE_MAX: usize = 16 * 1024;
 /// Backlog beyond which the daemon stops reading commands, so a host that sends commands
 /// and never reads blocks on the port instead of growing memory. Raw transparent data is
 /// still read (it makes no output).
@@ -40,8 +58,8 @@ pub trait HostPort: Send + 'static {
 
 /// The writing half of a [`HostPort`].
 pub trait PortWriter: AsyncWrite + Unpin + Send + 'static {
-    /// Bytes written that the host has not read yet, if the port can tell (a pty can). An
-    /// in-memory pipe cannot: its own small capacity bounds it instead.
+    /// Bytes written that the host has not read yet, if the port can tell (a pty can), up
+    /// to [`UNREAD_CEILING`]. An in-memory pipe cannot: its own small capacity bounds it.
     fn unread(&self) -> Option<usize> {
         None
     }
@@ -72,6 +90,123 @@ struct Pacing {
     timer: Pin<Box<Sleep>>,
 }
 
+/// The small-backlog rule, for ports that show what the host has not read: the port may hold
+/// what the host reads in [`DRAIN_TARGET`] at the pace it has shown, at least [`PORT_MIN`].
+/// A slow host so never has more than a few KiB between it and a control answer. A host fast
+/// enough to earn [`PORT_MAX`] empties the port within a millisecond or two: for it the
+/// port's own capacity is the bound, as for any program writing to a pty, and the port is
+/// read only now and then, to notice when the host slows down.
+#[derive(Debug)]
+struct Allowance {
+    bytes: usize,
+    /// What waits in the port: exact after a reading below [`UNREAD_CEILING`], an upper bound
+    /// (grown by each write) while readings stay at the ceiling. For a fast host, the last
+    /// reading.
+    in_port: usize,
+    /// Bytes ever written to the port.
+    written: u64,
+    /// Start of the current pace window: when, and about how far the host had read.
+    window: Option<(Instant, u64)>,
+    /// The last write: when, and what waited in the port before it.
+    last_write: Option<(Instant, usize)>,
+    /// When the port was last read.
+    last_reading: Option<Instant>,
+}
+
+impl Allowance {
+    fn new() -> Self {
+        Allowance {
+            bytes: PORT_MIN,
+            in_port: 0,
+            written: 0,
+            window: None,
+            last_write: None,
+            last_reading: None,
+        }
+    }
+
+    /// Whether the host has earned the most: the port's capacity bounds it.
+    fn fast(&self) -> bool {
+        self.bytes >= PORT_MAX
+    }
+
+    fn wrote(&mut self, n: usize, now: Instant) {
+        self.written += n as u64;
+        if !self.fast() {
+            self.last_write = Some((now, self.in_port));
+            self.in_port += n;
+        }
+    }
+
+    /// Until when a reading may still miss the last write (see [`SETTLE`]).
+    fn settles_at(&self) -> Option<Instant> {
+        self.last_write.map(|(t, _)| t + SETTLE)
+    }
+
+    /// Whether a fast host's port is due to be read (see [`READING_EVERY`]).
+    fn reading_due(&self, now: Instant) -> bool {
+        self.fast() && self.last_reading.is_none_or(|t| now >= t + READING_EVERY)
+    }
+
+    /// The port showed `unread` bytes the host has not read, at `now`. False if the reading
+    /// was not believed (see [`SETTLE`]).
+    fn observe(&mut self, unread: usize, now: Instant) -> bool {
+        if self.bytes == PORT_MIN {
+            if let Some((t, before)) = self.last_write {
+                if now < t + SETTLE && unread <= before && before < self.in_port {
+                    return false;
+                }
+            }
+        }
+        self.last_reading = Some(now);
+        self.in_port = if unread >= UNREAD_CEILING && !self.fast() {
+            // More may wait than the port shows: keep the bound.
+            self.in_port.max(unread)
+        } else {
+            unread
+        };
+        // About where the host has read to: behind by what waits beyond what the port shows,
+        // which changes little while the port stays full, so the pace over a window holds.
+        let read = self.written.saturating_sub(unread as u64);
+        let Some((t0, r0)) = self.window else {
+            self.window = Some((now, read));
+            return true;
+        };
+        let (took, done) = (now.saturating_duration_since(t0), read.saturating_sub(r0));
+        if took >= RATE_WINDOW || done >= PORT_MAX as u64 {
+            let pace = done as f64 / took.as_secs_f64().max(1e-6);
+            self.bytes = ((pace * DRAIN_TARGET.as_secs_f64()) as usize).clamp(PORT_MIN, PORT_MAX);
+            self.window = Some((now, read));
+        }
+        true
+    }
+
+    /// Whether the host has read enough of the port to top it up.
+    fn tops_up(&self) -> bool {
+        self.fast() || self.in_port + TOP_UP <= self.bytes
+    }
+
+    /// Readings below this let the port be topped up.
+    fn awaited(&self) -> usize {
+        (self.bytes - TOP_UP + 1).min(UNREAD_CEILING)
+    }
+
+    /// How much may be written now.
+    fn room(&self) -> usize {
+        if self.fast() {
+            usize::MAX
+        } else {
+            self.bytes.saturating_sub(self.in_port)
+        }
+    }
+
+    /// How much of the backlog the module should count: the allowance a fast host earned
+    /// beyond [`PORT_MIN`] does not hold bulk data back.
+    fn counted(&self, backlog: usize) -> usize {
+        backlog.saturating_sub(self.bytes - PORT_MIN)
+    }
+}
+
 /// Everything on its way to the host, in order.
 pub struct HostWriter<W: PortWriter> {
     port: W,
@@ -80,10 +215,12 @@ pub struct HostWriter<W: PortWriter> {
     offset: usize,
     /// Bytes in `queue` not yet written.
     queued: usize,
-    /// Bytes written that the host has not read, as last measured (0 if the port cannot tell).
-    unread: usize,
-    /// Whether the port can tell how much the host has not read.
-    measurable: bool,
+    /// For ports that can tell how much the host has not read.
+    allowance: Option<Allowance>,
+    /// Waits out [`SETTLE`] after a reading that was not believed.
+    settle: Pin<Box<Sleep>>,
+    /// Queued writes gathered for one port write.
+    scratch: Vec<u8>,
     pacing: Option<Pacing>,
 }
 
@@ -95,8 +232,18 @@ impl<W: PortWriter> HostWriter<W> {
             next: Instant::now(),
             timer: Box::pin(tokio::time::sleep_until(Instant::now())),
         });
-        let measurable = port.unread().is_some();
-        HostWriter { port, queue: VecDeque::new(), offset: 0, queued: 0, unread: 0, measurable, pacing }
+        let allowance = port.unread().map(|_| Allowance::new());
+        let settle = Box::pin(tokio::time::sleep_until(Instant::now()));
+        HostWriter {
+            port,
+            queue: VecDeque::new(),
+            offset: 0,
+            queued: 0,
+            allowance,
+            settle,
+            scratch: Vec::new(),
+            pacing,
+        }
     }
 
     /// Queue one module write.
@@ -109,7 +256,16 @@ impl<W: PortWriter> HostWriter<W> {
 
     /// What the host has yet to read: queued here plus unread in the port.
     pub fn backlog(&self) -> usize {
-        self.queued + self.unread
+        self.queued + self.allowance.as_ref().map_or(0, |a| a.in_port)
+    }
+
+    /// The backlog the module releases bulk data against (`Modem::host_backlog`): for a
+    /// host that has shown a fast pace, less the extra it may have waiting.
+    pub fn module_backlog(&self) -> usize {
+        match &self.allowance {
+            Some(a) => a.counted(self.backlog()),
+            None => self.backlog(),
+        }
     }
 
     /// Whether commands may still be read (see [`COMMAND_STOP_BYTES`]).
@@ -120,7 +276,7 @@ impl<W: PortWriter> HostWriter<W> {
     /// Whether [`Self::progress`] has anything to wait for: output to write, or a full port
     /// the module is waiting on.
     pub fn is_active(&self) -> bool {
-        !self.queue.is_empty() || self.unread >= RELEASE_BELOW
+        !self.queue.is_empty() || self.module_backlog() >= HOST_QUEUE_BYTES
     }
 
     /// Write what may be written now; resolves once the backlog has changed (bytes written,
@@ -132,14 +288,10 @@ impl<W: PortWriter> HostWriter<W> {
 
     fn poll_progress(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.queue.is_empty() {
-            // Nothing to write: only watch the host read, so the module hears of room.
-            return match self.port.poll_unread_below(cx, RELEASE_BELOW) {
-                Poll::Ready(unread) => {
-                    self.unread = unread;
-                    Poll::Ready(())
-                }
-                Poll::Pending => Poll::Pending,
-            };
+            // Nothing to write: watch the host read until the module may release more.
+            let Some(a) = &self.allowance else { return Poll::Pending };
+            let bound = HOST_QUEUE_BYTES + a.bytes - PORT_MIN;
+            return self.poll_reading(cx, bound);
         }
         if let Some(p) = &mut self.pacing {
             if p.next > Instant::now() {
@@ -151,20 +303,40 @@ impl<W: PortWriter> HostWriter<W> {
                 }
             }
         }
-        let mut limit = self.queue.front().map_or(0, Vec::len) - self.offset;
+        let mut limit = self.queued.min(WRITE_MAX);
         if let Some(p) = &self.pacing {
             limit = limit.min(p.chunk);
         }
-        if self.measurable {
-            // Top the port up only once the host has read it down to PORT_LOW.
-            let Poll::Ready(unread) = self.port.poll_unread_below(cx, PORT_LOW + 1) else {
-                return Poll::Pending;
-            };
-            self.unread = unread;
-            limit = limit.min(PORT_HIGH - unread);
+        if let Some(a) = &mut self.allowance {
+            let now = Instant::now();
+            if a.reading_due(now) {
+                a.observe(self.port.unread().unwrap_or(0), now);
+            }
         }
+        // Top the port up once the host has read TOP_UP of what it may hold.
+        while let Some(awaited) = self.allowance.as_ref().filter(|a| !a.tops_up()).map(Allowance::awaited) {
+            ready!(self.poll_reading(cx, awaited));
+        }
+        if let Some(a) = &self.allowance {
+            limit = limit.min(a.room());
+        }
+        // Queued writes go out together, as they would reach the host through a busy port.
         let front = self.queue.front().expect("not empty");
-        let chunk = &front[self.offset..self.offset + limit];
+        let chunk = if front.len() - self.offset >= limit {
+            &front[self.offset..self.offset + limit]
+        } else {
+            self.scratch.clear();
+            let mut offset = self.offset;
+            for w in &self.queue {
+                let part = &w[offset..(offset + limit - self.scratch.len()).min(w.len())];
+                self.scratch.extend_from_slice(part);
+                offset = 0;
+                if self.scratch.len() == limit {
+                    break;
+                }
+            }
+            &self.scratch[..]
+        };
         match Pin::new(&mut self.port).poll_write(cx, chunk) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(n)) => {
@@ -178,17 +350,37 @@ impl<W: PortWriter> HostWriter<W> {
         }
     }
 
+    /// Wait for a reading of the port below `bound` that can be believed (see [`SETTLE`]).
+    fn poll_reading(&mut self, cx: &mut Context<'_>, bound: usize) -> Poll<()> {
+        loop {
+            let unread = ready!(self.port.poll_unread_below(cx, bound));
+            let Some(a) = &mut self.allowance else { return Poll::Ready(()) };
+            if a.observe(unread, Instant::now()) {
+                return Poll::Ready(());
+            }
+            let at = a.settles_at().expect("a write to settle");
+            self.settle.as_mut().reset(at);
+            ready!(self.settle.as_mut().poll(cx));
+        }
+    }
+
     fn wrote(&mut self, n: usize) {
         if let Some(p) = &mut self.pacing {
             let start = p.next.max(Instant::now());
             p.next = start + Duration::from_secs_f64(n as f64 * 10.0 / f64::from(p.baud));
         }
-        self.offset += n;
         self.queued -= n;
-        if self.measurable {
-            self.unread += n;
+        if let Some(a) = &mut self.allowance {
+            a.wrote(n, Instant::now());
         }
-        if self.queue.front().is_some_and(|f| self.offset == f.len()) {
+        let mut left = n;
+        while let Some(front) = self.queue.front() {
+            let rest = front.len() - self.offset;
+            if left < rest {
+                self.offset += left;
+                break;
+            }
+            left -= rest;
             self.queue.pop_front();
             self.offset = 0;
         }
@@ -199,5 +391,91 @@ impl<W: PortWriter> HostWriter<W> {
         self.queue.clear();
         self.queued = 0;
         self.offset = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// The host reads `per_step` bytes every 100 µs for `total` from a port that holds at
+    /// most 16 KiB, the writer filling it as the allowance says; returns the allowance then.
+    fn run(a: &mut Allowance, t: &mut Instant, per_step: usize, total: Duration) -> usize {
+        const CAPACITY: usize = 16 << 10;
+        let mut unread = a.in_port.min(CAPACITY);
+        let end = *t + total;
+        while *t < end {
+            if a.reading_due(*t) || !a.tops_up() {
+                a.observe(unread.min(UNREAD_CEILING), *t);
+            }
+            if a.tops_up() {
+                let add = a.room().min(CAPACITY - unread);
+                a.wrote(add, *t);
+                unread += add;
+            }
+            *t += Duration::from_micros(100);
+            unread -= unread.min(per_step);
+        }
+        a.bytes
+    }
+
+    #[test]
+    fn a_slow_host_gets_the_minimum() {
+        let (mut a, mut t) = (Allowance::new(), Instant::now());
+        // 100 KB/s.
+        assert_eq!(run(&mut a, &mut t, 10, Duration::from_secs(1)), PORT_MIN);
+    }
+
+    #[test]
+    fn a_fast_host_earns_the_maximum_and_loses_it_when_it_slows() {
+        let (mut a, mut t) = (Allowance::new(), Instant::now());
+        // 40 MB/s, then 100 KB/s: once the host has read what the port held, about 200 ms.
+        assert_eq!(run(&mut a, &mut t, 4000, ms(20)), PORT_MAX);
+        assert!(a.fast());
+        assert_eq!(run(&mut a, &mut t, 10, ms(250)), PORT_MIN);
+    }
+
+    #[test]
+    fn a_medium_host_gets_ten_milliseconds_worth() {
+        let (mut a, mut t) = (Allowance::new(), Instant::now());
+        // 1 MB/s: about 10 KB in 10 ms.
+        let got = run(&mut a, &mut t, 100, Duration::from_secs(1));
+        assert!((9_000..=11_000).contains(&got), "{got}");
+    }
+
+    #[test]
+    fn readings_at_the_ceiling_keep_the_bound() {
+        let (mut a, t) = (Allowance::new(), Instant::now());
+        a.wrote(100_000, t - Duration::from_secs(1));
+        a.observe(UNREAD_CEILING, t);
+        assert_eq!(a.in_port, 100_000, "the bound stays");
+        a.observe(10, t);
+        assert_eq!(a.in_port, 10);
+        assert_eq!(a.counted(10_000), 10_000);
+    }
+
+    #[test]
+    fn at_a_slow_pace_a_reading_that_misses_the_last_write_is_not_believed_until_it_settles() {
+        let (mut a, t) = (Allowance::new(), Instant::now());
+        a.observe(2000, t);
+        a.wrote(2096, t);
+        assert!(!a.observe(2000, t + ms(1)), "the write is not counted yet");
+        assert_eq!(a.in_port, 4096);
+        assert!(a.observe(4000, t + ms(1)), "the write is counted");
+        a.wrote(96, t + ms(1));
+        assert!(a.observe(1000, t + ms(4)), "settled: the host read");
+        assert_eq!(a.in_port, 1000);
+    }
+
+    #[test]
+    fn the_module_counts_only_what_exceeds_the_extra_allowance() {
+        let mut a = Allowance::new();
+        a.bytes = PORT_MAX;
+        assert_eq!(a.counted(PORT_MAX), PORT_MIN);
+        assert_eq!(a.counted(1000), 0);
     }
 }

@@ -7,9 +7,10 @@
 //! The writer can tell how much the host has not read yet: `FIONREAD` on the slave descriptor
 //! the daemon holds counts the bytes written to the master that no client has read. It counts
 //! the slave's line-discipline buffer only (at most 4095 bytes on Linux), not the pty's
-//! buffers in front of it, which is enough because the host writer never fills the port
-//! beyond that (see `host_writer::PORT_HIGH`). A read that empties the slave's buffer wakes
-//! the master's writers; partial reads do not, so the writer also polls on a short timer.
+//! buffers in front of it: for a slow host the writer keeps the port below that anyway (see
+//! `host_writer::PORT_MIN`), and a reading below it shows that nothing waits in front. A read
+//! that (nearly) empties the slave's buffer wakes the master's writers; partial reads do not,
+//! so the writer also polls on a short timer.
 
 use std::future::Future;
 use std::io;
@@ -82,7 +83,13 @@ impl HostPort for Pty {
     type Reader = PtyReader;
     type Writer = PtyWriter;
     fn split(self) -> (PtyReader, PtyWriter) {
-        let writer = PtyWriter { shared: self.shared.clone(), poll: None, interval: POLL_MIN, last: 0 };
+        let writer = PtyWriter {
+            shared: self.shared.clone(),
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            armed: false,
+            interval: POLL_MIN,
+            last: 0,
+        };
         (PtyReader(self.shared), writer)
     }
 }
@@ -115,8 +122,9 @@ impl AsyncRead for PtyReader {
 /// What the host reads.
 pub struct PtyWriter {
     shared: Arc<Shared>,
-    /// The timer of the unread poll, while one runs.
-    poll: Option<Pin<Box<Sleep>>>,
+    /// The timer of the unread poll, and whether it runs.
+    timer: Pin<Box<Sleep>>,
+    armed: bool,
     interval: Duration,
     /// The unread count the poll last saw.
     last: usize,
@@ -140,37 +148,36 @@ impl PortWriter for PtyWriter {
 
     fn poll_unread_below(&mut self, cx: &mut Context<'_>, bound: usize) -> Poll<usize> {
         loop {
+            // A read that empties the slave's buffer wakes the master's writers. Each wake-up
+            // (or the first look) is taken, then the count read after it, so none is missed.
+            let woken = match self.shared.master.poll_write_ready(cx) {
+                Poll::Ready(Ok(mut guard)) => {
+                    guard.clear_ready();
+                    true
+                }
+                // The port failed: let the write report it.
+                Poll::Ready(Err(_)) => return Poll::Ready(0),
+                Poll::Pending => false,
+            };
+            let fired = woken || !self.armed || self.timer.as_mut().poll(cx).is_ready();
+            if !fired {
+                return Poll::Pending;
+            }
             let unread = self.measure();
             if unread < bound {
-                self.poll = None;
+                self.armed = false;
                 self.interval = POLL_MIN;
                 return Poll::Ready(unread);
             }
-            if unread != self.last {
-                // The host is reading: keep looking closely.
-                self.last = unread;
-                self.poll = None;
-                self.interval = POLL_MIN;
-            }
-            // A read that empties the slave's buffer wakes the master's writers.
-            match self.shared.master.poll_write_ready(cx) {
-                Poll::Ready(Ok(mut guard)) => {
-                    if self.measure() >= bound {
-                        // Wait for the next wake-up (kept if one came since this guard).
-                        guard.clear_ready();
-                    }
-                    continue;
-                }
-                // The port failed: let the write report it.
-                Poll::Ready(Err(_)) => return Poll::Ready(unread),
-                Poll::Pending => {}
-            }
             // Partial reads wake nobody: look again soon, less often while nothing changes.
-            let interval = self.interval;
-            let timer = self.poll.get_or_insert_with(|| Box::pin(tokio::time::sleep(interval)));
-            ready!(timer.as_mut().poll(cx));
-            self.poll = None;
-            self.interval = (self.interval * 2).min(POLL_MAX);
+            if unread != self.last {
+                self.last = unread;
+                self.interval = POLL_MIN;
+            } else if !woken {
+                self.interval = (self.interval * 2).min(POLL_MAX);
+            }
+            self.timer.as_mut().reset(tokio::time::Instant::now() + self.interval);
+            self.armed = true;
         }
     }
 }

@@ -20,9 +20,6 @@ use crate::trace::{Record, Tracer};
 const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 /// Bytes read from the host at once.
 const HOST_READ_CHUNK: usize = 16 * 1024;
-/// Host backlog beyond which the loop stops taking network events (TEMP, until the module
-/// holds received data itself while the host has no room).
-const EVENT_BACKLOG_LIMIT: usize = 64 * 1024;
 
 /// Requests from outside the module's serial port (control socket, scenarios, tests).
 pub enum Control {
@@ -51,12 +48,15 @@ pub async fn run<H: HostPort>(
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
     let mut reading = Reading::Live;
+    // The module's next deadline, re-armed only when it moves.
+    let timer = tokio::time::sleep_until(far_future());
+    tokio::pin!(timer);
 
     loop {
         // Tell the module how much the host has yet to read, and take what it makes of that
         // and of whatever happened last, until it has nothing more to say.
         loop {
-            modem.host_backlog(writer.backlog(), now());
+            modem.host_backlog(writer.module_backlog(), now());
             let mut any = false;
             while let Some(out) = modem.poll_output() {
                 any = true;
@@ -75,6 +75,9 @@ pub async fn run<H: HostPort>(
             }
         }
         let deadline = modem.next_deadline().map(tokio::time::Instant::from_std);
+        if let Some(at) = deadline.filter(|at| *at != timer.deadline()) {
+            timer.as_mut().reset(at);
+        }
         // Raw transparent data makes no output, so a host that is not reading does not stop it.
         let take_input =
             host_open && modem.wants_input() && (writer.takes_commands() || modem.input_is_raw_data());
@@ -83,7 +86,6 @@ pub async fn run<H: HostPort>(
             (true, Reading::Paused) => Reading::Resumed(tokio::time::Instant::now()),
             (true, other) => other,
         };
-        let take_events = writer.backlog() < EVENT_BACKLOG_LIMIT;
         tokio::select! {
             ctl = control.recv() => match ctl {
                 Some(Control::Subscribe(reply)) => {
@@ -93,10 +95,12 @@ pub async fn run<H: HostPort>(
                 Some(Control::Shutdown) | None => break,
             },
             () = writer.progress(), if writer.is_active() => {}
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
+            () = &mut timer, if deadline.is_some() => {
                 modem.on_time(now());
             }
-            ev = events_rx.recv(), if take_events => {
+            // Always taken: the module bounds received data by its grants and holds bulk data
+            // until the host has room.
+            ev = events_rx.recv() => {
                 let Some(ev) = ev else { break };
                 forget_finished(&ev, &mut conns);
                 modem.net_event(ev, now());
