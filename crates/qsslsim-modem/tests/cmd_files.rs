@@ -180,6 +180,15 @@ fn qfupl_plus_plus_plus_followed_too_soon_by_data_is_data() {
 }
 
 #[test]
+fn qfupl_plus_plus_plus_that_completes_the_size_is_data() {
+    let mut b = Bench::new();
+    b.check("AT+QFUPL=\"p\",3,60", "\r\nCONNECT\r\n");
+    b.advance(Duration::from_secs(2));
+    b.input(b"+++");
+    assert_eq!(b.take_text(), qfupl_reply(3, b"+++"));
+}
+
+#[test]
 fn qfupl_inactivity_ends_it_keeping_what_came() {
     let mut b = Bench::new();
     b.check("AT+QFUPL=\"t\",100,2", "\r\nCONNECT\r\n");
