@@ -25,6 +25,12 @@ impl Timing {
             open_delay: Duration::ZERO,
         }
     }
+    /// As fast as the rules allow: URCs only wait for the gap that keeps them in a write of
+    /// their own, even those that follow the network (for test suites that want speed and
+    /// read whole writes).
+    pub fn instant() -> Self {
+        Timing { urc_gap: policy::FAST_URC_GAP, network_urc_gap: Duration::ZERO, open_delay: Duration::ZERO }
+    }
     pub fn realistic() -> Self {
         Timing {
             urc_gap: policy::REALISTIC_URC_GAP,

@@ -24,7 +24,7 @@ pub const HOST_QUEUE_BYTES: usize = 4 * 1024;
 /// Least time between a final result and a URC that follows the network (`+QSSLOPEN`,
 /// `+QSSLURC`, `+QIURC`) in the `fast` profile: on the module the network takes far longer,
 /// so a host that reads up to `OK` and drops the rest of that read must not lose the URC.
-pub const FAST_NETWORK_URC_GAP: Duration = Duration::from_millis(0);
+pub const FAST_NETWORK_URC_GAP: Duration = Duration::from_millis(50);
 /// Default guard time of the `+++` escape (the maker's figure: one second).
 pub const DEFAULT_GUARD_TIME: Duration = Duration::from_millis(1000);
 /// Gap between a final result and a URC that follows it, so that they arrive in separate

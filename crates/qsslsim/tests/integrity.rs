@@ -868,15 +868,17 @@ fn held_data_precedes_close(mode: u8) {
             show(format!("\r\n+QSSLURC: \"recv\",{b}\r\n").as_bytes(), 200),
             "[{name}] before \"closed\""
         );
-        loop {
+        while rx.got < n && rx.problem.is_none() {
             h.send(format!("AT+QSSLRECV={b},1500\r").as_bytes());
             let got = rx.got;
             command_mode(&mut h, b, &mut rx, Some(b"\r\nOK\r\n"), Duration::from_secs(5))
                 .unwrap_or_else(|e| panic!("[{name}] {e}"));
-            if rx.got == got {
-                break;
-            }
+            assert!(rx.got > got, "[{name}] AT+QSSLRECV returned nothing with {} of {n} bytes read", rx.got);
         }
+        // Drained after the server's close: ERROR (note 2.2.4, policy recv-after-close).
+        h.send(format!("AT+QSSLRECV={b},1500\r").as_bytes());
+        command_mode(&mut h, b, &mut rx, Some(b"\r\nERROR\r\n"), Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("[{name}] {e}"));
         assert!(
             rx.got == n && rx.problem.is_none(),
             "[{name}] read {} of {n} bytes after the close ({:?})",

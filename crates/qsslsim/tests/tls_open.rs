@@ -706,13 +706,17 @@ fn bad_signature_chains_and_multilevel_relaxation() {
     assert_cells(&wrong);
 }
 
-/// Everything buffered for `id`, read with `AT+QSSLRECV` until it reports 0 bytes.
+/// Everything buffered for `id`, read with `AT+QSSLRECV` until it reports 0 bytes or, once the
+/// server has closed and the buffer is drained, `ERROR` (note 2.2.4).
 fn recv_all(p: &mut Port, id: u8) -> Vec<u8> {
     let mut all = Vec::new();
     loop {
         p.send(format!("AT+QSSLRECV={id},1500\r").as_bytes());
         p.expect(b"\r\n");
         let head = String::from_utf8(p.read_until(b"\r\n", Duration::from_secs(5))).unwrap();
+        if head == "ERROR\r\n" {
+            return all;
+        }
         let n: usize = head
             .strip_prefix("+QSSLRECV: ")
             .and_then(|r| r.strip_suffix("\r\n"))
