@@ -630,7 +630,13 @@ impl Modem {
 
     /// Release socket `id` back to Initial (the host closed it, or it never opened).
     pub(crate) fn release_socket(&mut self, id: SocketId, why: &str) {
+        let ctx = self.sockets.get(id).ssl_ctx;
         let unread = self.sockets.release(id, why);
+        if self.sockets.iter().all(|(_, s)| s.state() == SocketState::Initial || s.ssl_ctx != ctx) {
+            // The last connection of this SSL context is gone: the module releases the
+            // context's runtime state, its session cache with it (policy `session-cache`).
+            self.ssl[ctx.index()].tls.clear_sessions();
+        }
         if unread > 0 {
             info!(%id, unread, "socket released with unread data: discarded at the host's request");
         }

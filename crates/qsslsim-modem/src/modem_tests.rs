@@ -271,3 +271,14 @@ fn recv_after_an_abnormal_close_reads_the_rest_then_errors() {
     b.type_line("AT+QIGETERROR\r");
     assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 567,socket has been closed\r\n\r\nOK\r\n");
 }
+
+/// Policy `state-idle-socket`: an idle socket has no line, in either form.
+#[test]
+fn state_of_an_idle_socket_is_a_bare_ok() {
+    let mut b = Bench::new(ModemConfig::default());
+    b.type_line("ATE0\r");
+    b.take_text();
+    b.type_line("AT+QSSLSTATE=3\r");
+    b.type_line("AT+QSSLSTATE\r");
+    assert_eq!(b.take_text(), "\r\nOK\r\n\r\nOK\r\n");
+}

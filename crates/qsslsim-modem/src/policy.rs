@@ -191,8 +191,13 @@ pub fn policies() -> Vec<Policy> {
         ),
         p(
             "session-cache",
-            "kept across closes".into(),
-            "The TLS session cache of an SSL context survives the release of its runtime state, so session_cache=1 resumes across opens.",
+            "released with the last connection".into(),
+            "The note (2.2.5) releases an SSL context when every connection on it is closed; the session cache is part of what is released. session_cache=1 resumes while another connection of the context exists (including one in state 4 not yet closed with AT+QSSLCLOSE), not across a full close and reopen.",
+        ),
+        p(
+            "state-idle-socket",
+            "bare OK".into(),
+            "AT+QSSLSTATE=<id> for a socket in state 0 (Initial) prints no line, like the list form, which shows only existing connections.",
         ),
         p(
             "host-queue",
