@@ -65,6 +65,8 @@ pub struct Modem {
     pub(crate) files: FileStore,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
     pub(crate) last_error: ErrorCode,
+    /// The code the running command records although it answers OK (see `cmd::run`).
+    pub(crate) command_code: Option<ErrorCode>,
     /// The last socket that was in transparent mode (for `ATO`).
     pub(crate) last_transparent: Option<SocketId>,
     pub(crate) port: Port,
@@ -88,6 +90,7 @@ impl Modem {
             sockets: Sockets::default(),
             files: FileStore::default(),
             last_error: ErrorCode::Ok,
+            command_code: None,
             last_transparent: None,
             port: Port::Command,
             busy: None,
@@ -246,7 +249,8 @@ impl Modem {
             Port::Upload(up) => up.next_deadline(),
             _ => None,
         };
-        let urc = self.urcs_may_flow().then(|| self.urcs.next_due()).flatten().filter(|t| *t > self.now);
+        let urc =
+            self.urcs_may_flow().then(|| self.urcs.next_due(self.now)).flatten().filter(|t| *t > self.now);
         let scenario = self.scenario.as_ref().and_then(Scenario::next_deadline);
         let close = match self.busy {
             Some(Busy::Closing { deadline, .. }) => Some(deadline),
@@ -640,7 +644,14 @@ impl Modem {
         if unread > 0 {
             info!(%id, unread, "socket released with unread data: discarded at the host's request");
         }
-        self.urcs.forget_socket(id);
+        for dropped in self.urcs.forget_socket(id) {
+            info!(%id, ?dropped, "queued report dropped: the host released the socket");
+            self.out.event(Event::Failure {
+                id: Some(id.get()),
+                code: ErrorCode::Ok.number(),
+                cause: format!("queued {dropped:?} not written: the host released the socket first"),
+            });
+        }
         if self.last_transparent == Some(id) {
             self.last_transparent = None;
         }

@@ -282,3 +282,21 @@ fn state_of_an_idle_socket_is_a_bare_ok() {
     b.type_line("AT+QSSLSTATE\r");
     assert_eq!(b.take_text(), "\r\nOK\r\n\r\nOK\r\n");
 }
+
+/// `AT+QIGETERROR` reports the last command's own result: an open that fails because
+/// `AT+QIDEACT` took its context is reported in its URC, and QIDEACT itself succeeded.
+#[test]
+fn qigeterror_reports_the_commands_own_result() {
+    let mut b = Bench::new(ModemConfig::default());
+    b.type_line("ATE0\r");
+    b.type_line("AT+QIACT=1\r");
+    b.type_line("AT+QSSLOPEN=1,0,0,\"192.0.2.2\",443,0\r");
+    b.take_text();
+    b.type_line("AT+QIDEACT=1\r");
+    b.type_line("AT+QIGETERROR\r");
+    b.advance(Duration::from_millis(200));
+    assert_eq!(
+        b.take_text(),
+        "\r\nOK\r\n\r\n+QIGETERROR: 0,operate successfully\r\n\r\nOK\r\n\r\n+QSSLOPEN: 0,570\r\n"
+    );
+}

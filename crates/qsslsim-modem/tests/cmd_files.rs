@@ -299,7 +299,7 @@ fn file_errors_leave_the_recorded_error_alone() {
 }
 
 #[test]
-#[ignore = "BUG: a URC held during an upload is written in the same instant as the upload's OK, with no gap"]
+
 fn urcs_held_during_an_upload_follow_its_ok_after_the_gap() {
     let mut b = Bench::new();
     let conn = b.connect(0, 0);

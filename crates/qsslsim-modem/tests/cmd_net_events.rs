@@ -570,7 +570,7 @@ fn urcs_keep_their_framing_under_atv0() {
 }
 
 #[test]
-#[ignore = "BUG: a URC queued for a connection is still written after AT+QSSLCLOSE released it, even after the id was reopened"]
+
 fn a_closed_urc_still_queued_is_not_reported_for_the_next_connection_on_the_id() {
     let mut b = Bench::new();
     let old = b.connect(0, 0);

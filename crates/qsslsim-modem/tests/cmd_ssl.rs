@@ -662,7 +662,7 @@ fn a_recv_urc_held_at_the_prompt_follows_send_ok_in_its_own_write() {
 }
 
 #[test]
-#[ignore = "BUG: a URC held at the send prompt is written in the same instant as SEND OK, with no gap"]
+
 fn a_recv_urc_held_at_the_prompt_comes_noticeably_after_send_ok() {
     let mut b = Bench::new();
     let conn = b.connect(0, 0);

@@ -80,16 +80,19 @@ pub(crate) trait AtCommand: Sized {
 type Runner = fn(&mut Modem, &Command) -> Flow;
 
 fn run<C: AtCommand>(m: &mut Modem, cmd: &Command) -> Flow {
-    let outcome = C::parse(cmd).and_then(|c| {
-        if C::FAMILY == Family::Socket {
-            // A success is recorded too; `apply` may record another code itself (an open
-            // that fails later reports it in its URC).
-            m.last_error = ErrorCode::Ok;
-        }
-        c.apply(m)
-    });
+    m.command_code = None;
+    let outcome = C::parse(cmd).and_then(|c| c.apply(m));
     match outcome {
-        Ok(flow) => flow,
+        Ok(flow) => {
+            if C::FAMILY == Family::Socket {
+                // Recorded once, after the command: what it did to other sockets on the way
+                // (an open failing under AT+QIDEACT) is not its own result. A command that
+                // answers OK and reports a failure later (an open refused in modes 0/1) names
+                // its code with `Modem::command_code`.
+                m.last_error = m.command_code.take().unwrap_or(ErrorCode::Ok);
+            }
+            flow
+        }
         Err(refusal) => refuse(m, cmd, C::FAMILY, refusal),
     }
 }

@@ -135,7 +135,7 @@ fn refuse(
     if mode == AccessMode::Transparent {
         return Err(Refusal::code(code, cause));
     }
-    m.last_error = code;
+    m.command_code = Some(code);
     m.urc(Urc::SslOpen { id, err: code });
     Ok(Flow::Done)
 }
