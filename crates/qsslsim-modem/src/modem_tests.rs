@@ -300,3 +300,64 @@ fn qigeterror_reports_the_commands_own_result() {
         "\r\nOK\r\n\r\n+QIGETERROR: 0,operate successfully\r\n\r\nOK\r\n\r\n+QSSLOPEN: 0,570\r\n"
     );
 }
+
+/// Issue 12: every result code is reachable. `command_error` makes a command fail as the
+/// module fails it: ERROR and the code, or for an open in mode 0/1, OK and the URC.
+#[test]
+fn command_error_fault_fails_commands_as_the_module_does() {
+    use crate::fault::Fault;
+    let mut b = Bench::new(ModemConfig::default());
+    let conn = b.open(0, 0);
+    let fault = |command: &str, code: u16, count: Option<u32>| Fault::CommandError {
+        command: command.into(),
+        code,
+        count,
+    };
+    b.m.inject(fault("AT+QSSLSEND", 558, Some(2)), b.now);
+    for _ in 0..2 {
+        b.type_line("AT+QSSLSEND=0,1\r");
+        b.type_line("AT+QIGETERROR\r");
+        assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 558,socket write failed\r\n\r\nOK\r\n");
+    }
+    b.type_line("AT+QSSLSEND=0,1\r");
+    assert_eq!(b.take_text(), "\r\n> ");
+    b.type_line("x");
+    b.take_text();
+    // An open in buffer mode answers OK and reports the code in its URC.
+    b.m.inject(fault("+qsslopen", 553, None), b.now);
+    b.type_line("AT+QSSLOPEN=1,0,1,\"192.0.2.2\",443,0\r");
+    b.advance(Duration::from_millis(200));
+    assert_eq!(b.take_text(), "\r\nOK\r\n\r\n+QSSLOPEN: 1,553\r\n");
+    // In transparent mode, ERROR.
+    b.m.inject(fault("AT+QSSLOPEN", 554, None), b.now);
+    b.type_line("AT+QSSLOPEN=1,0,1,\"192.0.2.2\",443,2\r");
+    b.type_line("AT+QIGETERROR\r");
+    assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 554,create socket failed\r\n\r\nOK\r\n");
+    let _ = conn;
+}
+
+#[test]
+fn command_error_fault_is_refused_for_other_commands_and_codes() {
+    use crate::fault::Fault;
+    let bad = [("AT+CSQ", 550), ("AT+QSSLSEND", 0), ("AT+QSSLSEND", 575), ("AT+NOSUCH", 550)];
+    for (command, code) in bad {
+        let f = Fault::CommandError { command: command.into(), code, count: None };
+        assert!(f.validate().is_err(), "{command} {code}");
+    }
+    let ok = Fault::CommandError { command: "at+qsslstate".into(), code: 551, count: None };
+    assert_eq!(ok.validate(), Ok(()));
+}
+
+/// 573: a network that requires an APN refuses to activate a context without one.
+#[test]
+fn apn_required_refuses_activation_without_an_apn() {
+    let mut b = Bench::new(ModemConfig { apn_required: true, ..ModemConfig::default() });
+    b.type_line("ATE0\r");
+    b.take_text();
+    b.type_line("AT+QIACT=1\r");
+    b.type_line("AT+QIGETERROR\r");
+    assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 573,APN not configured\r\n\r\nOK\r\n");
+    b.type_line("AT+QICSGP=1,1,\"internet\",\"\",\"\",0\r");
+    b.type_line("AT+QIACT=1\r");
+    assert_eq!(b.take_text(), "\r\nOK\r\n\r\nOK\r\n");
+}
