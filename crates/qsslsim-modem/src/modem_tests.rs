@@ -361,3 +361,26 @@ fn apn_required_refuses_activation_without_an_apn() {
     b.type_line("AT+QIACT=1\r");
     assert_eq!(b.take_text(), "\r\nOK\r\n\r\nOK\r\n");
 }
+
+/// Issue 14: what got SEND OK but never left is visible after the connection dropped.
+#[test]
+fn send_counters_answer_after_the_network_closed_the_socket() {
+    let mut b = Bench::new(ModemConfig::default());
+    let conn = b.open(0, 0);
+    b.type_line("AT+QSSLSEND=0,5\r");
+    b.type_line("hello");
+    b.type_line("AT+QSSLSEND=0,3\r");
+    b.type_line("abc");
+    b.m.net_event(NetEvent::Sent { id: 0, conn, bytes: 5 }, b.now);
+    b.take_text();
+    b.type_line("AT+QSSLSEND=0,0\r");
+    assert_eq!(b.take_text(), "\r\n+QSSLSEND: 8,5,3\r\n\r\nOK\r\n");
+    b.m.net_event(NetEvent::RemoteClosed { id: 0, conn, cause: "reset".into() }, b.now);
+    b.advance(Duration::from_millis(100));
+    b.take_text();
+    b.type_line("AT+QSSLSEND=0,0\r");
+    assert_eq!(b.take_text(), "\r\n+QSSLSEND: 8,5,3\r\n\r\nOK\r\n");
+    b.type_line("AT+QSSLCLOSE=0\r");
+    b.type_line("AT+QSSLSEND=0,0\r");
+    assert_eq!(b.take_text(), "\r\nOK\r\n\r\nERROR\r\n");
+}

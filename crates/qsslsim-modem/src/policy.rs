@@ -200,6 +200,11 @@ pub fn policies() -> Vec<Policy> {
             "AT+QSSLSTATE=<id> for a socket in state 0 (Initial) prints no line, like the list form, which shows only existing connections.",
         ),
         p(
+            "send-counters",
+            "AT+QSSLSEND=<id>,0".into(),
+            "The SSL note is silent; the TCP/IP family's AT+QISEND=<id>,0 form answers +QSSLSEND: <total>,<acked>,<unacked> here: bytes accepted with SEND OK, bytes written to the network, bytes still waiting. It answers while the connection exists and in state 4 until AT+QSSLCLOSE, so a host can learn how much was lost when the network dropped the connection (the trace records the same count).",
+        ),
+        p(
             "host-queue",
             format!("{} KiB ahead of the port", HOST_QUEUE_BYTES / 1024),
             "Transparent data and push frames flow to the host only while less than this waits undelivered (the daemon's queue and the pty's buffer); the rest stays in the socket's receive buffer, where backpressure reaches the server. A module has only a UART FIFO there, so an answer (OK after +++, a close) never waits long behind server data.",
