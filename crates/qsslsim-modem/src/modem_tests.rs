@@ -384,3 +384,77 @@ fn send_counters_answer_after_the_network_closed_the_socket() {
     b.type_line("AT+QSSLSEND=0,0\r");
     assert_eq!(b.take_text(), "\r\nOK\r\n\r\nERROR\r\n");
 }
+
+/// Issue 14: a server that stops reading must not hide `+++`. Without flow control (the
+/// factory AT+IFC=0,0) the module keeps reading: what does not fit is lost and counted, and
+/// the escape is seen. With RTS/CTS the module stops reading the host instead.
+#[test]
+fn transparent_input_follows_the_flow_control_setting() {
+    let guard = Duration::from_millis(200);
+    for rts_cts in [false, true] {
+        let mut b = Bench::new(ModemConfig { guard_time: guard, ..ModemConfig::default() });
+        b.type_line("ATE0\r");
+        if rts_cts {
+            b.type_line("AT+IFC=2,2\r");
+        }
+        b.type_line("AT+QIACT=1\r");
+        b.type_line("AT+QSSLOPEN=1,0,0,\"192.0.2.2\",443,2\r");
+        let conn = match b.actions.last() {
+            Some(NetAction::Open(r)) => r.conn,
+            other => panic!("{other:?}"),
+        };
+        let remote = "192.0.2.2:443".parse().unwrap();
+        b.m.net_event(NetEvent::Opened { id: 0, conn, remote, local_port: 1 }, b.now);
+        b.drain();
+        b.take_text();
+        // The server reads nothing: 100 KB from the host.
+        for _ in 0..100 {
+            if !b.m.wants_input() {
+                break;
+            }
+            b.m.host_input(&[b'x'; 1000], b.now);
+            b.drain();
+        }
+        let sent: usize = b
+            .actions
+            .iter()
+            .map(|a| match a {
+                NetAction::Send { data, .. } => data.len(),
+                _ => 0,
+            })
+            .sum();
+        if rts_cts {
+            // Reading stops once the buffer is full; the read in flight still counts.
+            assert!((policy::TX_BUFFER_BYTES..policy::TX_BUFFER_BYTES + 1000).contains(&sent), "{sent}");
+        } else {
+            assert_eq!(sent, policy::TX_BUFFER_BYTES, "the rest is lost, not queued");
+        }
+        assert_eq!(b.m.wants_input(), !rts_cts, "rts_cts {rts_cts}");
+        if !rts_cts {
+            b.advance(guard);
+            b.m.host_input(b"+++", b.now);
+            b.advance(guard + Duration::from_millis(10));
+            assert_eq!(b.take_text(), "\r\nOK\r\n");
+        }
+    }
+}
+
+#[test]
+fn ifc_and_ipr_are_stored_and_reported() {
+    let mut b = Bench::new(ModemConfig::default());
+    b.type_line("ATE0\r");
+    b.take_text();
+    b.type_line("AT+IFC?\r");
+    b.type_line("AT+IFC=2,2\r");
+    b.type_line("AT+IFC?\r");
+    b.type_line("AT+IFC=1,1\r");
+    b.type_line("AT+IPR?\r");
+    b.type_line("AT+IPR=921600\r");
+    b.type_line("AT+IPR?\r");
+    b.type_line("AT+IPR=1234\r");
+    assert_eq!(
+        b.take_text(),
+        "\r\n+IFC: 0,0\r\n\r\nOK\r\n\r\nOK\r\n\r\n+IFC: 2,2\r\n\r\nOK\r\n\r\nERROR\r\n\
+         \r\n+IPR: 115200\r\n\r\nOK\r\n\r\nOK\r\n\r\n+IPR: 921600\r\n\r\nOK\r\n\r\nERROR\r\n"
+    );
+}

@@ -17,6 +17,7 @@ pub mod ssl_open;
 pub mod ssl_recv;
 pub mod ssl_send;
 pub mod ssl_state;
+pub mod uart;
 
 use std::fmt;
 
@@ -151,6 +152,8 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<basic::DtrMode>("&D"),
     entry::<data_mode::Ato>("O"),
     entry::<general::Cmee>("+CMEE"),
+    entry::<uart::Ifc>("+IFC"),
+    entry::<uart::Ipr>("+IPR"),
     entry::<general::Revision>("+GMR"),
     entry::<general::Revision>("+CGMR"),
     entry::<general::Manufacturer>("+GMI"),
