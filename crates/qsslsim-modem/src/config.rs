@@ -25,6 +25,12 @@ impl Timing {
             open_delay: Duration::ZERO,
         }
     }
+    /// As fast as the rules allow: URCs only wait for the gap that keeps them in a write of
+    /// their own, even those that follow the network (for test suites that want speed and
+    /// read whole writes).
+    pub fn instant() -> Self {
+        Timing { urc_gap: policy::FAST_URC_GAP, network_urc_gap: Duration::ZERO, open_delay: Duration::ZERO }
+    }
     pub fn realistic() -> Self {
         Timing {
             urc_gap: policy::REALISTIC_URC_GAP,
@@ -48,6 +54,9 @@ pub struct ModemConfig {
     /// Pace output to the host like a UART at this many baud (10 bits per byte); `None`: as
     /// fast as the pty takes it.
     pub baud: Option<u32>,
+    /// The network refuses to activate a PDP context whose APN is empty (`AT+QIACT` answers
+    /// `ERROR`, 573), as networks that assign no default APN do.
+    pub apn_required: bool,
 }
 
 impl Default for ModemConfig {
@@ -61,6 +70,7 @@ impl Default for ModemConfig {
             guard_time: policy::DEFAULT_GUARD_TIME,
             tls: qsslsim_tls::TlsPolicy::default(),
             baud: None,
+            apn_required: false,
         }
     }
 }

@@ -71,6 +71,16 @@ pub enum Fault {
     /// The module restarts: connections drop, settings and the RAM drive are lost, UFS files
     /// stay, and the module says `RDY` when it is back.
     ModuleRestart,
+    /// The next `count` runs (default 1) of an SSL/TCP command fail with result code `code`
+    /// (550–574) as the module reports that command's failures: `ERROR` and the code for
+    /// `AT+QIGETERROR`; for `AT+QSSLOPEN` in modes 0/1, `OK` then `+QSSLOPEN: <id>,<code>`.
+    /// `command` is the command's name, with or without `AT` (`"AT+QSSLSEND"`, `"+QSSLSEND"`).
+    CommandError {
+        command: String,
+        code: u16,
+        #[serde(default)]
+        count: Option<u32>,
+    },
 }
 
 /// A fault that acts on the next open (carried in its [`crate::OpenRequest`]).
@@ -118,6 +128,31 @@ impl Fault {
             Fault::ReceiveStall { .. } => "receive_stall",
             Fault::UrcDelay { .. } => "urc_delay",
             Fault::ModuleRestart => "module_restart",
+            Fault::CommandError { .. } => "command_error",
+        }
+    }
+
+    /// Whether the fault can act as given: names and numbers a host cannot check by itself
+    /// are checked here, so the control socket can refuse a fault that would never fire.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Fault::CommandError { command, code, .. } => {
+                if crate::errors::ErrorCode::from_number(*code)
+                    .is_none_or(|c| c == crate::errors::ErrorCode::Ok)
+                {
+                    return Err(format!("command_error code {code} is not a result code 550-574"));
+                }
+                if crate::cmd::socket_command(command).is_none() {
+                    return Err(format!(
+                        "command_error command {command:?} is not an SSL/TCP command of this module"
+                    ));
+                }
+                Ok(())
+            }
+            Fault::PdpLost { ctx } if crate::ids::PdpCtxId::new(*ctx).is_none() => {
+                Err(format!("pdp_lost ctx {ctx} is outside 1-15"))
+            }
+            _ => Ok(()),
         }
     }
 

@@ -26,7 +26,7 @@ use crate::pdp::PdpTable;
 use crate::policy;
 pub use crate::port::{Busy, Port};
 use crate::scenario::{EventKind, Scenario};
-use crate::settings::Settings;
+use crate::settings::{FlowControl, Settings};
 use crate::socket::{AccessMode, SocketState, Sockets};
 use crate::ssl::SslContext;
 use crate::urc::{self, Urc};
@@ -65,6 +65,8 @@ pub struct Modem {
     pub(crate) files: FileStore,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
     pub(crate) last_error: ErrorCode,
+    /// The code the running command records although it answers OK (see `cmd::run`).
+    pub(crate) command_code: Option<ErrorCode>,
     /// The last socket that was in transparent mode (for `ATO`).
     pub(crate) last_transparent: Option<SocketId>,
     pub(crate) port: Port,
@@ -88,6 +90,7 @@ impl Modem {
             sockets: Sockets::default(),
             files: FileStore::default(),
             last_error: ErrorCode::Ok,
+            command_code: None,
             last_transparent: None,
             port: Port::Command,
             busy: None,
@@ -126,8 +129,13 @@ impl Modem {
             return false;
         }
         match self.port.transparent_socket() {
-            Some(id) => self.sockets.get(id).tx_in_flight < policy::TX_BUFFER_BYTES,
-            None => true,
+            // With RTS/CTS the module stops the host while the send buffer is full (the pty
+            // stops being read). Without flow control the module keeps reading, so `+++` is
+            // always seen (policy `transparent-flow-control`).
+            Some(id) if self.settings.flow_control.1 == FlowControl::RtsCts => {
+                self.sockets.get(id).tx_in_flight < policy::TX_BUFFER_BYTES
+            }
+            _ => true,
         }
     }
 
@@ -246,7 +254,8 @@ impl Modem {
             Port::Upload(up) => up.next_deadline(),
             _ => None,
         };
-        let urc = self.urcs_may_flow().then(|| self.urcs.next_due()).flatten().filter(|t| *t > self.now);
+        let urc =
+            self.urcs_may_flow().then(|| self.urcs.next_due(self.now)).flatten().filter(|t| *t > self.now);
         let scenario = self.scenario.as_ref().and_then(Scenario::next_deadline);
         let close = match self.busy {
             Some(Busy::Closing { deadline, .. }) => Some(deadline),
@@ -584,10 +593,27 @@ impl Modem {
         self.conn_serial
     }
 
-    /// Hand transparent-mode host data to the socket.
-    pub(crate) fn send_transparent(&mut self, id: SocketId, data: Vec<u8>) {
+    /// Hand transparent-mode host data to the socket. Without flow control, what does not fit
+    /// into the send buffer is lost, as on a UART nobody can stop, and counted.
+    pub(crate) fn send_transparent(&mut self, id: SocketId, mut data: Vec<u8>) {
         if data.is_empty() {
             return;
+        }
+        let room = policy::TX_BUFFER_BYTES.saturating_sub(self.sockets.get(id).tx_in_flight);
+        if data.len() > room && self.settings.flow_control.1 == FlowControl::None {
+            let lost = data.len() - room;
+            data.truncate(room);
+            warn!(%id, lost, "transparent input overflowed the send buffer without flow control (AT+IFC)");
+            self.event(Event::Failure {
+                id: Some(id.get()),
+                code: ErrorCode::Ok.number(),
+                cause: format!(
+                    "{lost} bytes typed in transparent mode were lost: the send buffer was full and AT+IFC sets no flow control"
+                ),
+            });
+            if data.is_empty() {
+                return;
+            }
         }
         if self.sockets.state(id) != SocketState::Connected {
             warn!(%id, bytes = data.len(), "transparent data after the connection ended; not sent");
@@ -630,11 +656,24 @@ impl Modem {
 
     /// Release socket `id` back to Initial (the host closed it, or it never opened).
     pub(crate) fn release_socket(&mut self, id: SocketId, why: &str) {
+        let ctx = self.sockets.get(id).ssl_ctx;
         let unread = self.sockets.release(id, why);
+        if self.sockets.iter().all(|(_, s)| s.state() == SocketState::Initial || s.ssl_ctx != ctx) {
+            // The last connection of this SSL context is gone: the module releases the
+            // context's runtime state, its session cache with it (policy `session-cache`).
+            self.ssl[ctx.index()].tls.clear_sessions();
+        }
         if unread > 0 {
             info!(%id, unread, "socket released with unread data: discarded at the host's request");
         }
-        self.urcs.forget_socket(id);
+        for dropped in self.urcs.forget_socket(id) {
+            info!(%id, ?dropped, "queued report dropped: the host released the socket");
+            self.out.event(Event::Failure {
+                id: Some(id.get()),
+                code: ErrorCode::Ok.number(),
+                cause: format!("queued {dropped:?} not written: the host released the socket first"),
+            });
+        }
         if self.last_transparent == Some(id) {
             self.last_transparent = None;
         }

@@ -24,7 +24,7 @@ pub const HOST_QUEUE_BYTES: usize = 4 * 1024;
 /// Least time between a final result and a URC that follows the network (`+QSSLOPEN`,
 /// `+QSSLURC`, `+QIURC`) in the `fast` profile: on the module the network takes far longer,
 /// so a host that reads up to `OK` and drops the rest of that read must not lose the URC.
-pub const FAST_NETWORK_URC_GAP: Duration = Duration::from_millis(0);
+pub const FAST_NETWORK_URC_GAP: Duration = Duration::from_millis(50);
 /// Default guard time of the `+++` escape (the maker's figure: one second).
 pub const DEFAULT_GUARD_TIME: Duration = Duration::from_millis(1000);
 /// Gap between a final result and a URC that follows it, so that they arrive in separate
@@ -191,8 +191,23 @@ pub fn policies() -> Vec<Policy> {
         ),
         p(
             "session-cache",
-            "kept across closes".into(),
-            "The TLS session cache of an SSL context survives the release of its runtime state, so session_cache=1 resumes across opens.",
+            "released with the last connection".into(),
+            "The note (2.2.5) releases an SSL context when every connection on it is closed; the session cache is part of what is released. session_cache=1 resumes while another connection of the context exists (including one in state 4 not yet closed with AT+QSSLCLOSE), not across a full close and reopen.",
+        ),
+        p(
+            "state-idle-socket",
+            "bare OK".into(),
+            "AT+QSSLSTATE=<id> for a socket in state 0 (Initial) prints no line, like the list form, which shows only existing connections.",
+        ),
+        p(
+            "send-counters",
+            "AT+QSSLSEND=<id>,0".into(),
+            "The SSL note is silent; the TCP/IP family's AT+QISEND=<id>,0 form answers +QSSLSEND: <total>,<acked>,<unacked> here: bytes accepted with SEND OK, bytes written to the network, bytes still waiting. It answers while the connection exists and in state 4 until AT+QSSLCLOSE, so a host can learn how much was lost when the network dropped the connection (the trace records the same count).",
+        ),
+        p(
+            "transparent-flow-control",
+            "AT+IFC decides".into(),
+            "In transparent mode, when the network cannot take the host's data (64 KiB unsent): with AT+IFC=<x>,2 (RTS/CTS, what host stacks set) the module stops the host, so the daemon stops reading the pty until the server reads; with the factory AT+IFC=0,0 nothing can stop the host, so the module keeps reading (+++ is always seen) and bytes that do not fit are lost, each loss logged and traced with its count.",
         ),
         p(
             "host-queue",

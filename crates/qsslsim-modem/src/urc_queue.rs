@@ -1,9 +1,11 @@
 //! When a URC may go out. A URC is queued with a due time fixed when it is queued (a fault's
 //! extra hold, and for reports that follow the network the least gap after the last final
 //! result). Once due it waits for the gap after the last final result, so that it arrives in
-//! a write of its own, but never longer than one gap past its due time: later final results
-//! cannot postpone it again and again, so a host that polls faster than the gap still sees
-//! every URC at the next point between responses.
+//! a write of its own, but never longer than one gap past the moment it was due and the port
+//! was free (a command mode with no command running): later final results cannot postpone it
+//! again and again, so a host that polls faster than the gap still sees every URC at the next
+//! point between responses. A URC held at the prompt or during an upload still keeps the gap
+//! after the result that ends the hold. The queue is only asked while the port is free.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -23,6 +25,8 @@ pub enum Pending {
 struct Entry {
     what: Pending,
     due: Instant,
+    /// When the report, due, first found the port free (set on the first look).
+    free_since: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -73,42 +77,57 @@ impl UrcQueue {
         if urc.from_network() {
             due = due.max(self.network_until);
         }
-        self.entries.push_back(Entry { what: Pending::Report(urc), due });
+        self.entries.push_back(Entry { what: Pending::Report(urc), due, free_since: None });
     }
 
     /// Note push-mode data for `id` (once: the entry stays until the buffer is drained).
     pub fn push_data(&mut self, id: SocketId, now: Instant) {
         if !self.entries.iter().any(|e| e.what == Pending::PushData(id)) {
             let due = (now + self.extra).max(self.network_until);
-            self.entries.push_back(Entry { what: Pending::PushData(id), due });
+            self.entries.push_back(Entry { what: Pending::PushData(id), due, free_since: None });
         }
     }
 
     /// When the front report may go out: its due time, then the gap after the last final
-    /// result, but at most one gap past due.
-    fn release_time(&self, e: &Entry) -> Instant {
-        e.due.max(self.quiet_until.min(e.due + self.gap))
+    /// result, but at most one gap past the moment it was due with the port free.
+    fn release_time(&self, e: &Entry, now: Instant) -> Instant {
+        let free = e.free_since.unwrap_or_else(|| e.due.max(now));
+        e.due.max(self.quiet_until.min(free + self.gap))
     }
 
-    /// The next report, if it may go out now.
+    /// The next report, if it may go out now. Call only while the port is free.
     pub fn pop_due(&mut self, now: Instant) -> Option<Pending> {
+        let front = self.entries.front_mut()?;
+        if front.free_since.is_none() && now >= front.due {
+            front.free_since = Some(now);
+        }
         let front = self.entries.front()?;
-        (now >= self.release_time(front)).then(|| self.entries.pop_front().map(|e| e.what)).flatten()
+        (now >= self.release_time(front, now)).then(|| self.entries.pop_front().map(|e| e.what)).flatten()
     }
 
     /// Put back a push entry that has more data (it keeps its place at the front).
     pub fn push_front_data(&mut self, id: SocketId, now: Instant) {
-        self.entries.push_front(Entry { what: Pending::PushData(id), due: now });
+        self.entries.push_front(Entry { what: Pending::PushData(id), due: now, free_since: Some(now) });
     }
 
-    /// Drop whatever is queued for `id` (the socket was released).
-    pub fn forget_socket(&mut self, id: SocketId) {
-        self.entries.retain(|e| e.what != Pending::PushData(id));
+    /// Drop the reports still queued about socket `id`'s connection (it was released: its
+    /// "recv" and "closed" reports would describe a connection that no longer exists, and
+    /// could be taken for the next one on the id). Returns what was dropped.
+    pub fn forget_socket(&mut self, id: SocketId) -> Vec<Pending> {
+        let about = |p: &Pending| match p {
+            Pending::PushData(i) => *i == id,
+            Pending::Report(u @ (Urc::SslRecv { .. } | Urc::SslClosed { .. })) => u.socket() == Some(id),
+            Pending::Report(_) => false,
+        };
+        let (dropped, kept) = std::mem::take(&mut self.entries).into_iter().partition(|e| about(&e.what));
+        self.entries = kept;
+        dropped.into_iter().map(|e: Entry| e.what).collect()
     }
 
-    /// When the front report may go out (if nothing else happens first).
-    pub fn next_due(&self) -> Option<Instant> {
-        self.entries.front().map(|e| self.release_time(e))
+    /// When the front report may go out (if nothing else happens first). Ask only while the
+    /// port is free.
+    pub fn next_due(&self, now: Instant) -> Option<Instant> {
+        self.entries.front().map(|e| self.release_time(e, now))
     }
 }
 
@@ -129,7 +148,7 @@ mod tests {
         q.final_written(t0);
         q.push(recv(1), t0);
         assert_eq!(q.pop_due(t0 + Duration::from_millis(99)), None);
-        assert_eq!(q.next_due(), Some(t0 + GAP));
+        assert_eq!(q.next_due(t0), Some(t0 + GAP));
         assert_eq!(q.pop_due(t0 + GAP), Some(Pending::Report(recv(1))));
     }
 
@@ -139,7 +158,8 @@ mod tests {
         let mut q = UrcQueue::new(GAP, Duration::ZERO, t0);
         q.final_written(t0);
         q.push(recv(2), t0);
-        // The host polls every 30 ms: each answer is a final result.
+        // The module asks at once (the port is free), then the host polls every 30 ms.
+        assert_eq!(q.pop_due(t0), None);
         let mut t = t0;
         loop {
             t += Duration::from_millis(30);
@@ -167,6 +187,33 @@ mod tests {
         // RDY does not follow the network.
         q.push(Urc::Ready, t0 + Duration::from_millis(60));
         assert_eq!(q.pop_due(t0 + Duration::from_millis(60)), Some(Pending::Report(Urc::Ready)));
+    }
+
+    #[test]
+    fn a_report_held_by_the_port_still_keeps_the_gap_after_the_result_ending_the_hold() {
+        let t0 = Instant::now();
+        let mut q = UrcQueue::new(GAP, Duration::ZERO, t0);
+        q.push(recv(1), t0);
+        // The port is busy (a prompt) for a second: the queue is not asked. Then SEND OK.
+        let end = t0 + Duration::from_secs(1);
+        q.final_written(end);
+        assert_eq!(q.pop_due(end), None, "not in the same instant as the result");
+        assert_eq!(q.next_due(end), Some(end + GAP));
+        assert!(q.pop_due(end + GAP).is_some());
+    }
+
+    #[test]
+    fn releasing_a_socket_drops_its_reports_only() {
+        let t0 = Instant::now();
+        let mut q = UrcQueue::new(Duration::ZERO, Duration::ZERO, t0);
+        let id = SocketId::new(1).unwrap();
+        q.push(Urc::SslClosed { id }, t0);
+        q.push(recv(2), t0);
+        q.push(Urc::SslOpen { id, err: crate::errors::ErrorCode::Ok }, t0);
+        assert_eq!(q.forget_socket(id), vec![Pending::Report(Urc::SslClosed { id })]);
+        assert_eq!(q.pop_due(t0), Some(Pending::Report(recv(2))));
+        assert!(q.pop_due(t0).is_some());
+        assert!(q.is_empty());
     }
 
     #[test]

@@ -95,10 +95,12 @@ fn guard() -> Duration {
     Duration::from_millis(GUARD_MS)
 }
 
-/// ATE0 and the PDP context on a fresh host.
+/// ATE0, RTS/CTS flow control (as host stacks set it, so transparent uploads wait for a slow
+/// server instead of losing bytes: policy transparent-flow-control) and the PDP context.
 fn host_for(daemon: &Daemon, seed: u64) -> Host {
     let mut h = Host::new(Tty::open(&daemon.pty), seed);
     h.transact("ATE0\r", b"ATE0\r\r\nOK\r\n");
+    h.transact("AT+IFC=2,2\r", b"\r\nOK\r\n");
     h.transact("AT+QIACT=1\r", b"\r\nOK\r\n");
     h
 }
@@ -868,15 +870,17 @@ fn held_data_precedes_close(mode: u8) {
             show(format!("\r\n+QSSLURC: \"recv\",{b}\r\n").as_bytes(), 200),
             "[{name}] before \"closed\""
         );
-        loop {
+        while rx.got < n && rx.problem.is_none() {
             h.send(format!("AT+QSSLRECV={b},1500\r").as_bytes());
             let got = rx.got;
             command_mode(&mut h, b, &mut rx, Some(b"\r\nOK\r\n"), Duration::from_secs(5))
                 .unwrap_or_else(|e| panic!("[{name}] {e}"));
-            if rx.got == got {
-                break;
-            }
+            assert!(rx.got > got, "[{name}] AT+QSSLRECV returned nothing with {} of {n} bytes read", rx.got);
         }
+        // Drained after the server's close: ERROR (note 2.2.4, policy recv-after-close).
+        h.send(format!("AT+QSSLRECV={b},1500\r").as_bytes());
+        command_mode(&mut h, b, &mut rx, Some(b"\r\nERROR\r\n"), Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("[{name}] {e}"));
         assert!(
             rx.got == n && rx.problem.is_none(),
             "[{name}] read {} of {n} bytes after the close ({:?})",

@@ -35,14 +35,25 @@ async fn realistic_profile_delays_the_open_like_hardware() {
 #[tokio::test(start_paused = true)]
 async fn fast_profile_opens_at_once_and_keeps_urcs_apart_from_results() {
     let (mut sim, took) = opened(ModemConfig::default(), ECHO, 0).await;
-    assert!(took < Duration::from_millis(50), "{took:?}");
-    // SEND OK and the recv URC are separate writes, the URC after the gap.
+    // The open URC follows the network: never sooner than the network gap after OK (issue 12),
+    // and no later than the gap after that.
+    let gap = qsslsim_modem::policy::FAST_NETWORK_URC_GAP;
+    assert!(took >= gap && took < gap + Duration::from_millis(10), "{took:?}");
+    // SEND OK and the recv URC are separate writes, the URC after the network gap.
     sim.transact("AT+QSSLSEND=1,2\r", "\r\n> ").await;
     sim.send(b"hi").await;
     sim.expect(b"\r\nSEND OK\r\n").await;
     let t0 = Instant::now();
     sim.expect(b"\r\n+QSSLURC: \"recv\",1\r\n").await;
-    assert!(t0.elapsed() >= qsslsim_modem::policy::FAST_URC_GAP, "{:?}", t0.elapsed());
+    assert!(t0.elapsed() >= gap, "{:?}", t0.elapsed());
+}
+
+/// The `instant` profile keeps only the gap that makes a URC a write of its own.
+#[tokio::test(start_paused = true)]
+async fn instant_profile_reports_the_open_right_after_the_gap() {
+    let cfg = ModemConfig { timing: qsslsim_modem::Timing::instant(), ..ModemConfig::default() };
+    let (_sim, took) = opened(cfg, ECHO, 0).await;
+    assert!(took < qsslsim_modem::policy::FAST_NETWORK_URC_GAP, "{took:?}");
 }
 
 #[tokio::test(start_paused = true)]

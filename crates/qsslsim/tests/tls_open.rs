@@ -514,7 +514,10 @@ fn session_cache_resumes_across_opens_of_one_context() {
         assert_eq!(seen.version, Some(ProtocolVersion::TLSv1_2), "{label}: the module speaks TLS 1.2");
         seen.kind
     };
-    assert_eq!(kinds(&mut p, 0, "session_cache 1, first"), Some(HandshakeKind::Full));
+    // Socket 7 holds a connection of context 0 open, so the context (and its session cache)
+    // is not released between the opens of socket 2 (note 2.2.5, policy session-cache).
+    assert_eq!(open(&mut p, 0, 7, HOST, port), 0);
+    assert_eq!(server.next().kind, Some(HandshakeKind::Full), "session_cache 1, first");
     assert_eq!(kinds(&mut p, 0, "session_cache 1, second"), Some(HandshakeKind::Resumed));
     assert_eq!(kinds(&mut p, 0, "session_cache 1, third"), Some(HandshakeKind::Resumed));
     // Without the cache every handshake is full.
@@ -530,10 +533,17 @@ fn session_cache_resumes_across_opens_of_one_context() {
     // Turning the cache off stops resumption.
     cfg(&mut p, "session_cache", 0, "0");
     assert_eq!(kinds(&mut p, 0, "session_cache set back to 0"), Some(HandshakeKind::Full));
+    // Once the last connection of the context is closed, the cache is gone with it.
+    cfg(&mut p, "session_cache", 0, "1");
+    assert_eq!(kinds(&mut p, 0, "cache on again, socket 7 still open"), Some(HandshakeKind::Full));
+    close(&mut p, 7);
+    assert_eq!(kinds(&mut p, 0, "after the last connection closed"), Some(HandshakeKind::Full));
+    assert_eq!(kinds(&mut p, 0, "and again: each close released it"), Some(HandshakeKind::Full));
 
     // A resumed connection carries data.
     cfg(&mut p, "session_cache", 5, "1");
-    assert_eq!(kinds(&mut p, 5, "ctx 5 first"), Some(HandshakeKind::Full));
+    assert_eq!(open(&mut p, 5, 7, HOST, port), 0);
+    assert_eq!(server.next().kind, Some(HandshakeKind::Full), "ctx 5 first");
     assert_eq!(open(&mut p, 5, 2, HOST, port), 0);
     assert_eq!(server.next().kind, Some(HandshakeKind::Resumed));
     p.transact("AT+QSSLSEND=2,5\r", "\r\n> ");
@@ -542,6 +552,7 @@ fn session_cache_resumes_across_opens_of_one_context() {
     p.expect(b"\r\n+QSSLURC: \"recv\",2\r\n");
     p.transact("AT+QSSLRECV=2,1500\r", "\r\n+QSSLRECV: 5\r\nhello\r\n\r\nOK\r\n");
     close(&mut p, 2);
+    close(&mut p, 7);
 }
 
 #[test]
@@ -550,15 +561,17 @@ fn session_cache_resumes_tls13_with_the_tls13_flag() {
     let (_d, mut p) = started(&["--tls13"]);
     cfg(&mut p, "session_cache", 0, "1");
     let mut got = Vec::new();
-    for _ in 0..2 {
-        assert_eq!(open(&mut p, 0, 0, HOST, server.port), 0);
+    // Socket 0 stays open so the context keeps its session cache (policy session-cache).
+    for id in [0, 1] {
+        assert_eq!(open(&mut p, 0, id, HOST, server.port), 0);
         let seen = server.next();
         assert_eq!(seen.version, Some(ProtocolVersion::TLSv1_3));
-        // Let the server's tickets arrive before closing.
+        // Let the server's tickets arrive before the next open.
         std::thread::sleep(Duration::from_millis(100));
-        close(&mut p, 0);
         got.push(seen.kind);
     }
+    close(&mut p, 1);
+    close(&mut p, 0);
     assert_eq!(got, [Some(HandshakeKind::Full), Some(HandshakeKind::Resumed)]);
 }
 
@@ -706,13 +719,17 @@ fn bad_signature_chains_and_multilevel_relaxation() {
     assert_cells(&wrong);
 }
 
-/// Everything buffered for `id`, read with `AT+QSSLRECV` until it reports 0 bytes.
+/// Everything buffered for `id`, read with `AT+QSSLRECV` until it reports 0 bytes or, once the
+/// server has closed and the buffer is drained, `ERROR` (note 2.2.4).
 fn recv_all(p: &mut Port, id: u8) -> Vec<u8> {
     let mut all = Vec::new();
     loop {
         p.send(format!("AT+QSSLRECV={id},1500\r").as_bytes());
         p.expect(b"\r\n");
         let head = String::from_utf8(p.read_until(b"\r\n", Duration::from_secs(5))).unwrap();
+        if head == "ERROR\r\n" {
+            return all;
+        }
         let n: usize = head
             .strip_prefix("+QSSLRECV: ")
             .and_then(|r| r.strip_suffix("\r\n"))
@@ -728,20 +745,29 @@ fn recv_all(p: &mut Port, id: u8) -> Vec<u8> {
 }
 
 /// `GET /` from an `openssl s_server -www`, which describes the connection, session
-/// included, and closes.
-fn www_page(p: &mut Port, ctx: u8, port: u16) -> String {
-    let id = 9;
+/// included, and closes. Socket `id` stays in state 4 until [`close`].
+fn www_page(p: &mut Port, ctx: u8, id: u8, port: u16) -> String {
     assert_eq!(open(p, ctx, id, HOST, port), 0, "ctx {ctx}");
     let get = b"GET / HTTP/1.0\r\n\r\n";
     p.transact(&format!("AT+QSSLSEND={id},{}\r", get.len()), "\r\n> ");
     p.send(get);
     p.expect(b"\r\nSEND OK\r\n");
-    p.expect(b"\r\n+QSSLURC: \"recv\",9\r\n");
-    p.expect(b"\r\n+QSSLURC: \"closed\",9\r\n");
+    p.expect(format!("\r\n+QSSLURC: \"recv\",{id}\r\n").as_bytes());
+    p.expect(format!("\r\n+QSSLURC: \"closed\",{id}\r\n").as_bytes());
     let page = String::from_utf8_lossy(&recv_all(p, id)).into_owned();
-    close(p, id);
     assert!(page.starts_with("HTTP/1.0 200 ok\r\n"), "{page}");
     page
+}
+
+/// Whether openssl reports the TLS 1.2 session of `page` as new or reused.
+fn session_kind(page: &str) -> &'static str {
+    if page.contains("\nReused, TLSv1.2,") {
+        "Reused"
+    } else if page.contains("\nNew, TLSv1.2,") {
+        "New"
+    } else {
+        panic!("no session line for TLS 1.2 in the page: {page}")
+    }
 }
 
 #[test]
@@ -755,16 +781,19 @@ fn session_cache_against_openssl() {
     verifying_context(&mut p, 0);
     cfg(&mut p, "session_cache", 0, "1");
     let mut got = Vec::new();
-    for ctx in [0, 0, 0, 1, 1] {
-        let page = www_page(&mut p, ctx, server.port);
-        let kind = if page.contains("\nReused, TLSv1.2,") {
-            "Reused"
-        } else if page.contains("\nNew, TLSv1.2,") {
-            "New"
-        } else {
-            panic!("no session line for TLS 1.2 in the page: {page}")
-        };
-        got.push(kind);
+    // While a connection of context 0 exists (socket 9, state 4), a second one resumes.
+    got.push(session_kind(&www_page(&mut p, 0, 9, server.port)));
+    got.push(session_kind(&www_page(&mut p, 0, 8, server.port)));
+    close(&mut p, 8);
+    close(&mut p, 9);
+    // The last connection closed: the module released the context's runtime state, the
+    // session cache with it (note 2.2.5, policy session-cache).
+    got.push(session_kind(&www_page(&mut p, 0, 9, server.port)));
+    close(&mut p, 9);
+    for id in [9, 8] {
+        got.push(session_kind(&www_page(&mut p, 1, id, server.port)));
     }
-    assert_eq!(got, ["New", "Reused", "Reused", "New", "New"], "sessions as openssl saw them, ctx 0,0,0,1,1");
+    close(&mut p, 8);
+    close(&mut p, 9);
+    assert_eq!(got, ["New", "Reused", "New", "New", "New"], "sessions as openssl saw them");
 }

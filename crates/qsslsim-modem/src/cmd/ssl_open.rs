@@ -52,6 +52,15 @@ impl AtCommand for Qsslopen {
         Ok(Qsslopen::Open { id, spec: OpenSpec { pdp, ssl_ctx, host: host.to_string(), port, mode } })
     }
 
+    fn fail_with(self, m: &mut Modem, code: ErrorCode) -> Result<Flow, Refusal> {
+        match self {
+            Qsslopen::Test => self.apply(m),
+            Qsslopen::Open { id, spec } => {
+                refuse(m, id, spec.mode, code, format!("fault command_error: fails with {code}"))
+            }
+        }
+    }
+
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         let (id, spec) = match self {
             Qsslopen::Test => {
@@ -135,7 +144,7 @@ fn refuse(
     if mode == AccessMode::Transparent {
         return Err(Refusal::code(code, cause));
     }
-    m.last_error = code;
+    m.command_code = Some(code);
     m.urc(Urc::SslOpen { id, err: code });
     Ok(Flow::Done)
 }

@@ -821,6 +821,7 @@ enum Exp {
 const URC_PREFIX: &[u8] = b"\r\n+QSSLURC: ";
 const OPEN_PREFIX: &[u8] = b"\r\n+QSSLOPEN: ";
 const RECV_PREFIX: &[u8] = b"\r\n+QSSLRECV: ";
+const ERROR: &[u8] = b"\r\nERROR\r\n";
 const OK: &[u8] = b"\r\nOK\r\n";
 
 /// A host that keeps reading while it writes: commands and payloads go into one output
@@ -981,9 +982,11 @@ impl Driver {
         self.run_until(|d| d.exp.is_empty());
     }
 
-    /// ATE0 (echo is on at start) and the PDP context.
+    /// ATE0 (echo is on at start), RTS/CTS flow control (policy transparent-flow-control) and
+    /// the PDP context.
     pub fn setup(&mut self) {
         self.command("ATE0\r", b"ATE0\r\r\nOK\r\n");
+        self.command("AT+IFC=2,2\r", OK);
         self.command("AT+QIACT=1\r", OK);
     }
 
@@ -1229,6 +1232,28 @@ impl Driver {
 
     fn parse_recv(&mut self, id: u8, len: usize) -> Result<Option<usize>, String> {
         let b = &self.inbuf;
+        if b.starts_with(ERROR) || (is_prefix_of(b, ERROR) && !is_prefix_of(b, RECV_PREFIX)) {
+            if b.len() < ERROR.len() {
+                return Ok(None);
+            }
+            // After the server's close with the buffer drained the module answers ERROR (note
+            // 2.2.4), possibly before its "closed" URC: only a socket the server closes may,
+            // and only once everything the server sent has been read.
+            let i = self.idx(id)?;
+            let s = &mut self.socks[i];
+            if !s.plan.expect_close || !s.rx.complete() {
+                return Err(format!(
+                    "AT+QSSLRECV={id},{len} answered ERROR with {} of {} bytes read",
+                    s.rx.got, s.plan.rx_len
+                ));
+            }
+            self.exp.pop_front();
+            s.recvs += 1;
+            s.recv_outstanding = false;
+            s.probing = false;
+            s.recv_wanted = false;
+            return Ok(Some(ERROR.len()));
+        }
         if !b.starts_with(RECV_PREFIX) {
             return if is_prefix_of(b, RECV_PREFIX) {
                 Ok(None)
