@@ -19,6 +19,9 @@ const UPLOAD: usize = 4 << 20;
 async fn transparent(net: &std::sync::Arc<MemoryNet>) -> Sim {
     let mut sim = Sim::start(ModemConfig::default(), net.clone());
     sim.transact("ATE0\r", "ATE0\r\r\nOK\r\n").await;
+    // RTS/CTS, as host stacks set it: a full send buffer holds the host back instead of
+    // losing bytes (policy transparent-flow-control), which is where the upload used to stall.
+    sim.transact("AT+IFC=2,2\r", "\r\nOK\r\n").await;
     sim.transact("AT+QIACT=1\r", "\r\nOK\r\n").await;
     sim.transact(&format!("AT+QSSLOPEN=1,0,3,\"127.0.0.1\",{BOTH},2\r"), "\r\nCONNECT\r\n").await;
     sim
