@@ -1,10 +1,11 @@
 //! The way to the host: the port as two independent directions ([`HostPort`]), and the
 //! [`HostWriter`] that owns everything the module wrote until the host has read it. The
 //! writer keeps the module's writes in order, finishes partial writes, paces them like a UART
-//! (`ModemConfig::baud`), and keeps the port's own buffer small: a real module holds only a
-//! few KB between its network buffer and the UART, so a control answer never waits behind
-//! tens of KB of data. It reports the backlog the module releases bulk data against, and
-//! says when command input must stop.
+//! (`ModemConfig::baud`), and keeps the port's own buffer small where the port can tell what
+//! the host has not read (`Allowance`): a real module holds only a few KB between its
+//! network buffer and the UART, so a control answer never waits behind tens of KB of data.
+//! It reports the backlog the module releases bulk data against, and says when command input
+//! must stop. docs/architecture.md, "The host writer", has the measurements behind it.
 
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
@@ -19,7 +20,7 @@ use tokio::time::{Instant, Sleep};
 use tracing::debug;
 
 /// What a slow host may find waiting in the port, and so the most a control answer waits
-/// behind at its pace. A host that reads faster earns more (see [`Allowance`]).
+/// behind at its pace. A host that reads faster earns more (see `Allowance`).
 pub const PORT_MIN: usize = 4096;
 /// The most a host earns: about what a pty holds. A host this fast is bounded by the port's
 /// own capacity; one that slows down from here finds at most that much waiting.
