@@ -29,6 +29,16 @@ pub struct ArmedFaults {
 }
 
 impl ArmedFaults {
+    /// The open-time fault the next open to `host` suffers: the first armed one that applies.
+    /// A name lookup fault does not apply to an IP literal (no lookup happens); it stays armed
+    /// for the next open by name.
+    pub fn take_open_fault(&mut self, host: &str) -> Option<OpenFault> {
+        let literal = host.parse::<std::net::IpAddr>().is_ok();
+        let applies = |f: &OpenFault| !(literal && matches!(f, OpenFault::DnsFailure | OpenFault::DnsBusy));
+        let i = self.open.iter().position(applies)?;
+        self.open.remove(i)
+    }
+
     /// The code the next run of command `name` (table name) must fail with, if any; counts it.
     pub fn take_command_error(&mut self, name: &str) -> Option<ErrorCode> {
         let i = self.command_errors.iter().position(|(n, _, _)| *n == name)?;

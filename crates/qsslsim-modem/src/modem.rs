@@ -547,7 +547,7 @@ impl Modem {
         }
         let data = sock.take_rx(policy::PUSH_CHUNK_BYTES);
         let more = !sock.rx.is_empty();
-        debug!(urc = %urc::push_text(id, data.len()), "push frame");
+        info!(urc = %urc::push_text(id, data.len()), "push frame");
         self.out.push_write(urc::push_frame(id, &data));
         more
     }

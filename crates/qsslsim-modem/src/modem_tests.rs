@@ -458,3 +458,22 @@ fn ifc_and_ipr_are_stored_and_reported() {
          \r\n+IPR: 115200\r\n\r\nOK\r\n\r\nOK\r\n\r\n+IPR: 921600\r\n\r\nOK\r\n\r\nERROR\r\n"
     );
 }
+
+/// Issue 13: a DNS fault does not hit an open by IP literal (no lookup happens); it waits for
+/// the next open by name. Other open faults still apply in order.
+#[test]
+fn dns_faults_skip_opens_by_ip_literal() {
+    use crate::fault::{Fault, OpenFault};
+    let mut b = Bench::new(ModemConfig::default());
+    b.type_line("AT+QIACT=1\r");
+    b.m.inject(Fault::DnsFailure, b.now);
+    b.m.inject(Fault::RefuseConnect, b.now);
+    let mut faults = Vec::new();
+    for (id, host) in [(0, "192.0.2.2"), (1, "peer.example"), (2, "::1")] {
+        b.type_line(&format!("AT+QSSLOPEN=1,0,{id},\"{host}\",443,0\r"));
+        if let Some(NetAction::Open(r)) = b.actions.last() {
+            faults.push(r.fault);
+        }
+    }
+    assert_eq!(faults, vec![Some(OpenFault::RefuseConnect), Some(OpenFault::DnsFailure), None]);
+}
