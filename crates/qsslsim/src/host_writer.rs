@@ -108,8 +108,11 @@ struct Allowance {
     written: u64,
     /// Start of the current pace window: when, and about how far the host had read.
     window: Option<(Instant, u64)>,
-    /// The last write: when, and what waited in the port before it.
-    last_write: Option<(Instant, usize)>,
+    /// The last write: when, and what the port showed before it, if it had been read since
+    /// the write before.
+    last_write: Option<(Instant, Option<usize>)>,
+    /// Whether `in_port` is a reading, with no write since.
+    read_since_write: bool,
     /// When the port was last read.
     last_reading: Option<Instant>,
 }
@@ -122,6 +125,7 @@ impl Allowance {
             written: 0,
             window: None,
             last_write: None,
+            read_since_write: false,
             last_reading: None,
         }
     }
@@ -134,7 +138,8 @@ impl Allowance {
     fn wrote(&mut self, n: usize, now: Instant) {
         self.written += n as u64;
         if !self.fast() {
-            self.last_write = Some((now, self.in_port));
+            self.last_write = Some((now, self.read_since_write.then_some(self.in_port)));
+            self.read_since_write = false;
             self.in_port += n;
         }
     }
@@ -153,13 +158,14 @@ impl Allowance {
     /// was not believed (see [`SETTLE`]).
     fn observe(&mut self, unread: usize, now: Instant) -> bool {
         if self.bytes == PORT_MIN {
-            if let Some((t, before)) = self.last_write {
-                if now < t + SETTLE && unread <= before && before < self.in_port {
+            if let Some((t, Some(before))) = self.last_write {
+                if now < t + SETTLE && unread <= before && !self.read_since_write {
                     return false;
                 }
             }
         }
         self.last_reading = Some(now);
+        self.read_since_write = unread < UNREAD_CEILING;
         self.in_port = if unread >= UNREAD_CEILING && !self.fast() {
             // More may wait than the port shows: keep the bound.
             self.in_port.max(unread)
@@ -470,6 +476,10 @@ mod tests {
         a.wrote(96, t + ms(1));
         assert!(a.observe(1000, t + ms(4)), "settled: the host read");
         assert_eq!(a.in_port, 1000);
+        // Writes with no reading between them (command answers): nothing to compare with.
+        a.wrote(10, t + ms(5));
+        a.wrote(10, t + ms(5));
+        assert!(a.observe(0, t + ms(5)));
     }
 
     #[test]
