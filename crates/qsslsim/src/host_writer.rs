@@ -295,10 +295,14 @@ impl<W: PortWriter> HostWriter<W> {
 
     fn poll_progress(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.queue.is_empty() {
-            // Nothing to write: watch the host read until the module may release more.
-            let Some(a) = &self.allowance else { return Poll::Pending };
-            let bound = HOST_QUEUE_BYTES + a.bytes - PORT_MIN;
-            return self.poll_reading(cx, bound);
+            // Nothing to write: watch the host read until the module may release more. Only
+            // a reading below the ceiling can show that (one at it may mean more).
+            while self.is_active() {
+                let Some(a) = &self.allowance else { return Poll::Pending };
+                let bound = (HOST_QUEUE_BYTES + a.bytes - PORT_MIN).min(UNREAD_CEILING);
+                ready!(self.poll_reading(cx, bound));
+            }
+            return Poll::Ready(());
         }
         if let Some(p) = &mut self.pacing {
             if p.next > Instant::now() {
@@ -480,6 +484,57 @@ mod tests {
         a.wrote(10, t + ms(5));
         a.wrote(10, t + ms(5));
         assert!(a.observe(0, t + ms(5)));
+    }
+
+    /// A port that takes every write and shows a fixed unread count.
+    struct Shows(usize);
+
+    impl AsyncWrite for Shows {
+        fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl PortWriter for Shows {
+        fn unread(&self) -> Option<usize> {
+            Some(self.0)
+        }
+        fn poll_unread_below(&mut self, _: &mut Context<'_>, bound: usize) -> Poll<usize> {
+            if self.0 < bound {
+                Poll::Ready(self.0)
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    fn poll_once(w: &mut HostWriter<Shows>) -> Poll<()> {
+        w.poll_progress(&mut Context::from_waker(std::task::Waker::noop()))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_port_is_waited_on_not_polled_in_a_loop() {
+        let mut w = HostWriter::new(Shows(0), None);
+        w.push(vec![b'x'; PORT_MIN]);
+        assert_eq!(poll_once(&mut w), Poll::Ready(()));
+        assert_eq!(w.backlog(), PORT_MIN, "written, not read");
+        // The host reads nothing; the pty shows its ceiling (it may hold more).
+        w.port.0 = UNREAD_CEILING;
+        tokio::time::advance(Duration::from_millis(5)).await;
+        assert!(w.is_active(), "the module waits for room");
+        assert_eq!(poll_once(&mut w), Poll::Pending, "a reading at the ceiling shows no room");
+        w.push(vec![b'y'; 100]);
+        assert_eq!(poll_once(&mut w), Poll::Pending, "nor room to top up");
+        // The host reads.
+        w.port.0 = 100;
+        assert_eq!(poll_once(&mut w), Poll::Ready(()));
+        assert_eq!(w.backlog(), 200);
     }
 
     #[test]

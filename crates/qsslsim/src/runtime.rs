@@ -53,13 +53,17 @@ pub async fn run<H: HostPort>(
     tokio::pin!(timer);
 
     loop {
+        // Yield now and then even if some branch is always ready, so that tokio's budget
+        // cannot starve the others.
+        tokio::task::consume_budget().await;
         // Tell the module how much the host has yet to read, and take what it makes of that
-        // and of whatever happened last, until it has nothing more to say.
-        loop {
+        // and of whatever happened last; again while its writes change the backlog (it
+        // releases bulk data only up to a bound, so this ends).
+        let mut told = None;
+        while told != Some(writer.module_backlog()) {
+            told = Some(writer.module_backlog());
             modem.host_backlog(writer.module_backlog(), now());
-            let mut any = false;
             while let Some(out) = modem.poll_output() {
-                any = true;
                 match out {
                     Output::Host(bytes) => {
                         trace!(bytes = bytes.len(), "host write queued");
@@ -69,9 +73,6 @@ pub async fn run<H: HostPort>(
                     Output::Net(action) => dispatch(action, &mut conns, &connector, &reports),
                     Output::Event(event) => tracer.module(event),
                 }
-            }
-            if !any {
-                break;
             }
         }
         let deadline = modem.next_deadline().map(tokio::time::Instant::from_std);
