@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use qsslsim_modem::ModemConfig;
+use qsslsim_modem::{Fault, ModemConfig};
 use support::inproc::{pattern, pattern_at, Behaviour, MemoryNet, Sim};
 use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
@@ -93,5 +93,24 @@ async fn upload_and_download_at_once() {
         );
     }
     assert_eq!(server_received(&net, UPLOAD, Duration::from_secs(60)).await, UPLOAD);
+    assert!(net.received.lock().unwrap().as_slice() == payload.as_slice(), "upload bytes differ");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lifted_bandwidth_cap_frees_an_upload_queued_under_it() {
+    // 64 KiB queued behind a 500 B/s cap would take over two minutes; once the cap is lifted
+    // it must go at once, not after the delay it was queued with.
+    let net = MemoryNet::new(&[(BOTH, Behaviour::SourceAndSink)]);
+    let mut sim = transparent(&net).await;
+    sim.control.fault(Fault::Bandwidth { socket: Some(3), bytes_per_sec: 500 }).await;
+    let payload = pattern(64 * 1024);
+    sim.send(&payload[..1]).await;
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    sim.send(&payload[1..]).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(net.received.lock().unwrap().len() < payload.len(), "the cap held nothing back");
+    sim.control.fault(Fault::Bandwidth { socket: Some(3), bytes_per_sec: 0 }).await;
+    let got = server_received(&net, payload.len(), Duration::from_secs(1)).await;
+    assert_eq!(got, payload.len(), "bytes at the server within 1 s of lifting the cap");
     assert!(net.received.lock().unwrap().as_slice() == payload.as_slice(), "upload bytes differ");
 }

@@ -250,10 +250,7 @@ async fn read_loop<R: tokio::io::AsyncRead + Unpin>(
             _ = changed => continue,
         };
         let n = link.take_allowance(n);
-        let delay = link.delay_for(n);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        link.delay(n).await;
         if n > 0 {
             credit.bytes.fetch_sub(n, Ordering::SeqCst);
             if events.send(NetEvent::Data { id, conn, data: buf[..n].to_vec() }).await.is_err() {
@@ -292,10 +289,7 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
                     }
                 }
                 let n = data.len();
-                let delay = link.delay_for(n);
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
+                link.delay(n).await;
                 if link.is_reset() || writer.write_all(&data).await.is_err() || writer.flush().await.is_err()
                 {
                     // The reader reports the end of the connection.
