@@ -350,6 +350,10 @@ impl<W: PortWriter> HostWriter<W> {
         };
         match Pin::new(&mut self.port).poll_write(cx, chunk) {
             Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(0)) => {
+                self.failed(io::ErrorKind::WriteZero.into());
+                Poll::Ready(())
+            }
             Poll::Ready(Ok(n)) => {
                 self.wrote(n);
                 Poll::Ready(())
