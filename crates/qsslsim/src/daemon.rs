@@ -25,7 +25,11 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             TimingProfile::Fast => Timing::fast(),
             TimingProfile::Realistic => Timing::realistic(),
         },
-        tls: qsslsim_tls::TlsPolicy { allow_tls13: args.tls13, strict: args.strict_tls },
+        tls: qsslsim_tls::TlsPolicy {
+            allow_tls13: args.tls13,
+            strict: args.strict_tls,
+            ..Default::default()
+        },
         baud: args.baud,
         ..ModemConfig::default()
     };
