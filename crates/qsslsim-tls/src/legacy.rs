@@ -165,8 +165,11 @@ fn private_key(key: &PrivateKeyDer<'_>) -> Result<PKey<Private>, openssl::error:
     }
 }
 
-/// Sessions remembered by one context, by the server address the host typed.
-type SessionStore = Mutex<HashMap<String, SslSession>>;
+/// Sessions remembered by one context, by the server address the host typed, as DER. A copy
+/// rather than the live `SSL_SESSION`: OpenSSL marks a connection's session unresumable when
+/// the connection is dropped without a close_notify of its own (as the daemon does when the
+/// server closed first, or on an abort), which neither the module nor rustls does.
+type SessionStore = Mutex<HashMap<String, Vec<u8>>>;
 
 /// The OpenSSL side of one SSL context, kept while its security settings stay the same.
 pub struct LegacyContext {
@@ -345,9 +348,8 @@ impl LegacyContext {
             b.set_session_cache_mode(SslSessionCacheMode::CLIENT | SslSessionCacheMode::NO_INTERNAL);
             let store = sessions.clone();
             b.set_new_session_callback(move |ssl, session| {
-                if let Some(conn) = ssl.ex_data(conn_index()) {
-                    tracing::debug!(server = %conn.host, version = ?session.protocol_version(), "session remembered");
-                    store.lock().unwrap_or_else(|p| p.into_inner()).insert(conn.host.clone(), session);
+                if let (Some(conn), Ok(der)) = (ssl.ex_data(conn_index()), session.to_der()) {
+                    store.lock().unwrap_or_else(|p| p.into_inner()).insert(conn.host.clone(), der);
                 }
             });
         } else {
@@ -492,12 +494,11 @@ impl LegacySpec {
         ssl.set_ex_data(conn_index(), conn);
         if self.session_cache {
             let mut store = self.context.sessions.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(session) = store.get(&self.host).cloned() {
+            if let Some(session) = store.get(&self.host).and_then(|der| SslSession::from_der(der).ok()) {
                 // A TLS 1.3 ticket is for one use; a TLS 1.2 session may be resumed again.
                 if session.protocol_version() == SslVersion::TLS1_3 {
                     store.remove(&self.host);
                 }
-                tracing::debug!(server = %self.host, "offering a remembered session");
                 // SAFETY: the session was made by a connection of this very context (the
                 // store lives and dies with `self.context`), as `set_session` requires.
                 unsafe { ssl.set_session(&session).map_err(fail)? };
