@@ -48,8 +48,10 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## Packages the tests use (openssl s_server, socat for the bench reference, pyserial + pytest).
+## Packages the build and tests use: libssl-dev + pkg-config (the second TLS engine, feature
+## legacy-tls), openssl s_server, socat for the bench reference, pyserial + pytest.
 deps:
-	@command -v openssl >/dev/null && command -v socat >/dev/null || \
-	  { apt-get update -qq && apt-get install -y -qq openssl socat >/dev/null; }
+	@command -v openssl >/dev/null && command -v socat >/dev/null && command -v pkg-config >/dev/null && \
+	  pkg-config --exists openssl || \
+	  { apt-get update -qq && apt-get install -y -qq openssl socat libssl-dev pkg-config >/dev/null; }
 	@python3 -c "import serial, pytest" 2>/dev/null || python3 -m pip install -q pyserial pytest
