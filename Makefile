@@ -2,7 +2,7 @@
 CARGO ?= cargo
 LINK ?= /tmp/qsslsim.pty
 
-.PHONY: run test bench certs lint fmt deps build fuzz soak pytest
+.PHONY: run test bench certs lint fmt deps build fuzz soak pytest pytest-plugin
 
 ## Start the emulator on its built-in defaults: a pty linked at $(LINK) plus a local TLS peer.
 run:
@@ -18,10 +18,26 @@ test: deps
 	$(CARGO) test --workspace --doc -q
 	$(MAKE) -s pytest
 
-## The independent pyserial clients and the pytest example, against the debug binary.
+## The independent pyserial clients, then the pytest plugin, against the debug binary.
 pytest:
 	$(CARGO) build -q -p qsslsim
-	QSSLSIM_BIN=$(CURDIR)/target/debug/qsslsim python3 -m pytest -q tests/python examples/pytest
+	QSSLSIM_BIN=$(CURDIR)/target/debug/qsslsim python3 -m pytest -q tests/python
+	$(MAKE) -s pytest-plugin
+
+## The pytest plugin in python/ as a user gets it: `pip install ./python` into a fresh virtual
+## environment (pyserial, pytest, pytest-xdist from PyPI), its own tests, then examples/pytest
+## copied to a directory outside the repository and run there on two xdist workers.
+pytest-plugin:
+	$(CARGO) build -q -p qsslsim
+	@python3 -c "import ensurepip" 2>/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	python3 -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/pip" install -q --disable-pip-version-check ./python pyserial pytest pytest-xdist && \
+	export QSSLSIM_BIN=$(CURDIR)/target/debug/qsslsim && \
+	"$$tmp/venv/bin/python" -m pytest -q -p no:cacheprovider python/tests && \
+	mkdir "$$tmp/outside" && cp examples/pytest/test_flow.py "$$tmp/outside/" && \
+	cd "$$tmp/outside" && "$$tmp/venv/bin/python" -m pytest -q -p no:cacheprovider -n 2 test_flow.py
 
 ## Benchmarks: printed as ratios against references measured in the same run.
 bench: deps

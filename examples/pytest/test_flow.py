@@ -1,17 +1,28 @@
 """Driving the emulated module the way host code drives the real one, byte for byte.
 
-Each test gets a fresh `qsslsim --demo` (see conftest.py): echo is on (ATE1), 192.0.2.2:8010
-and :8011 lead to a TLS echo server, and the test CA is already on the module as
-RAM:cacert.pem.
+The `qsslsim` fixture comes from the pytest-qsslsim plugin (`pip install ./python` in the
+qsslsim repository): each test gets a fresh `qsslsim --demo`, whose echo is on (ATE1), whose
+192.0.2.2:8010 and :8011 lead to a TLS echo server on loopback, and which has the test CA on
+the module as RAM:cacert.pem. Nothing else is needed: no conftest.py, no network.
 """
 
-import json
 import re
 import time
 
-from conftest import GUARD_TIME_MS
+import pytest
+
+# A short +++ guard time keeps the transparent-mode test quick (the module's default is 1 s).
+GUARD_TIME_MS = 300
+# Every test in this file: the daemon gets these arguments on top of --demo.
+pytestmark = pytest.mark.qsslsim(args=["--guard-time", str(GUARD_TIME_MS)])
 
 OK = b"\r\nOK\r\n"
+
+
+@pytest.fixture
+def modem(qsslsim):
+    """The AT port: a raw pyserial port (timeout 5 s) the plugin opened and will close."""
+    return qsslsim.serial
 
 
 def expect(port, want: bytes) -> None:
@@ -53,6 +64,12 @@ def activate_and_configure(port) -> None:
     command(port, 'AT+QSSLCFG="cacert",1,"RAM:cacert.pem"', OK)
 
 
+def open_buffer_mode(port) -> None:
+    """Socket 4 to the demo echo server in buffer mode; the result comes as a URC after OK."""
+    command(port, 'AT+QSSLOPEN=1,1,4,"192.0.2.2",8010,0', OK)
+    expect(port, b"\r\n+QSSLOPEN: 4,0\r\n")
+
+
 def test_at_answers_ok_with_echo(modem):
     command(modem, "AT", OK)
     # Echo off: only the response comes back (the ATE0 line itself is still echoed).
@@ -68,10 +85,7 @@ def test_at_answers_ok_with_echo(modem):
 
 def test_makers_buffer_mode_flow(modem):
     activate_and_configure(modem)
-
-    # OK at once; the result of the open follows as a URC in a write of its own.
-    command(modem, 'AT+QSSLOPEN=1,1,4,"192.0.2.2",8010,0', OK)
-    expect(modem, b"\r\n+QSSLOPEN: 4,0\r\n")
+    open_buffer_mode(modem)
 
     # Variable length: the prompt, the data (echoed), Ctrl+Z (not echoed) sends it.
     command(modem, "AT+QSSLSEND=4", b"\r\n> ")
@@ -148,10 +162,9 @@ def test_transparent_mode_and_the_escape(modem):
 
 def test_pdp_loss_injected_through_the_control_socket(qsslsim, modem):
     activate_and_configure(modem)
-    command(modem, 'AT+QSSLOPEN=1,1,4,"192.0.2.2",8010,0', OK)
-    expect(modem, b"\r\n+QSSLOPEN: 4,0\r\n")
+    open_buffer_mode(modem)
 
-    qsslsim.ctl("fault", json.dumps({"kind": "pdp_lost", "ctx": 1}))
+    qsslsim.fault("pdp_lost", ctx=1)
     # Each socket on the context reports "closed", then the context itself goes.
     expect(modem, b'\r\n+QSSLURC: "closed",4\r\n')
     expect(modem, b'\r\n+QIURC: "pdpdeact",1\r\n')
@@ -164,28 +177,39 @@ def test_pdp_loss_injected_through_the_control_socket(qsslsim, modem):
     command(modem, "AT+QSSLCLOSE=4", OK)
     command(modem, "AT+QIACT?", OK)
 
-    # The control socket's state view agrees.
-    state = json.loads(qsslsim.ctl("state"))
+    # The control socket's view of the module agrees.
+    state = qsslsim.state()
     assert state["pdp_active"] == [] and state["sockets"] == []
 
 
-def test_refused_open_and_its_cause_in_the_trace(qsslsim, modem):
+def test_refused_open_and_its_cause_in_the_events(qsslsim, modem):
     activate_and_configure(modem)
+    events = qsslsim.events()  # live from here on
     # Arm a fault for the next open: the host sees only the module's code...
-    qsslsim.ctl("fault", '{"kind":"refuse_connect"}')
+    qsslsim.fault("refuse_connect")
     command(modem, 'AT+QSSLOPEN=1,1,4,"192.0.2.2",8010,0', OK)
     expect(modem, b"\r\n+QSSLOPEN: 4,566\r\n")
     command(modem, "AT+QIGETERROR", b"\r\n+QIGETERROR: 566,socket connect failed\r\n" + OK)
 
     # ...while the trace says why.
-    failures = [
-        record
-        for record in map(json.loads, qsslsim.trace_text().splitlines())
-        if record.get("event") == "failure"
-    ]
-    assert failures and failures[-1]["code"] == 566
-    assert "refuse_connect" in failures[-1]["cause"], failures
+    failure = events.wait_for(event="failure", id=4)
+    assert failure["code"] == 566 and "refuse_connect" in failure["cause"], failure
 
     # The fault was used up: the next open succeeds.
-    command(modem, 'AT+QSSLOPEN=1,1,4,"192.0.2.2",8010,0', OK)
-    expect(modem, b"\r\n+QSSLOPEN: 4,0\r\n")
+    open_buffer_mode(modem)
+
+
+def test_server_close_keeps_what_already_arrived(qsslsim, modem):
+    activate_and_configure(modem)
+    open_buffer_mode(modem)
+    command(modem, "AT+QSSLSEND=4,18", b"\r\n> ")
+    modem.write(b"Test data from SSL")
+    expect(modem, b'Test data from SSL\r\nSEND OK\r\n\r\n+QSSLURC: "recv",4\r\n')
+
+    qsslsim.fault("server_close", socket=4)
+    expect(modem, b'\r\n+QSSLURC: "closed",4\r\n')
+    # What arrived before the close can still be read; after that the socket is done.
+    command(modem, "AT+QSSLRECV=4,1500", b"\r\n+QSSLRECV: 18\r\nTest data from SSL\r\n" + OK)
+    command(modem, "AT+QSSLRECV=4,1500", b"\r\nERROR\r\n")
+    command(modem, "AT+QIGETERROR", b"\r\n+QIGETERROR: 567,socket has been closed\r\n" + OK)
+    command(modem, "AT+QSSLCLOSE=4", OK)

@@ -54,6 +54,9 @@ pub struct ModemConfig {
     /// Pace output to the host like a UART at this many baud (10 bits per byte); `None`: as
     /// fast as the pty takes it.
     pub baud: Option<u32>,
+    /// The network refuses to activate a PDP context whose APN is empty (`AT+QIACT` answers
+    /// `ERROR`, 573), as networks that assign no default APN do.
+    pub apn_required: bool,
 }
 
 impl Default for ModemConfig {
@@ -67,6 +70,7 @@ impl Default for ModemConfig {
             guard_time: policy::DEFAULT_GUARD_TIME,
             tls: qsslsim_tls::TlsPolicy::default(),
             baud: None,
+            apn_required: false,
         }
     }
 }

@@ -71,6 +71,30 @@ pub enum Fault {
     /// The module restarts: connections drop, settings and the RAM drive are lost, UFS files
     /// stay, and the module says `RDY` when it is back.
     ModuleRestart,
+    /// The next `count` runs (default 1) of an SSL/TCP command fail with result code `code`
+    /// (550–574) as the module reports that command's failures: `ERROR` and the code for
+    /// `AT+QIGETERROR`; for `AT+QSSLOPEN` in modes 0/1, `OK` then `+QSSLOPEN: <id>,<code>`.
+    /// `command` is the command's name, with or without `AT` (`"AT+QSSLSEND"`, `"+QSSLSEND"`).
+    CommandError {
+        command: String,
+        code: u16,
+        #[serde(default)]
+        count: Option<u32>,
+    },
+}
+
+/// Largest `latency` and `urc_delay`: a minute per chunk or URC is already far beyond any
+/// real network; larger values only wedge a socket while the host already had `SEND OK`.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+/// Largest `receive_stall` and delayed `server_close`: a day.
+pub const MAX_HOLD_MS: u64 = 86_400_000;
+
+fn at_most(what: &str, value: u64, max: u64) -> Result<(), String> {
+    if value <= max {
+        Ok(())
+    } else {
+        Err(format!("{what} {value} is above the largest accepted, {max}"))
+    }
 }
 
 /// A fault that acts on the next open (carried in its [`crate::OpenRequest`]).
@@ -118,6 +142,37 @@ impl Fault {
             Fault::ReceiveStall { .. } => "receive_stall",
             Fault::UrcDelay { .. } => "urc_delay",
             Fault::ModuleRestart => "module_restart",
+            Fault::CommandError { .. } => "command_error",
+        }
+    }
+
+    /// Whether the fault can act as given: names and numbers a host cannot check by itself
+    /// are checked here, so the control socket can refuse a fault that would never fire.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Fault::CommandError { command, code, .. } => {
+                if crate::errors::ErrorCode::from_number(*code)
+                    .is_none_or(|c| c == crate::errors::ErrorCode::Ok)
+                {
+                    return Err(format!("command_error code {code} is not a result code 550-574"));
+                }
+                if crate::cmd::socket_command(command).is_none() {
+                    return Err(format!(
+                        "command_error command {command:?} is not an SSL/TCP command of this module"
+                    ));
+                }
+                Ok(())
+            }
+            Fault::PdpLost { ctx } if crate::ids::PdpCtxId::new(*ctx).is_none() => {
+                Err(format!("pdp_lost ctx {ctx} is outside 1-15"))
+            }
+            Fault::Latency { ms, .. } => at_most("latency ms", *ms, MAX_LATENCY_MS),
+            Fault::UrcDelay { ms } => at_most("urc_delay ms", *ms, MAX_LATENCY_MS),
+            Fault::ReceiveStall { ms: Some(ms), .. } => at_most("receive_stall ms", *ms, MAX_HOLD_MS),
+            Fault::ServerClose { after_ms: Some(ms), .. } => {
+                at_most("server_close after_ms", *ms, MAX_HOLD_MS)
+            }
+            _ => Ok(()),
         }
     }
 
@@ -164,6 +219,18 @@ mod tests {
             r#"{"kind":"pdp_lost","ctx":1}"#
         );
         assert_eq!(f.name(), "server_close");
+    }
+
+    #[test]
+    fn durations_are_bounded() {
+        assert!(Fault::Latency { socket: None, ms: MAX_LATENCY_MS }.validate().is_ok());
+        let e = Fault::Latency { socket: None, ms: u64::MAX }.validate().unwrap_err();
+        assert_eq!(e, format!("latency ms {} is above the largest accepted, 60000", u64::MAX));
+        assert!(Fault::UrcDelay { ms: MAX_LATENCY_MS + 1 }.validate().is_err());
+        assert!(Fault::ReceiveStall { socket: None, ms: Some(MAX_HOLD_MS + 1) }.validate().is_err());
+        assert!(Fault::ReceiveStall { socket: None, ms: None }.validate().is_ok());
+        let close = Fault::ServerClose { socket: None, after_bytes: None, after_ms: Some(u64::MAX) };
+        assert!(close.validate().is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tracing::{info, warn};
 
+use crate::errors::ErrorCode;
 use crate::event::Event;
 use crate::fault::{Fault, LinkFault, OpenFault};
 use crate::ids::{PdpCtxId, SocketId};
@@ -23,9 +24,33 @@ pub struct ArmedFaults {
     pub send_fail_any: u32,
     /// Link shaping every new connection starts with (`latency`/`bandwidth` without a socket).
     pub link_defaults: Vec<LinkFault>,
+    /// Commands that must fail with a code (fault `command_error`): table name, code, runs left.
+    pub command_errors: Vec<(&'static str, ErrorCode, u32)>,
 }
 
 impl ArmedFaults {
+    /// The open-time fault the next open to `host` suffers: the first armed one that applies.
+    /// A name lookup fault does not apply to an IP literal (no lookup happens); it stays armed
+    /// for the next open by name.
+    pub fn take_open_fault(&mut self, host: &str) -> Option<OpenFault> {
+        let literal = host.parse::<std::net::IpAddr>().is_ok();
+        let applies = |f: &OpenFault| !(literal && matches!(f, OpenFault::DnsFailure | OpenFault::DnsBusy));
+        let i = self.open.iter().position(applies)?;
+        self.open.remove(i)
+    }
+
+    /// The code the next run of command `name` (table name) must fail with, if any; counts it.
+    pub fn take_command_error(&mut self, name: &str) -> Option<ErrorCode> {
+        let i = self.command_errors.iter().position(|(n, _, _)| *n == name)?;
+        let (_, code, left) = &mut self.command_errors[i];
+        let code = *code;
+        *left -= 1;
+        if *left == 0 {
+            self.command_errors.remove(i);
+        }
+        Some(code)
+    }
+
     /// Whether the next send on a socket with `socket_pending` injected failures must fail;
     /// consumes one failure (the socket's own first).
     pub fn take_send_fail(&mut self, socket_pending: &mut u32) -> bool {
@@ -42,6 +67,15 @@ impl ArmedFaults {
 }
 
 pub fn inject(m: &mut Modem, fault: Fault) {
+    if let Err(why) = fault.validate() {
+        warn!(fault = fault.name(), %why, "fault refused");
+        m.event(Event::Failure {
+            id: None,
+            code: ErrorCode::InvalidParam.number(),
+            cause: format!("fault refused: {why}"),
+        });
+        return;
+    }
     info!(fault = fault.name(), detail = ?fault, "fault injected");
     m.event(Event::Fault { fault: fault.name().to_string(), detail: format!("{fault:?}") });
     if let Some(open) = fault.as_open_fault() {
@@ -69,10 +103,18 @@ pub fn inject(m: &mut Modem, fault: Fault) {
         return;
     }
     match fault {
-        Fault::PdpLost { ctx } => match PdpCtxId::new(ctx) {
-            Some(ctx) => crate::net_events::deactivate_pdp(m, ctx, true),
-            None => warn!(ctx, "pdp_lost names no PDP context ({}-{})", PdpCtxId::FIRST, PdpCtxId::LAST),
-        },
+        Fault::PdpLost { ctx } => {
+            if let Some(ctx) = PdpCtxId::new(ctx) {
+                crate::net_events::deactivate_pdp(m, ctx, true)
+            }
+        }
+        Fault::CommandError { command, code, count } => {
+            if let (Some(name), Some(code)) =
+                (crate::cmd::socket_command(&command), ErrorCode::from_number(code))
+            {
+                m.faults.command_errors.push((name, code, count.unwrap_or(1).max(1)));
+            }
+        }
         Fault::SendBufferFull { socket, count } => {
             // Saturating: `count` is anyone's u32, and two large ones must not wrap to a few.
             let count = count.unwrap_or(1);

@@ -26,7 +26,7 @@ use crate::pdp::PdpTable;
 use crate::policy;
 pub use crate::port::{Busy, Port};
 use crate::scenario::{EventKind, Scenario};
-use crate::settings::Settings;
+use crate::settings::{FlowControl, Settings};
 use crate::socket::{AccessMode, SocketState, Sockets};
 use crate::ssl::SslContext;
 use crate::urc::{self, Urc};
@@ -129,8 +129,13 @@ impl Modem {
             return false;
         }
         match self.port.transparent_socket() {
-            Some(id) => self.sockets.get(id).tx_in_flight < policy::TX_BUFFER_BYTES,
-            None => true,
+            // With RTS/CTS the module stops the host while the send buffer is full (the pty
+            // stops being read). Without flow control the module keeps reading, so `+++` is
+            // always seen (policy `transparent-flow-control`).
+            Some(id) if self.settings.flow_control.1 == FlowControl::RtsCts => {
+                self.sockets.get(id).tx_in_flight < policy::TX_BUFFER_BYTES
+            }
+            _ => true,
         }
     }
 
@@ -542,7 +547,7 @@ impl Modem {
         }
         let data = sock.take_rx(policy::PUSH_CHUNK_BYTES);
         let more = !sock.rx.is_empty();
-        debug!(urc = %urc::push_text(id, data.len()), "push frame");
+        info!(urc = %urc::push_text(id, data.len()), "push frame");
         self.out.push_write(urc::push_frame(id, &data));
         more
     }
@@ -588,10 +593,27 @@ impl Modem {
         self.conn_serial
     }
 
-    /// Hand transparent-mode host data to the socket.
-    pub(crate) fn send_transparent(&mut self, id: SocketId, data: Vec<u8>) {
+    /// Hand transparent-mode host data to the socket. Without flow control, what does not fit
+    /// into the send buffer is lost, as on a UART nobody can stop, and counted.
+    pub(crate) fn send_transparent(&mut self, id: SocketId, mut data: Vec<u8>) {
         if data.is_empty() {
             return;
+        }
+        let room = policy::TX_BUFFER_BYTES.saturating_sub(self.sockets.get(id).tx_in_flight);
+        if data.len() > room && self.settings.flow_control.1 == FlowControl::None {
+            let lost = data.len() - room;
+            data.truncate(room);
+            warn!(%id, lost, "transparent input overflowed the send buffer without flow control (AT+IFC)");
+            self.event(Event::Failure {
+                id: Some(id.get()),
+                code: ErrorCode::Ok.number(),
+                cause: format!(
+                    "{lost} bytes typed in transparent mode were lost: the send buffer was full and AT+IFC sets no flow control"
+                ),
+            });
+            if data.is_empty() {
+                return;
+            }
         }
         if self.sockets.state(id) != SocketState::Connected {
             warn!(%id, bytes = data.len(), "transparent data after the connection ended; not sent");

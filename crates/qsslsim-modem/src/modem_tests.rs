@@ -300,3 +300,180 @@ fn qigeterror_reports_the_commands_own_result() {
         "\r\nOK\r\n\r\n+QIGETERROR: 0,operate successfully\r\n\r\nOK\r\n\r\n+QSSLOPEN: 0,570\r\n"
     );
 }
+
+/// Issue 12: every result code is reachable. `command_error` makes a command fail as the
+/// module fails it: ERROR and the code, or for an open in mode 0/1, OK and the URC.
+#[test]
+fn command_error_fault_fails_commands_as_the_module_does() {
+    use crate::fault::Fault;
+    let mut b = Bench::new(ModemConfig::default());
+    let conn = b.open(0, 0);
+    let fault = |command: &str, code: u16, count: Option<u32>| Fault::CommandError {
+        command: command.into(),
+        code,
+        count,
+    };
+    b.m.inject(fault("AT+QSSLSEND", 558, Some(2)), b.now);
+    for _ in 0..2 {
+        b.type_line("AT+QSSLSEND=0,1\r");
+        b.type_line("AT+QIGETERROR\r");
+        assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 558,socket write failed\r\n\r\nOK\r\n");
+    }
+    b.type_line("AT+QSSLSEND=0,1\r");
+    assert_eq!(b.take_text(), "\r\n> ");
+    b.type_line("x");
+    b.take_text();
+    // An open in buffer mode answers OK and reports the code in its URC.
+    b.m.inject(fault("+qsslopen", 553, None), b.now);
+    b.type_line("AT+QSSLOPEN=1,0,1,\"192.0.2.2\",443,0\r");
+    b.advance(Duration::from_millis(200));
+    assert_eq!(b.take_text(), "\r\nOK\r\n\r\n+QSSLOPEN: 1,553\r\n");
+    // In transparent mode, ERROR.
+    b.m.inject(fault("AT+QSSLOPEN", 554, None), b.now);
+    b.type_line("AT+QSSLOPEN=1,0,1,\"192.0.2.2\",443,2\r");
+    b.type_line("AT+QIGETERROR\r");
+    assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 554,create socket failed\r\n\r\nOK\r\n");
+    let _ = conn;
+}
+
+#[test]
+fn command_error_fault_is_refused_for_other_commands_and_codes() {
+    use crate::fault::Fault;
+    let bad = [("AT+CSQ", 550), ("AT+QSSLSEND", 0), ("AT+QSSLSEND", 575), ("AT+NOSUCH", 550)];
+    for (command, code) in bad {
+        let f = Fault::CommandError { command: command.into(), code, count: None };
+        assert!(f.validate().is_err(), "{command} {code}");
+    }
+    let ok = Fault::CommandError { command: "at+qsslstate".into(), code: 551, count: None };
+    assert_eq!(ok.validate(), Ok(()));
+}
+
+/// 573: a network that requires an APN refuses to activate a context without one.
+#[test]
+fn apn_required_refuses_activation_without_an_apn() {
+    let mut b = Bench::new(ModemConfig { apn_required: true, ..ModemConfig::default() });
+    b.type_line("ATE0\r");
+    b.take_text();
+    b.type_line("AT+QIACT=1\r");
+    b.type_line("AT+QIGETERROR\r");
+    assert_eq!(b.take_text(), "\r\nERROR\r\n\r\n+QIGETERROR: 573,APN not configured\r\n\r\nOK\r\n");
+    b.type_line("AT+QICSGP=1,1,\"internet\",\"\",\"\",0\r");
+    b.type_line("AT+QIACT=1\r");
+    assert_eq!(b.take_text(), "\r\nOK\r\n\r\nOK\r\n");
+}
+
+/// Issue 14: what got SEND OK but never left is visible after the connection dropped.
+#[test]
+fn send_counters_answer_after_the_network_closed_the_socket() {
+    let mut b = Bench::new(ModemConfig::default());
+    let conn = b.open(0, 0);
+    b.type_line("AT+QSSLSEND=0,5\r");
+    b.type_line("hello");
+    b.type_line("AT+QSSLSEND=0,3\r");
+    b.type_line("abc");
+    b.m.net_event(NetEvent::Sent { id: 0, conn, bytes: 5 }, b.now);
+    b.take_text();
+    b.type_line("AT+QSSLSEND=0,0\r");
+    assert_eq!(b.take_text(), "\r\n+QSSLSEND: 8,5,3\r\n\r\nOK\r\n");
+    b.m.net_event(NetEvent::RemoteClosed { id: 0, conn, cause: "reset".into() }, b.now);
+    b.advance(Duration::from_millis(100));
+    b.take_text();
+    b.type_line("AT+QSSLSEND=0,0\r");
+    assert_eq!(b.take_text(), "\r\n+QSSLSEND: 8,5,3\r\n\r\nOK\r\n");
+    b.type_line("AT+QSSLCLOSE=0\r");
+    b.type_line("AT+QSSLSEND=0,0\r");
+    assert_eq!(b.take_text(), "\r\nOK\r\n\r\nERROR\r\n");
+}
+
+/// Issue 14: a server that stops reading must not hide `+++`. Without flow control (the
+/// factory AT+IFC=0,0) the module keeps reading: what does not fit is lost and counted, and
+/// the escape is seen. With RTS/CTS the module stops reading the host instead.
+#[test]
+fn transparent_input_follows_the_flow_control_setting() {
+    let guard = Duration::from_millis(200);
+    for rts_cts in [false, true] {
+        let mut b = Bench::new(ModemConfig { guard_time: guard, ..ModemConfig::default() });
+        b.type_line("ATE0\r");
+        if rts_cts {
+            b.type_line("AT+IFC=2,2\r");
+        }
+        b.type_line("AT+QIACT=1\r");
+        b.type_line("AT+QSSLOPEN=1,0,0,\"192.0.2.2\",443,2\r");
+        let conn = match b.actions.last() {
+            Some(NetAction::Open(r)) => r.conn,
+            other => panic!("{other:?}"),
+        };
+        let remote = "192.0.2.2:443".parse().unwrap();
+        b.m.net_event(NetEvent::Opened { id: 0, conn, remote, local_port: 1 }, b.now);
+        b.drain();
+        b.take_text();
+        // The server reads nothing: 100 KB from the host.
+        for _ in 0..100 {
+            if !b.m.wants_input() {
+                break;
+            }
+            b.m.host_input(&[b'x'; 1000], b.now);
+            b.drain();
+        }
+        let sent: usize = b
+            .actions
+            .iter()
+            .map(|a| match a {
+                NetAction::Send { data, .. } => data.len(),
+                _ => 0,
+            })
+            .sum();
+        if rts_cts {
+            // Reading stops once the buffer is full; the read in flight still counts.
+            assert!((policy::TX_BUFFER_BYTES..policy::TX_BUFFER_BYTES + 1000).contains(&sent), "{sent}");
+        } else {
+            assert_eq!(sent, policy::TX_BUFFER_BYTES, "the rest is lost, not queued");
+        }
+        assert_eq!(b.m.wants_input(), !rts_cts, "rts_cts {rts_cts}");
+        if !rts_cts {
+            b.advance(guard);
+            b.m.host_input(b"+++", b.now);
+            b.advance(guard + Duration::from_millis(10));
+            assert_eq!(b.take_text(), "\r\nOK\r\n");
+        }
+    }
+}
+
+#[test]
+fn ifc_and_ipr_are_stored_and_reported() {
+    let mut b = Bench::new(ModemConfig::default());
+    b.type_line("ATE0\r");
+    b.take_text();
+    b.type_line("AT+IFC?\r");
+    b.type_line("AT+IFC=2,2\r");
+    b.type_line("AT+IFC?\r");
+    b.type_line("AT+IFC=1,1\r");
+    b.type_line("AT+IPR?\r");
+    b.type_line("AT+IPR=921600\r");
+    b.type_line("AT+IPR?\r");
+    b.type_line("AT+IPR=1234\r");
+    assert_eq!(
+        b.take_text(),
+        "\r\n+IFC: 0,0\r\n\r\nOK\r\n\r\nOK\r\n\r\n+IFC: 2,2\r\n\r\nOK\r\n\r\nERROR\r\n\
+         \r\n+IPR: 115200\r\n\r\nOK\r\n\r\nOK\r\n\r\n+IPR: 921600\r\n\r\nOK\r\n\r\nERROR\r\n"
+    );
+}
+
+/// Issue 13: a DNS fault does not hit an open by IP literal (no lookup happens); it waits for
+/// the next open by name. Other open faults still apply in order.
+#[test]
+fn dns_faults_skip_opens_by_ip_literal() {
+    use crate::fault::{Fault, OpenFault};
+    let mut b = Bench::new(ModemConfig::default());
+    b.type_line("AT+QIACT=1\r");
+    b.m.inject(Fault::DnsFailure, b.now);
+    b.m.inject(Fault::RefuseConnect, b.now);
+    let mut faults = Vec::new();
+    for (id, host) in [(0, "192.0.2.2"), (1, "peer.example"), (2, "::1")] {
+        b.type_line(&format!("AT+QSSLOPEN=1,0,{id},\"{host}\",443,0\r"));
+        if let Some(NetAction::Open(r)) = b.actions.last() {
+            faults.push(r.fault);
+        }
+    }
+    assert_eq!(faults, vec![Some(OpenFault::RefuseConnect), Some(OpenFault::DnsFailure), None]);
+}

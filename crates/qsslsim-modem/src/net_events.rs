@@ -90,6 +90,15 @@ fn on_data(m: &mut Modem, id: SocketId, data: Vec<u8>) {
 /// stays readable.
 pub fn connection_lost(m: &mut Modem, id: SocketId, cause: &str) {
     info!(%id, %cause, "connection lost");
+    let unsent = m.sockets.get(id).tx_in_flight;
+    if unsent > 0 {
+        warn!(%id, unsent, "bytes that got SEND OK were never written to the network");
+        m.event(Event::Failure {
+            id: Some(id.get()),
+            code: ErrorCode::Ok.number(),
+            cause: format!("{unsent} bytes that got SEND OK were lost when the connection ended ({cause})"),
+        });
+    }
     let lingering = host_closing(m, id);
     m.sockets.remote_closed(id, cause);
     if m.port.transparent_socket() == Some(id) {

@@ -200,6 +200,16 @@ pub fn policies() -> Vec<Policy> {
             "AT+QSSLSTATE=<id> for a socket in state 0 (Initial) prints no line, like the list form, which shows only existing connections.",
         ),
         p(
+            "send-counters",
+            "AT+QSSLSEND=<id>,0".into(),
+            "The SSL note is silent; the TCP/IP family's AT+QISEND=<id>,0 form answers +QSSLSEND: <total>,<acked>,<unacked> here: bytes accepted with SEND OK, bytes written to the network, bytes still waiting. It answers while the connection exists and in state 4 until AT+QSSLCLOSE, so a host can learn how much was lost when the network dropped the connection (the trace records the same count).",
+        ),
+        p(
+            "transparent-flow-control",
+            "AT+IFC decides".into(),
+            "In transparent mode, when the network cannot take the host's data (64 KiB unsent): with AT+IFC=<x>,2 (RTS/CTS, what host stacks set) the module stops the host, so the daemon stops reading the pty until the server reads; with the factory AT+IFC=0,0 nothing can stop the host, so the module keeps reading (+++ is always seen) and bytes that do not fit are lost, each loss logged and traced with its count.",
+        ),
+        p(
             "host-queue",
             format!("{} KiB ahead of the port", HOST_QUEUE_BYTES / 1024),
             "Transparent data and push frames flow to the host only while less than this waits undelivered (the daemon's queue and the pty's buffer); the rest stays in the socket's receive buffer, where backpressure reaches the server. A module has only a UART FIFO there, so an answer (OK after +++, a close) never waits long behind server data.",

@@ -274,6 +274,8 @@ fn megabytes_in_the_send_prompt() {
 fn megabytes_in_transparent_mode() {
     let server = Server::start(Behaviour::Digest);
     let (mut d, mut p) = start(&[]);
+    // RTS/CTS: the host is held back instead of losing bytes (policy transparent-flow-control).
+    p.transact("AT+IFC=2,2\r", "\r\nOK\r\n");
     p.transact("AT+QIACT=1\r", "\r\nOK\r\n");
     p.transact(&format!("AT+QSSLOPEN=1,0,1,\"127.0.0.1\",{},2\r", server.port), "\r\nCONNECT\r\n");
     let mut r = rng(0x5eed_0004);

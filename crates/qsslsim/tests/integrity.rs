@@ -95,10 +95,12 @@ fn guard() -> Duration {
     Duration::from_millis(GUARD_MS)
 }
 
-/// ATE0 and the PDP context on a fresh host.
+/// ATE0, RTS/CTS flow control (as host stacks set it, so transparent uploads wait for a slow
+/// server instead of losing bytes: policy transparent-flow-control) and the PDP context.
 fn host_for(daemon: &Daemon, seed: u64) -> Host {
     let mut h = Host::new(Tty::open(&daemon.pty), seed);
     h.transact("ATE0\r", b"ATE0\r\r\nOK\r\n");
+    h.transact("AT+IFC=2,2\r", b"\r\nOK\r\n");
     h.transact("AT+QIACT=1\r", b"\r\nOK\r\n");
     h
 }

@@ -17,6 +17,7 @@ pub mod ssl_open;
 pub mod ssl_recv;
 pub mod ssl_send;
 pub mod ssl_state;
+pub mod uart;
 
 use std::fmt;
 
@@ -75,13 +76,40 @@ pub(crate) trait AtCommand: Sized {
     const FAMILY: Family;
     fn parse(cmd: &Command) -> Result<Self, Refusal>;
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal>;
+
+    /// Fail as the module fails this command with `code` (fault `command_error`): `ERROR`
+    /// with the code. Commands that report failures otherwise (an open in modes 0/1) say so.
+    fn fail_with(self, _m: &mut Modem, code: ErrorCode) -> Result<Flow, Refusal> {
+        Err(Refusal::code(code, format!("fault command_error: fails with {code}")))
+    }
 }
 
 type Runner = fn(&mut Modem, &Command) -> Flow;
 
+/// One row of the command table.
+pub(crate) struct Entry {
+    pub name: &'static str,
+    run: Runner,
+    pub family: Family,
+}
+
+const fn entry<C: AtCommand>(name: &'static str) -> Entry {
+    Entry { name, run: run::<C>, family: C::FAMILY }
+}
+
+/// The table name of an SSL/TCP command written with or without `AT` (any case).
+pub(crate) fn socket_command(name: &str) -> Option<&'static str> {
+    let upper = name.trim().to_ascii_uppercase();
+    let bare = upper.strip_prefix("AT").unwrap_or(&upper);
+    COMMANDS.iter().find(|e| e.name == bare && e.family == Family::Socket).map(|e| e.name)
+}
+
 fn run<C: AtCommand>(m: &mut Modem, cmd: &Command) -> Flow {
     m.command_code = None;
-    let outcome = C::parse(cmd).and_then(|c| c.apply(m));
+    let outcome = C::parse(cmd).and_then(|c| match m.faults.take_command_error(&cmd.name) {
+        Some(code) => c.fail_with(m, code),
+        None => c.apply(m),
+    });
     match outcome {
         Ok(flow) => {
             if C::FAMILY == Family::Socket {
@@ -113,52 +141,54 @@ fn refuse(m: &mut Modem, cmd: &Command, family: Family, r: Refusal) -> Flow {
 }
 
 /// Every command the module knows.
-pub(crate) const COMMANDS: &[(&str, Runner)] = &[
-    ("E", run::<basic::Echo>),
-    ("V", run::<basic::Verbose>),
-    ("Q", run::<basic::Quiet>),
-    ("I", run::<basic::Identify>),
-    ("Z", run::<basic::Reset>),
-    ("&F", run::<basic::Factory>),
-    ("&W", run::<basic::Store>),
-    ("&D", run::<basic::DtrMode>),
-    ("O", run::<data_mode::Ato>),
-    ("+CMEE", run::<general::Cmee>),
-    ("+GMR", run::<general::Revision>),
-    ("+CGMR", run::<general::Revision>),
-    ("+GMI", run::<general::Manufacturer>),
-    ("+CGMI", run::<general::Manufacturer>),
-    ("+GMM", run::<general::Model>),
-    ("+CGMM", run::<general::Model>),
-    ("+CPIN", run::<general::Cpin>),
-    ("+CSQ", run::<general::Csq>),
-    ("+CEREG", run::<general::Cereg>),
-    ("+CREG", run::<general::Creg>),
-    ("+CGATT", run::<general::Cgatt>),
-    ("+CFUN", run::<general::Cfun>),
-    ("+CCLK", run::<clock::Cclk>),
-    ("+QICSGP", run::<pdp::Qicsgp>),
-    ("+QIACT", run::<pdp::Qiact>),
-    ("+QIDEACT", run::<pdp::Qideact>),
-    ("+QIDNSCFG", run::<pdp::Qidnscfg>),
-    ("+QIGETERROR", run::<general::Qigeterror>),
-    ("+QFUPL", run::<files::Qfupl>),
-    ("+QFLST", run::<files::Qflst>),
-    ("+QFDEL", run::<files::Qfdel>),
-    ("+QFDWL", run::<files::Qfdwl>),
-    ("+QSSLCFG", run::<ssl_cfg::Qsslcfg>),
-    ("+QSSLOPEN", run::<ssl_open::Qsslopen>),
-    ("+QSSLSEND", run::<ssl_send::Qsslsend>),
-    ("+QSSLRECV", run::<ssl_recv::Qsslrecv>),
-    ("+QSSLSTATE", run::<ssl_state::Qsslstate>),
-    ("+QSSLCLOSE", run::<ssl_close::Qsslclose>),
-    ("+QISWTMD", run::<data_mode::Qiswtmd>),
+pub(crate) const COMMANDS: &[Entry] = &[
+    entry::<basic::Echo>("E"),
+    entry::<basic::Verbose>("V"),
+    entry::<basic::Quiet>("Q"),
+    entry::<basic::Identify>("I"),
+    entry::<basic::Reset>("Z"),
+    entry::<basic::Factory>("&F"),
+    entry::<basic::Store>("&W"),
+    entry::<basic::DtrMode>("&D"),
+    entry::<data_mode::Ato>("O"),
+    entry::<general::Cmee>("+CMEE"),
+    entry::<uart::Ifc>("+IFC"),
+    entry::<uart::Ipr>("+IPR"),
+    entry::<general::Revision>("+GMR"),
+    entry::<general::Revision>("+CGMR"),
+    entry::<general::Manufacturer>("+GMI"),
+    entry::<general::Manufacturer>("+CGMI"),
+    entry::<general::Model>("+GMM"),
+    entry::<general::Model>("+CGMM"),
+    entry::<general::Cpin>("+CPIN"),
+    entry::<general::Csq>("+CSQ"),
+    entry::<general::Cereg>("+CEREG"),
+    entry::<general::Creg>("+CREG"),
+    entry::<general::Cgatt>("+CGATT"),
+    entry::<general::Cfun>("+CFUN"),
+    entry::<clock::Cclk>("+CCLK"),
+    entry::<pdp::Qicsgp>("+QICSGP"),
+    entry::<pdp::Qiact>("+QIACT"),
+    entry::<pdp::Qideact>("+QIDEACT"),
+    entry::<pdp::Qidnscfg>("+QIDNSCFG"),
+    entry::<general::Qigeterror>("+QIGETERROR"),
+    entry::<files::Qfupl>("+QFUPL"),
+    entry::<files::Qflst>("+QFLST"),
+    entry::<files::Qfdel>("+QFDEL"),
+    entry::<files::Qfdwl>("+QFDWL"),
+    entry::<ssl_cfg::Qsslcfg>("+QSSLCFG"),
+    entry::<ssl_open::Qsslopen>("+QSSLOPEN"),
+    entry::<ssl_send::Qsslsend>("+QSSLSEND"),
+    entry::<ssl_recv::Qsslrecv>("+QSSLRECV"),
+    entry::<ssl_state::Qsslstate>("+QSSLSTATE"),
+    entry::<ssl_close::Qsslclose>("+QSSLCLOSE"),
+    entry::<data_mode::Qiswtmd>("+QISWTMD"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
 pub(crate) fn execute(m: &mut Modem, cmd: &Command) -> Flow {
-    match COMMANDS.iter().find(|(name, _)| *name == cmd.name) {
-        Some((_, runner)) => runner(m, cmd),
+    match COMMANDS.iter().find(|e| e.name == cmd.name) {
+        Some(e) => (e.run)(m, cmd),
         None => {
             let why = format!("AT{} is not a command this module knows", cmd.name);
             refuse(m, cmd, Family::General, Refusal::code(ErrorCode::Ok, why))

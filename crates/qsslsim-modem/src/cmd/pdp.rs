@@ -121,6 +121,10 @@ impl AtCommand for Qiact {
                     let why = format!("the radio is off (AT+CFUN={})", m.settings.cfun);
                     return Err(Refusal::code(ErrorCode::OpenPdpFailed, why));
                 }
+                if m.cfg.apn_required && m.pdp.get(ctx).apn.is_empty() {
+                    let why = format!("PDP context {ctx} has no APN and the network requires one");
+                    return Err(Refusal::code(ErrorCode::ApnNotConfigured, why));
+                }
                 if m.pdp.is_active(ctx) {
                     let why = format!("PDP context {ctx} is already active (policy qiact-twice)");
                     return Err(Refusal::code(ErrorCode::OpenPdpFailed, why));

@@ -52,6 +52,15 @@ impl AtCommand for Qsslopen {
         Ok(Qsslopen::Open { id, spec: OpenSpec { pdp, ssl_ctx, host: host.to_string(), port, mode } })
     }
 
+    fn fail_with(self, m: &mut Modem, code: ErrorCode) -> Result<Flow, Refusal> {
+        match self {
+            Qsslopen::Test => self.apply(m),
+            Qsslopen::Open { id, spec } => {
+                refuse(m, id, spec.mode, code, format!("fault command_error: fails with {code}"))
+            }
+        }
+    }
+
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         let (id, spec) = match self {
             Qsslopen::Test => {
@@ -96,7 +105,7 @@ impl AtCommand for Qsslopen {
         m.sockets.begin_open(id, conn, spec);
         info!(%id, %host, port, ?mode, "opening");
         let dns_usable = m.pdp.get(pdp).dns_usable();
-        let fault = m.faults.open.pop_front();
+        let fault = m.faults.take_open_fault(&host);
         m.net(NetAction::Open(OpenRequest {
             id: id.get(),
             conn,

@@ -23,6 +23,8 @@ pub enum Qsslsend {
         id: SocketId,
         fixed: Option<usize>,
     },
+    /// `AT+QSSLSEND=<id>,0`: the send counters (policy `send-counters`).
+    Counters(SocketId),
 }
 
 impl AtCommand for Qsslsend {
@@ -36,8 +38,11 @@ impl AtCommand for Qsslsend {
         let id = SocketId::param(p.first())?;
         let fixed = match p.get(1) {
             None => None,
-            some => Some(int_param(some, "<sendlen>", 1, MAX_SEND as i64)? as usize),
+            some => Some(int_param(some, "<sendlen>", 0, MAX_SEND as i64)? as usize),
         };
+        if fixed == Some(0) {
+            return Ok(Qsslsend::Counters(id));
+        }
         Ok(Qsslsend::Send { id, fixed })
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
@@ -47,6 +52,7 @@ impl AtCommand for Qsslsend {
                 return Ok(Flow::Done);
             }
             Qsslsend::Send { id, fixed } => (id, fixed),
+            Qsslsend::Counters(id) => return counters(m, id),
         };
         let sock = m.sockets.get(id);
         if sock.state() != SocketState::Connected {
@@ -62,6 +68,21 @@ impl AtCommand for Qsslsend {
         m.port = Port::SendPrompt(Prompt::new(id, fixed));
         Ok(Flow::Suspend)
     }
+}
+
+/// `+QSSLSEND: <total>,<acked>,<unacked>`: bytes accepted with SEND OK on this connection,
+/// bytes written to the network, and bytes still waiting. Answered while the connection
+/// exists and after the network closed it (state 4), until `AT+QSSLCLOSE`, so a host can learn
+/// how much of what got `SEND OK` never left.
+fn counters(m: &mut Modem, id: SocketId) -> Result<Flow, Refusal> {
+    let s = m.sockets.get(id);
+    if !matches!(s.state(), SocketState::Connected | SocketState::Closing) {
+        let why = format!("client id {id} has no connection (state {})", s.state().code());
+        return Err(Refusal::code(ErrorCode::SocketClosed, why));
+    }
+    let (total, unacked) = (s.tx_total, s.tx_in_flight as u64);
+    m.info(&format!("+QSSLSEND: {total},{},{unacked}", total - unacked));
+    Ok(Flow::Done)
 }
 
 /// Bytes typed at the prompt. Returns how many were used; the rest go back to command mode.

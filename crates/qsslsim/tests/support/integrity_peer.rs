@@ -982,9 +982,11 @@ impl Driver {
         self.run_until(|d| d.exp.is_empty());
     }
 
-    /// ATE0 (echo is on at start) and the PDP context.
+    /// ATE0 (echo is on at start), RTS/CTS flow control (policy transparent-flow-control) and
+    /// the PDP context.
     pub fn setup(&mut self) {
         self.command("ATE0\r", b"ATE0\r\r\nOK\r\n");
+        self.command("AT+IFC=2,2\r", OK);
         self.command("AT+QIACT=1\r", OK);
     }
 
