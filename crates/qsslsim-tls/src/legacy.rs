@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use openssl::ex_data::Index;
 use openssl::pkey::{PKey, Private};
 use openssl::ssl::{
-    ErrorCode, HandshakeError, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslRef, SslSession,
-    SslSessionCacheMode, SslVerifyMode, SslVersion,
+    ErrorCode, HandshakeError, Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslRef,
+    SslSession, SslSessionCacheMode, SslVerifyMode, SslVersion,
 };
 use openssl::x509::{X509StoreContext, X509StoreContextRef, X509VerifyResult, X509};
 use rustls::client::danger::ServerCertVerifier;
@@ -311,6 +311,9 @@ impl LegacyContext {
             options |= SslOptions::NO_RENEGOTIATION;
         }
         b.set_options(options);
+        // As openssl's SslConnector does, for non-blocking use: partial writes make progress
+        // like rustls's, and a retried write may come from another buffer address.
+        b.set_mode(SslMode::AUTO_RETRY | SslMode::ACCEPT_MOVING_WRITE_BUFFER | SslMode::ENABLE_PARTIAL_WRITE);
         // Certificates are judged in the per-connection verify callback (see `LegacySpec::ssl`).
         b.set_verify(SslVerifyMode::PEER);
         if let Some(m) = client {

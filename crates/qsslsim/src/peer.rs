@@ -153,7 +153,7 @@ mod legacy_peer {
     use std::time::Duration;
 
     use openssl::pkey::PKey;
-    use openssl::ssl::{Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslVersion};
+    use openssl::ssl::{Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVersion};
     use openssl::x509::X509;
     use tokio::net::TcpStream;
     use tracing::debug;
@@ -261,6 +261,9 @@ mod legacy_peer {
                 b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
                 b.set_cipher_list("ALL:@SECLEVEL=0")?;
                 b.set_options(SslOptions::ALL | SslOptions::NO_COMPRESSION);
+                b.set_mode(
+                    SslMode::AUTO_RETRY | SslMode::ACCEPT_MOVING_WRITE_BUFFER | SslMode::ENABLE_PARTIAL_WRITE,
+                );
                 let cert = X509::from_pem(SERVER_CERT_PEM)?;
                 let key = PKey::private_key_from_pem(SERVER_KEY_PEM)?;
                 b.set_certificate(&cert)?;
