@@ -176,10 +176,17 @@ impl Tracer {
 
     fn record(&mut self, what: What) {
         let record = stamp(self.start, what);
-        if let Some(file) = &mut self.file {
-            file.push(&record, self.start);
+        let subscribed = self.subscribers.receiver_count() > 0;
+        match &mut self.file {
+            Some(file) if subscribed => {
+                file.push(record.clone(), self.start);
+                let _ = self.subscribers.send(record);
+            }
+            Some(file) => file.push(record, self.start),
+            None => {
+                let _ = self.subscribers.send(record);
+            }
         }
-        let _ = self.subscribers.send(record);
     }
 }
 
@@ -211,7 +218,7 @@ impl FileQueue {
 
     /// Queue a record, or count it lost if the queue is full; a pending `lagged` record goes
     /// in first.
-    fn push(&mut self, record: &Record, start: tokio::time::Instant) {
+    fn push(&mut self, record: Record, start: tokio::time::Instant) {
         if self.lost > 0 {
             let marker = stamp(start, What::Lagged { lost: self.lost });
             if !self.offer(marker) {
@@ -221,7 +228,7 @@ impl FileQueue {
             }
             self.lost = 0;
         }
-        if !self.offer(record.clone()) {
+        if !self.offer(record) {
             self.lost += 1;
             self.lost_total += 1;
         }
