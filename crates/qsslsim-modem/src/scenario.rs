@@ -4,9 +4,10 @@
 //! event; a rule fires once or, with `repeat = true`, every time. `after_ms` delays any
 //! trigger. Loading rejects a bad file with the line and the problem.
 //!
-//! Cost: loading is linear in the file (line numbers come from one index of line starts),
-//! each trigger looks only at the rules of its kind, and delayed faults wait in a heap keyed
-//! by due time. A repeating rule with a delay holds at most [`MAX_PENDING_PER_RULE`] pending
+//! Cost: loading is linear in the file (line numbers come from one index of line starts; a big
+//! file is parsed in pieces of [`RULES_PER_PIECE`] rules, so memory stays at one piece's TOML
+//! document), each trigger looks only at the rules of its kind, and delayed faults wait in a
+//! heap keyed by due time. A repeating rule with a delay holds at most [`MAX_PENDING_PER_RULE`] pending
 //! faults (and all rules together [`MAX_PENDING`]); triggers past that are dropped with a
 //! logged warning rather than queued without bound.
 //!
@@ -129,6 +130,65 @@ struct Index {
     event: Vec<(EventKind, usize)>,
 }
 
+/// `[[rule]]` tables parsed at a time. The `toml` crate builds a document of the whole input
+/// before deserializing it (about 4 KB a rule), so a big file is parsed in pieces that each
+/// start at a `[[rule]]` header: memory stays at one piece's document.
+const RULES_PER_PIECE: usize = 1024;
+
+/// Every rule of the file with the line it starts on.
+fn parse_rules(text: &str, lines: &LineIndex) -> Result<Vec<(usize, RuleSpec)>, String> {
+    let starts = piece_starts(text, lines);
+    if starts.len() > 1 {
+        let mut rules = Vec::new();
+        let mut whole = true;
+        for (k, &from) in starts.iter().enumerate() {
+            let to = starts.get(k + 1).copied().unwrap_or(text.len());
+            match toml::from_str::<FileSpec>(&text[from..to]) {
+                Ok(spec) => rules.extend(
+                    spec.rule.into_iter().map(|r| (lines.line_of(from + r.span().start), r.into_inner())),
+                ),
+                Err(_) => {
+                    whole = false;
+                    break;
+                }
+            }
+        }
+        if whole {
+            return Ok(rules);
+        }
+        // A piece did not parse: the whole file decides (and names the line of any error),
+        // so splitting can never change what a file means.
+    }
+    let spec: FileSpec = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| lines.line_of(s.start)).unwrap_or(0);
+        format!("line {line}: {}", e.message())
+    })?;
+    Ok(spec.rule.into_iter().map(|r| (lines.line_of(r.span().start), r.into_inner())).collect())
+}
+
+/// Byte offsets where pieces of [`RULES_PER_PIECE`] rules start: 0, then the start of every
+/// `RULES_PER_PIECE`-th `[[rule]]` header line.
+fn piece_starts(text: &str, lines: &LineIndex) -> Vec<usize> {
+    let mut starts = vec![0];
+    let mut headers = 0usize;
+    let line_starts = std::iter::once(0).chain(lines.0.iter().map(|&nl| nl + 1));
+    for start in line_starts {
+        let line = text[start..].split('\n').next().unwrap_or("");
+        let is_header = line
+            .trim()
+            .strip_prefix("[[")
+            .and_then(|l| l.split(']').next())
+            .is_some_and(|name| matches!(name.trim(), "rule" | "\"rule\"" | "'rule'"));
+        if is_header {
+            if headers > 0 && headers.is_multiple_of(RULES_PER_PIECE) {
+                starts.push(start);
+            }
+            headers += 1;
+        }
+    }
+    starts
+}
+
 /// A loaded scenario with its firing state.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -160,16 +220,11 @@ impl Scenario {
     /// Parse a scenario file; errors name the line and the problem.
     pub fn parse(text: &str) -> Result<Scenario, String> {
         let lines = LineIndex::new(text);
-        let spec: FileSpec = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| lines.line_of(s.start)).unwrap_or(0);
-            format!("line {line}: {}", e.message())
-        })?;
-        let mut rules = Vec::with_capacity(spec.rule.len());
-        let mut patterns = Vec::with_capacity(spec.rule.len());
+        let specs = parse_rules(text, &lines)?;
+        let mut rules = Vec::with_capacity(specs.len());
+        let mut patterns = Vec::with_capacity(specs.len());
         let mut by_kind = Index::default();
-        for spanned in spec.rule {
-            let line = lines.line_of(spanned.span().start);
-            let r = spanned.into_inner();
+        for (line, r) in specs {
             let w = r.when;
             let mut triggers = Vec::new();
             if let Some(c) = w.command {
@@ -515,6 +570,32 @@ repeat = true
         let fired = s.due(now + Duration::from_millis(1000));
         assert_eq!(fired.len(), 8_333);
         assert_eq!(s.next_deadline(), None);
+    }
+
+    /// Big files are parsed in pieces; errors deep inside still name their line, and a piece
+    /// boundary inside a multi-line string cannot change what the file means.
+    #[test]
+    fn big_files_in_pieces_keep_line_numbers_and_meaning() {
+        let rule = "[[rule]]\nwhen = { command = \"AT\" }\nfault = { kind = \"dns_busy\" }\n";
+        let mut text = rule.repeat(2_500);
+        // Rule 2,501 starts on line 7,501: a semantic error there, then a syntax error.
+        text.push_str("[[rule]]\nwhen = { socket = 3 }\nfault = { kind = \"dns_busy\" }\n");
+        let err = Scenario::parse(&text).unwrap_err();
+        assert!(err.starts_with("line 7501: rule has no trigger"), "{err}");
+        let mut broken = rule.repeat(2_500);
+        broken.push_str("[[rule]]\nwhen = { command = \"AT\" }\nfault = { kind = \"nope\" }\n");
+        let err = Scenario::parse(&broken).unwrap_err();
+        assert!(err.starts_with("line 7503: unknown variant `nope`"), "{err}");
+        // A `[[rule]]` line inside a multi-line string is not a header.
+        let mut tricky = rule.repeat(1_023);
+        tricky.push_str(
+            "[[rule]]\nwhen = { command = \"\"\"\n[[rule]]\n\"\"\" }\nfault = { kind = \"dns_busy\" }\n",
+        );
+        tricky.push_str(&rule.repeat(10));
+        let s = Scenario::parse(&tricky).unwrap();
+        assert_eq!(s.rules.len(), 1_034);
+        assert_eq!(s.rules[1_023].trigger, Trigger::Command("[[rule]]\n".into()));
+        assert_eq!(s.rules[1_024].line, 1_023 * 3 + 6);
     }
 
     /// A repeating rule with a long delay used to queue one entry per trigger without bound
