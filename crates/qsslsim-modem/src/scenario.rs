@@ -133,7 +133,7 @@ struct Index {
 /// `[[rule]]` tables parsed at a time. The `toml` crate builds a document of the whole input
 /// before deserializing it (about 4 KB a rule), so a big file is parsed in pieces that each
 /// start at a `[[rule]]` header: memory stays at one piece's document.
-const RULES_PER_PIECE: usize = 1024;
+pub const RULES_PER_PIECE: usize = 1024;
 
 /// Every rule of the file with the line it starts on.
 fn parse_rules(text: &str, lines: &LineIndex) -> Result<Vec<(usize, RuleSpec)>, String> {
