@@ -50,9 +50,15 @@ pub struct RunArgs {
     #[arg(long)]
     pub demo: bool,
 
-    /// Make a symlink to the pty at PATH (removed on exit).
+    /// Make a symlink to the pty at PATH (removed on exit). Replaces only a stale symlink
+    /// into /dev/pts/; PATH.lock marks it taken while the daemon runs.
     #[arg(long, value_name = "PATH")]
     pub link: Option<PathBuf>,
+
+    /// Take over the --link and --control paths of a running qsslsim instead of refusing
+    /// (files and directories that are not qsslsim's are still never replaced).
+    #[arg(long)]
+    pub force: bool,
 
     /// Map a host name to an address (repeatable).
     #[arg(long, value_name = "NAME=ADDR")]
