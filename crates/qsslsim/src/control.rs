@@ -225,8 +225,14 @@ pub async fn answer(line: &str, control: &ControlHandle) -> Answer {
     debug!(?request, "control request");
     Answer::Reply(match request {
         Request::Fault { fault } => {
-            control.fault(fault).await;
-            json!({ "ok": true })
+            let probe = fault.clone();
+            match control.inspect(move |m| m.check_fault(&probe)).await {
+                Some(Err(why)) => json!({ "ok": false, "error": why }),
+                _ => {
+                    control.fault(fault).await;
+                    json!({ "ok": true })
+                }
+            }
         }
         Request::Dtr { level } => {
             control.dtr(matches!(level, Level::High)).await;

@@ -45,7 +45,9 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
         timing: match args.timing {
             TimingProfile::Fast => Timing::fast(),
             TimingProfile::Realistic => Timing::realistic(),
+            TimingProfile::Instant => Timing::instant(),
         },
+        apn_required: args.apn_required,
         tls: qsslsim_tls::TlsPolicy { allow_tls13: args.tls13, strict: args.strict_tls },
         baud: args.baud,
         ..ModemConfig::default()
