@@ -7,6 +7,6 @@ pub mod connector;
 pub mod link;
 pub mod resolve;
 
-pub use connection::{spawn_connection, ConnectionHandle};
+pub use connection::{spawn_connection, ConnectionHandle, Reports};
 pub use connector::{Connector, TcpConnector};
 pub use resolve::{NetMode, NetPolicy};
