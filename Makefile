@@ -48,10 +48,13 @@ bench: deps
 fuzz:
 	bash fuzz/run.sh
 
-## Soak: all twelve sockets, random modes and faults, every byte verified (SOAK_MINUTES, default 10).
+## Soak: all twelve sockets, random modes and faults, every byte verified (SOAK_MINUTES, default
+## 10), then hostile servers (stall, reset, trickle) behind a busy host (SOAK_HOSTILE_MINUTES, 3).
 SOAK_MINUTES ?= 10
+SOAK_HOSTILE_MINUTES ?= 3
 soak:
 	$(CARGO) run --release -q -p qsslsim --example soak -- --minutes $(SOAK_MINUTES)
+	$(CARGO) run --release -q -p qsslsim --example soak -- --hostile --minutes $(SOAK_HOSTILE_MINUTES)
 
 ## Regenerate the test PKI in certs/ (rcgen; RSA keys via openssl).
 certs:

@@ -44,7 +44,7 @@ impl EscapeDetector {
             self.last_byte = now;
             return;
         }
-        for &b in bytes {
+        for (i, &b) in bytes.iter().enumerate() {
             if self.held > 0 {
                 let in_window = now.saturating_duration_since(self.first_plus) <= self.guard;
                 if b == b'+' && self.held < 3 && in_window {
@@ -62,6 +62,12 @@ impl EscapeDetector {
                 data.push(b);
             }
             self.last_byte = now;
+            if self.held == 0 {
+                // Every later byte of this chunk arrived at `now`, right after this one: none
+                // has guard silence before it, so none can start an escape. Copy them as is.
+                data.extend_from_slice(&bytes[i + 1..]);
+                return;
+            }
         }
     }
 
@@ -116,6 +122,17 @@ mod tests {
 
     fn at(t0: Instant, ms: u64) -> Instant {
         t0 + Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn pluses_later_in_a_chunk_are_data_without_a_second_look() {
+        let t0 = Instant::now();
+        let mut d = EscapeDetector::new(G, t0);
+        let mut data = Vec::new();
+        d.feed(b"+a+++b", at(t0, 1500), &mut data);
+        assert_eq!(data, b"+a+++b");
+        assert_eq!(d.held(), 0);
+        assert_eq!(d.deadline(), None);
     }
 
     #[test]

@@ -134,7 +134,12 @@ impl Socket {
     /// will report a `"recv"` URC again (policy `recv-urc`), whichever way it was drained.
     pub fn take_rx(&mut self, n: usize) -> Vec<u8> {
         let n = n.min(self.rx.len());
-        let data: Vec<u8> = self.rx.drain(..n).collect();
+        let mut data = Vec::with_capacity(n);
+        let (front, back) = self.rx.as_slices();
+        let from_front = n.min(front.len());
+        data.extend_from_slice(&front[..from_front]);
+        data.extend_from_slice(&back[..n - from_front]);
+        self.rx.drain(..n);
         if self.rx.is_empty() {
             self.recv_urc_armed = true;
         }

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod control;
 pub mod ctl;
 pub mod daemon;
+pub mod host_writer;
 pub mod network;
 pub mod peer;
 pub mod pty;

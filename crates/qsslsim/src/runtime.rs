@@ -1,32 +1,25 @@
-//! The daemon's event loop: one task owning the [`Modem`], moving host bytes in, host writes
-//! out (one write per module write, blocking on the pty when the host stops reading),
-//! network actions to connection tasks and their events back, control requests in, and
-//! waking the module at its deadlines. Generic over the host stream so that tests can drive
-//! it through an in-memory pipe on tokio's paused clock.
+//! The daemon's event loop: one task owning the [`Modem`], and a thin `select!` over what can
+//! happen to it: control requests, the host writer's progress, the module's deadline, network
+//! events, send completions, and host bytes. Host output goes through the [`HostWriter`],
+//! network actions to connection tasks. Generic over the host port so that tests can drive it
+//! through an in-memory pipe on tokio's paused clock.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use qsslsim_modem::{Fault, Modem, NetAction, NetEvent, Output};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::sync::{broadcast, mpsc, oneshot};
-use tracing::{debug, trace};
+use tracing::trace;
 
-use crate::network::{spawn_connection, ConnectionHandle, Connector};
+use crate::host_writer::{HostPort, HostWriter};
+use crate::network::{spawn_connection, ConnectionHandle, Connector, Reports};
 use crate::trace::{Record, Tracer};
 
 /// A read this soon after the loop resumed reading found bytes that were already waiting.
 const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_millis(2);
 /// Bytes read from the host at once.
 const HOST_READ_CHUNK: usize = 16 * 1024;
-/// Host output waiting to be written beyond which the loop stops taking network data (the
-/// bulk of output), so a host that reads slowly throttles the servers instead of growing
-/// memory, and a command's answer does not queue behind much server data.
-const EVENT_BACKLOG_LIMIT: usize = 64 * 1024;
-/// Beyond this the loop stops taking commands too (a host that sends commands and never
-/// reads blocks on the pty). Commands keep flowing while only server data is backed up, as
-/// on a UART whose two directions are independent.
-const HOST_BACKLOG_LIMIT: usize = 256 * 1024;
 
 /// Requests from outside the module's serial port (control socket, scenarios, tests).
 pub enum Control {
@@ -39,62 +32,61 @@ pub enum Control {
 }
 
 /// Run the module until `Control::Shutdown` or until the control channel closes.
-pub async fn run<H>(
+pub async fn run<H: HostPort>(
     mut modem: Modem,
     host: H,
     connector: Arc<dyn Connector>,
     mut control: mpsc::Receiver<Control>,
     mut tracer: Tracer,
-) where
-    H: AsyncRead + AsyncWrite + Send + 'static,
-{
-    let (mut host_rx, mut host_tx) = tokio::io::split(host);
+) {
+    let (mut host_rx, host_tx) = host.split();
+    let mut writer = HostWriter::new(host_tx, modem.config().baud);
     let (events_tx, mut events_rx) = mpsc::channel::<NetEvent>(64);
+    let (acks_tx, mut acks_rx) = mpsc::unbounded_channel::<NetEvent>();
+    let reports = Reports { events: events_tx, acks: acks_tx };
     let mut conns: HashMap<u8, ConnectionHandle> = HashMap::new();
-    let mut pending: VecDeque<Vec<u8>> = VecDeque::new();
-    let mut pending_bytes = 0usize;
-    let mut written = 0usize; // of pending.front()
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
     let mut reading = Reading::Live;
-    let baud = modem.config().baud.filter(|b| *b > 0);
-    // UART pacing: writes of about 10 ms worth, the next one not before this moment.
-    let pace_chunk = baud.map_or(usize::MAX, |b| (b as usize / 1000).max(1));
-    let mut next_write_at = tokio::time::Instant::now();
+    // The module's next deadline, re-armed only when it moves.
+    let timer = tokio::time::sleep_until(far_future());
+    tokio::pin!(timer);
 
     loop {
-        // The module releases bulk data and held input by what the host has not read yet.
-        modem.host_backlog(pending_bytes, now());
-        while let Some(out) = modem.poll_output() {
-            match out {
-                Output::Host(bytes) => {
-                    trace!(bytes = bytes.len(), "host write queued");
-                    tracer.host_out(&bytes);
-                    pending_bytes += bytes.len();
-                    pending.push_back(bytes);
+        // Yield now and then even if some branch is always ready, so that tokio's budget
+        // cannot starve the others.
+        tokio::task::consume_budget().await;
+        // Tell the module how much the host has yet to read, and take what it makes of that
+        // and of whatever happened last; again while its writes change the backlog (it
+        // releases bulk data only up to a bound, so this ends).
+        let mut told = None;
+        while told != Some(writer.module_backlog()) {
+            told = Some(writer.module_backlog());
+            modem.host_backlog(writer.module_backlog(), now());
+            while let Some(out) = modem.poll_output() {
+                match out {
+                    Output::Host(bytes) => {
+                        trace!(bytes = bytes.len(), "host write queued");
+                        tracer.host_out(&bytes);
+                        writer.push(bytes);
+                    }
+                    Output::Net(action) => dispatch(action, &mut conns, &connector, &reports),
+                    Output::Event(event) => tracer.module(event),
                 }
-                Output::Net(action) => dispatch(action, &mut conns, &connector, &events_tx),
-                Output::Event(event) => tracer.module(event),
             }
         }
         let deadline = modem.next_deadline().map(tokio::time::Instant::from_std);
+        if let Some(at) = deadline.filter(|at| *at != timer.deadline()) {
+            timer.as_mut().reset(at);
+        }
         // Raw transparent data makes no output, so a host that is not reading does not stop it.
-        let take_input = host_open
-            && modem.wants_input()
-            && (pending_bytes < HOST_BACKLOG_LIMIT || modem.input_is_raw_data());
+        let take_input =
+            host_open && modem.wants_input() && (writer.takes_commands() || modem.input_is_raw_data());
         reading = match (take_input, reading) {
             (false, _) => Reading::Paused,
             (true, Reading::Paused) => Reading::Resumed(tokio::time::Instant::now()),
             (true, other) => other,
         };
-        let take_events = pending_bytes < EVENT_BACKLOG_LIMIT;
-        let pace_wait =
-            (baud.is_some() && !pending.is_empty() && next_write_at > tokio::time::Instant::now())
-                .then_some(next_write_at);
-        let chunk = pending
-            .front()
-            .map(|b| &b[written..written.saturating_add(pace_chunk).min(b.len())])
-            .unwrap_or(&[]);
         tokio::select! {
             ctl = control.recv() => match ctl {
                 Some(Control::Subscribe(reply)) => {
@@ -103,36 +95,23 @@ pub async fn run<H>(
                 Some(Control::Inspect(f)) => f(&mut modem),
                 Some(Control::Shutdown) | None => break,
             },
-            _ = tokio::time::sleep_until(pace_wait.unwrap_or_else(far_future)), if pace_wait.is_some() => {}
-            res = host_tx.write(chunk), if !pending.is_empty() && pace_wait.is_none() => {
-                match res {
-                    Ok(n) => {
-                        if let Some(b) = baud {
-                            let start = next_write_at.max(tokio::time::Instant::now());
-                            next_write_at = start + std::time::Duration::from_secs_f64(n as f64 * 10.0 / b as f64);
-                        }
-                        written += n;
-                        pending_bytes -= n;
-                        if written == pending.front().map_or(0, Vec::len) {
-                            pending.pop_front();
-                            written = 0;
-                        }
-                    }
-                    Err(e) => {
-                        debug!(error = %e, "host write failed; output discarded");
-                        pending.clear();
-                        pending_bytes = 0;
-                        written = 0;
-                    }
-                }
-            }
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(far_future)), if deadline.is_some() => {
+            () = writer.progress(), if writer.is_active() => {}
+            () = &mut timer, if deadline.is_some() => {
                 modem.on_time(now());
             }
-            ev = events_rx.recv(), if take_events => {
+            // Always taken: the module bounds received data by its grants and holds bulk data
+            // until the host has room.
+            ev = events_rx.recv() => {
                 let Some(ev) = ev else { break };
                 forget_finished(&ev, &mut conns);
                 modem.net_event(ev, now());
+            }
+            // Send completions are taken whatever the host does with its output.
+            Some(ack) = acks_rx.recv() => {
+                modem.net_event(ack, now());
+                while let Ok(ack) = acks_rx.try_recv() {
+                    modem.net_event(ack, now());
+                }
             }
             res = host_rx.read(&mut read_buf), if take_input => match res {
                 Ok(0) | Err(_) => host_open = false,
@@ -176,7 +155,7 @@ fn dispatch(
     action: NetAction,
     conns: &mut HashMap<u8, ConnectionHandle>,
     connector: &Arc<dyn Connector>,
-    events: &mpsc::Sender<NetEvent>,
+    reports: &Reports,
 ) {
     let live = |conns: &HashMap<u8, ConnectionHandle>, id: u8, conn: u64| {
         conns.get(&id).filter(|h| h.conn == conn).is_some()
@@ -184,7 +163,7 @@ fn dispatch(
     match action {
         NetAction::Open(req) => {
             let id = req.id;
-            conns.insert(id, spawn_connection(req, connector.clone(), events.clone()));
+            conns.insert(id, spawn_connection(req, connector.clone(), reports.clone()));
         }
         NetAction::Send { id, conn, data } => {
             if live(conns, id, conn) {

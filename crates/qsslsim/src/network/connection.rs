@@ -2,6 +2,11 @@
 //! then a reader that reads only as far as the module has granted (backpressure) and a
 //! writer that reports each write back, so the module always knows its send buffer. Open-time
 //! faults act on the connect and handshake; link faults act through the shared [`Link`].
+//!
+//! The two directions report on separate channels ([`Reports`]): received data and the
+//! connection's life on one, in order, which the event loop may stop taking while the host is
+//! not reading; send completions on the other, which it always takes. So a host that does not
+//! read stops the download, never the upload.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -77,11 +82,22 @@ impl Drop for ConnectionHandle {
     }
 }
 
-/// Start the connection for `req`; events go to `events`.
+/// Where connections report to the event loop.
+#[derive(Clone)]
+pub struct Reports {
+    /// Open results, received data and the end of the connection, in order. Bounded: a
+    /// reader waits while the loop is not taking them.
+    pub events: mpsc::Sender<NetEvent>,
+    /// [`NetEvent::Sent`] only. Never waits: a send completion must reach the module even
+    /// while the received data ahead of it cannot.
+    pub acks: mpsc::UnboundedSender<NetEvent>,
+}
+
+/// Start the connection for `req`; it reports to `reports`.
 pub fn spawn_connection(
     req: OpenRequest,
     connector: Arc<dyn Connector>,
-    events: mpsc::Sender<NetEvent>,
+    reports: Reports,
 ) -> ConnectionHandle {
     let (writes, write_rx) = mpsc::unbounded_channel();
     let credit = Arc::new(Credit::default());
@@ -90,19 +106,20 @@ pub fn spawn_connection(
         link.apply(*fault);
     }
     let conn = req.conn;
-    let task = tokio::spawn(run(req, connector, events, write_rx, credit.clone(), link.clone()));
+    let task = tokio::spawn(run(req, connector, reports, write_rx, credit.clone(), link.clone()));
     ConnectionHandle { conn, writes, credit, link, task, timers: Vec::new() }
 }
 
 async fn run(
     req: OpenRequest,
     connector: Arc<dyn Connector>,
-    events: mpsc::Sender<NetEvent>,
+    reports: Reports,
     write_rx: mpsc::UnboundedReceiver<WriteCmd>,
     credit: Arc<Credit>,
     link: Arc<Link>,
 ) {
     let (id, conn) = (req.id, req.conn);
+    let events = reports.events.clone();
     let fail = |failure: OpenFailure, cause: String| NetEvent::OpenFailed { id, conn, failure, cause };
     if !req.delay.is_zero() {
         tokio::time::sleep(req.delay).await;
@@ -164,16 +181,9 @@ async fn run(
     let (reader, writer) = tokio::io::split(stream);
     let closed = Arc::new(Notify::new());
     // Aborted with this task too (the handle dropped): the reader holds the stream.
-    let _reader = AbortOnDrop(tokio::spawn(read_loop(
-        reader,
-        id,
-        conn,
-        events.clone(),
-        credit,
-        closed.clone(),
-        link.clone(),
-    )));
-    write_loop(writer, id, conn, events, write_rx, closed, link).await;
+    let _reader =
+        AbortOnDrop(tokio::spawn(read_loop(reader, id, conn, events, credit, closed.clone(), link.clone())));
+    write_loop(writer, id, conn, reports, write_rx, closed, link).await;
 }
 
 /// A spawned task that ends when its owner is dropped, including when the owner is itself an
@@ -238,10 +248,7 @@ async fn read_loop<R: tokio::io::AsyncRead + Unpin>(
             _ = changed => continue,
         };
         let n = link.take_allowance(n);
-        let delay = link.delay_for(n);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        link.delay(n).await;
         if n > 0 {
             credit.bytes.fetch_sub(n, Ordering::SeqCst);
             if events.send(NetEvent::Data { id, conn, data: buf[..n].to_vec() }).await.is_err() {
@@ -258,7 +265,7 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
     mut writer: W,
     id: u8,
     conn: u64,
-    events: mpsc::Sender<NetEvent>,
+    reports: Reports,
     mut write_rx: mpsc::UnboundedReceiver<WriteCmd>,
     closed: Arc<Notify>,
     link: Arc<Link>,
@@ -280,26 +287,23 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
                     }
                 }
                 let n = data.len();
-                let delay = link.delay_for(n);
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
+                link.delay(n).await;
                 if link.is_reset() || writer.write_all(&data).await.is_err() || writer.flush().await.is_err()
                 {
                     // The reader reports the end of the connection.
                     closed.notified().await;
                     return;
                 }
-                if events.send(NetEvent::Sent { id, conn, bytes: n }).await.is_err() {
+                if reports.acks.send(NetEvent::Sent { id, conn, bytes: n }).is_err() {
                     return;
                 }
                 if let Some(linger) = pending_close.take() {
-                    close(&mut writer, id, conn, &events, &closed, linger).await;
+                    close(&mut writer, id, conn, &reports.events, &closed, linger).await;
                     return;
                 }
             }
             WriteCmd::Close(linger) => {
-                close(&mut writer, id, conn, &events, &closed, linger).await;
+                close(&mut writer, id, conn, &reports.events, &closed, linger).await;
                 return;
             }
         }

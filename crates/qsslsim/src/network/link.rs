@@ -105,6 +105,24 @@ impl Link {
         s.latency + serialise
     }
 
+    /// Wait out the delay for a chunk of `n` bytes, as the link's faults say while it waits: a
+    /// cap lifted or changed meanwhile counts from the start of the wait, so a large write
+    /// queued under a tight cap does not keep its old delay.
+    pub async fn delay(&self, n: usize) {
+        let start = Instant::now();
+        loop {
+            let changed = self.changed.notified();
+            let until = start + self.delay_for(n);
+            if Instant::now() >= until {
+                return;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => return,
+                _ = changed => {}
+            }
+        }
+    }
+
     /// The largest chunk worth handling at once under the bandwidth cap (about 50 ms worth).
     pub fn chunk_limit(&self, max: usize) -> usize {
         let bps = self.state.lock().unwrap().bandwidth;

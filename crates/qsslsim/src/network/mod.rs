@@ -8,6 +8,6 @@ pub mod link;
 pub mod resolve;
 mod tls_legacy;
 
-pub use connection::{spawn_connection, ConnectionHandle};
+pub use connection::{spawn_connection, ConnectionHandle, Reports};
 pub use connector::{Connector, TcpConnector};
 pub use resolve::{NetMode, NetPolicy};

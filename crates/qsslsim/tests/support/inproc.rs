@@ -32,6 +32,9 @@ pub enum Behaviour {
     SendThenClose,
     /// Completes the handshake, sends `BLAST_BYTES` of `pattern()`, then stays open.
     Blast,
+    /// Sends `pattern()` without end while it reads and records everything, both at once: a
+    /// server streaming a download while it takes an upload.
+    SourceAndSink,
 }
 
 /// How much a `Blast` server sends.
@@ -94,6 +97,9 @@ async fn serve(stream: DuplexStream, behaviour: Behaviour, received: Arc<Mutex<V
     }
     let acceptor = tokio_rustls::TlsAcceptor::from(qsslsim::peer::server_config(false));
     let Ok(mut tls) = acceptor.accept(stream).await else { return };
+    if behaviour == Behaviour::SourceAndSink {
+        return source_and_sink(tls, received).await;
+    }
     if behaviour == Behaviour::SendThenClose {
         let _ = tls.write_all(GOODBYE_DATA).await;
         let _ = tls.shutdown().await;
@@ -122,6 +128,37 @@ async fn serve(stream: DuplexStream, behaviour: Behaviour, received: Arc<Mutex<V
     let _ = tls.shutdown().await;
 }
 
+/// `pattern()` continued: the `n` bytes from stream offset `offset` on.
+pub fn pattern_at(offset: usize, n: usize) -> Vec<u8> {
+    (offset..offset + n).map(|i| (i % 251) as u8).collect()
+}
+
+/// Both directions at once and independently: the writer never waits for the reader.
+async fn source_and_sink<S>(tls: S, received: Arc<Mutex<Vec<u8>>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(tls);
+    let reader = tokio::spawn(async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.lock().unwrap().extend_from_slice(&buf[..n]),
+            }
+        }
+    });
+    let mut offset = 0;
+    loop {
+        let chunk = pattern_at(offset, 16 * 1024);
+        if wr.write_all(&chunk).await.is_err() {
+            break;
+        }
+        offset += chunk.len();
+    }
+    let _ = reader.await;
+}
+
 /// The module running on the paused clock, with the host end of its port.
 pub struct Sim {
     pub host: DuplexStream,
@@ -136,7 +173,13 @@ impl Sim {
     }
 
     pub fn start_with(modem: Modem, net: Arc<dyn Connector>) -> Sim {
-        let (host, module_side) = tokio::io::duplex(1 << 20);
+        Self::start_with_port(modem, net, 1 << 20)
+    }
+
+    /// Like [`Self::start_with`], with a host pipe that holds at most `port_bytes` unread in
+    /// each direction: a serial port whose buffer is as small as a real module's.
+    pub fn start_with_port(modem: Modem, net: Arc<dyn Connector>, port_bytes: usize) -> Sim {
+        let (host, module_side) = tokio::io::duplex(port_bytes);
         let (tx, rx) = mpsc::channel(16);
         tokio::spawn(runtime::run(modem, module_side, net, rx, qsslsim::trace::Tracer::new(None).unwrap()));
         Sim { host, control: ControlHandle { tx }, pending: Vec::new() }
@@ -187,6 +230,40 @@ impl Sim {
             }
         }
         std::mem::take(&mut self.pending)
+    }
+
+    /// Read like a slow host: at most `chunk` bytes every `every`, until `needle` has arrived
+    /// (counting only bytes read from now on) or `limit` passes. Returns how long it took
+    /// (`None`: not within `limit`) and how many bytes were read meanwhile.
+    pub async fn read_paced_until(
+        &mut self,
+        chunk: usize,
+        every: Duration,
+        needle: Option<&[u8]>,
+        limit: Duration,
+    ) -> (Option<Duration>, usize) {
+        let t0 = tokio::time::Instant::now();
+        let mut seen: Vec<u8> = Vec::new();
+        let mut total = 0;
+        let mut buf = vec![0u8; chunk];
+        while t0.elapsed() < limit {
+            tokio::time::sleep(every).await;
+            let n = match tokio::time::timeout(Duration::ZERO, self.host.read(&mut buf)).await {
+                Ok(Ok(n)) => n,
+                _ => 0,
+            };
+            total += n;
+            if let Some(needle) = needle {
+                seen.extend_from_slice(&buf[..n]);
+                if let Some(pos) = super::find(&seen, needle) {
+                    self.pending.extend_from_slice(&seen[pos + needle.len()..]);
+                    return (Some(t0.elapsed()), total);
+                }
+                let keep = seen.len().saturating_sub(needle.len());
+                seen.drain(..keep);
+            }
+        }
+        (None, total)
     }
 
     pub async fn transact(&mut self, send: &str, expected: &str) {

@@ -172,6 +172,41 @@ impl Port {
         self.expect(expected.as_bytes());
     }
 
+    /// Read like a slow host: at most `chunk` bytes every `every`, until `needle` has arrived
+    /// (counting only bytes read from now on) or `limit` passes. Returns how long it took
+    /// (`None`: not within `limit`) and how many bytes were read meanwhile, up to the needle.
+    pub fn read_paced_until(
+        &mut self,
+        chunk: usize,
+        every: Duration,
+        needle: Option<&[u8]>,
+        limit: Duration,
+    ) -> (Option<Duration>, usize) {
+        let t0 = Instant::now();
+        let mut seen: Vec<u8> = std::mem::take(&mut self.pending);
+        let mut total = 0;
+        let mut buf = vec![0u8; chunk];
+        while t0.elapsed() < limit {
+            std::thread::sleep(every);
+            let n = match nix::unistd::read(self.fd.as_raw_fd(), &mut buf) {
+                Ok(n) => n,
+                Err(nix::errno::Errno::EAGAIN) => 0,
+                Err(e) => panic!("read: {e}"),
+            };
+            total += n;
+            if let Some(needle) = needle {
+                seen.extend_from_slice(&buf[..n]);
+                if let Some(pos) = find(&seen, needle) {
+                    self.pending.extend_from_slice(&seen[pos + needle.len()..]);
+                    return (Some(t0.elapsed()), total - (seen.len() - pos - needle.len()));
+                }
+                let keep = seen.len().saturating_sub(needle.len());
+                seen.drain(..keep);
+            }
+        }
+        (None, total)
+    }
+
     /// Assert nothing else arrives within `wait`.
     #[track_caller]
     pub fn expect_quiet(&mut self, wait: Duration) {
