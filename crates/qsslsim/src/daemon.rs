@@ -384,7 +384,7 @@ fn claim_link(link: &Path, force: bool) -> Result<(), String> {
             .write(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(nix::libc::O_NOFOLLOW)
             .open(&lock)
             .map_err(|e| format!("--link {shown}: cannot open the lock {}: {e}", lock.display()))?;
         let meta = file.metadata().map_err(|e| format!("--link {shown}: {}: {e}", lock.display()))?;

@@ -45,10 +45,10 @@ async fn accept_failures_back_off_and_the_client_is_served_later() {
     // A low descriptor limit, then use up every descriptor but one, which the client takes:
     // the daemon side's accept has none left.
     // SAFETY: plain libc calls on this process's own limits and descriptors.
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
-    let low = libc::rlimit { rlim_cur: 256.min(limit.rlim_max), rlim_max: limit.rlim_max };
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &low) }, 0);
+    let mut limit = nix::libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    assert_eq!(unsafe { nix::libc::getrlimit(nix::libc::RLIMIT_NOFILE, &mut limit) }, 0);
+    let low = nix::libc::rlimit { rlim_cur: 256.min(limit.rlim_max), rlim_max: limit.rlim_max };
+    assert_eq!(unsafe { nix::libc::setrlimit(nix::libc::RLIMIT_NOFILE, &low) }, 0);
     let mut hog = Vec::new();
     while let Ok(f) = std::fs::File::open("/dev/null") {
         hog.push(f);

@@ -192,34 +192,36 @@ async fn the_control_socket_arrives_at_its_path_already_private() {
     std::fs::create_dir(&dir).unwrap();
     let path = dir.join("control.sock");
     // SAFETY: plain libc calls on descriptors this test owns.
-    let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+    let fd = unsafe { nix::libc::inotify_init1(nix::libc::IN_NONBLOCK | nix::libc::IN_CLOEXEC) };
     assert!(fd >= 0);
     let cdir = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
-    let wd = unsafe { libc::inotify_add_watch(fd, cdir.as_ptr(), libc::IN_CREATE | libc::IN_MOVED_TO) };
+    let wd = unsafe {
+        nix::libc::inotify_add_watch(fd, cdir.as_ptr(), nix::libc::IN_CREATE | nix::libc::IN_MOVED_TO)
+    };
     assert!(wd >= 0);
     let (tx, _rx) = tokio::sync::mpsc::channel(1);
     let task = qsslsim::control::listen(&path, qsslsim::runtime::ControlHandle { tx }).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let mut buf = vec![0u8; 64 * 1024];
-    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    let n = unsafe { nix::libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
     assert!(n > 0, "inotify saw nothing");
     let mut events = Vec::new();
     let mut at = 0usize;
     while at < n as usize {
-        let head = at + std::mem::size_of::<libc::inotify_event>();
+        let head = at + std::mem::size_of::<nix::libc::inotify_event>();
         let mask = u32::from_ne_bytes(buf[at + 4..at + 8].try_into().unwrap());
         let len = u32::from_ne_bytes(buf[at + 12..at + 16].try_into().unwrap()) as usize;
         let name: Vec<u8> = buf[head..head + len].iter().copied().take_while(|&b| b != 0).collect();
         events.push((mask, String::from_utf8_lossy(&name).into_owned()));
         at = head + len;
     }
-    unsafe { libc::close(fd) };
+    unsafe { nix::libc::close(fd) };
     let created: Vec<_> =
-        events.iter().filter(|(m, n)| m & libc::IN_CREATE != 0 && n == "control.sock").collect();
+        events.iter().filter(|(m, n)| m & nix::libc::IN_CREATE != 0 && n == "control.sock").collect();
     assert!(created.is_empty(), "the socket was created at its public path: {events:?}");
     assert!(
-        events.iter().any(|(m, n)| m & libc::IN_MOVED_TO != 0 && n == "control.sock"),
+        events.iter().any(|(m, n)| m & nix::libc::IN_MOVED_TO != 0 && n == "control.sock"),
         "it arrives by rename: {events:?}"
     );
     // Only the socket is left: the private directory it was bound in is gone.
