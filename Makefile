@@ -48,10 +48,13 @@ bench: deps
 fuzz:
 	bash fuzz/run.sh
 
-## Soak: all twelve sockets, random modes and faults, every byte verified (SOAK_MINUTES, default 10).
+## Soak: all twelve sockets, random modes and faults, every byte verified (SOAK_MINUTES, default
+## 10), then hostile servers (stall, reset, trickle) behind a busy host (SOAK_HOSTILE_MINUTES, 3).
 SOAK_MINUTES ?= 10
+SOAK_HOSTILE_MINUTES ?= 3
 soak:
 	$(CARGO) run --release -q -p qsslsim --example soak -- --minutes $(SOAK_MINUTES)
+	$(CARGO) run --release -q -p qsslsim --example soak -- --hostile --minutes $(SOAK_HOSTILE_MINUTES)
 
 ## Regenerate the test PKI in certs/ (rcgen; RSA keys via openssl).
 certs:
@@ -64,8 +67,10 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## Packages the tests use (openssl s_server, socat for the bench reference, pyserial + pytest).
+## Packages the build and tests use: libssl-dev + pkg-config (the second TLS engine, feature
+## legacy-tls), openssl s_server, socat for the bench reference, pyserial + pytest.
 deps:
-	@command -v openssl >/dev/null && command -v socat >/dev/null || \
-	  { apt-get update -qq && apt-get install -y -qq openssl socat >/dev/null; }
+	@command -v openssl >/dev/null && command -v socat >/dev/null && command -v pkg-config >/dev/null && \
+	  pkg-config --exists openssl || \
+	  { apt-get update -qq && apt-get install -y -qq openssl socat libssl-dev pkg-config >/dev/null; }
 	@python3 -c "import serial, pytest" 2>/dev/null || python3 -m pip install -q pyserial pytest

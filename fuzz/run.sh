@@ -5,10 +5,14 @@
 #   bash fuzz/run.sh                       # 60 s per target
 #   FUZZ_SECONDS=300 bash fuzz/run.sh      # longer
 #   FUZZ_TARGETS="modem" bash fuzz/run.sh  # some targets only
-#   FUZZ_SANITIZER=none bash fuzz/run.sh   # without AddressSanitizer (first build takes longer)
+#   FUZZ_SANITIZER=none bash fuzz/run.sh   # without AddressSanitizer
 #
-# cargo-fuzz needs nightly-only compiler flags (-Zsanitizer, sancov passes). On a stable
-# toolchain RUSTC_BOOTSTRAP=1 unlocks them; it is set here only for this script's cargo.
+# AddressSanitizer needs nightly-only compiler flags (-Zsanitizer, and cargo-fuzz's sancov
+# passes need them too). When a nightly toolchain is installed (`rustup toolchain install
+# nightly`), the targets build and run with it under AddressSanitizer. Without one, the script
+# says so and skips the sanitizer: the targets still run (coverage-guided, with debug
+# assertions and overflow checks), built by the stable toolchain with RUSTC_BOOTSTRAP=1, set
+# only for this script's cargo. FUZZ_SANITIZER overrides the choice either way.
 # Seeds come from fuzz/corpus/<target> (checked in, small) and are only read; what libFuzzer
 # finds goes to fuzz/target/corpus/<target> (ignored by git), crashes to
 # fuzz/artifacts/<target>/. A target stops at its first crash. Exit status 1 if any crashed.
@@ -17,8 +21,21 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 TARGETS=${FUZZ_TARGETS:-"at_parser modem scenario control_request"}
-SANITIZER=${FUZZ_SANITIZER:-address}
-export RUSTC_BOOTSTRAP=1
+
+if cargo +nightly --version >/dev/null 2>&1; then
+    TOOLCHAIN=(+nightly)
+    SANITIZER=${FUZZ_SANITIZER:-address}
+    echo "nightly toolchain found ($(cargo +nightly --version)): sanitizer $SANITIZER"
+else
+    TOOLCHAIN=()
+    export RUSTC_BOOTSTRAP=1
+    SANITIZER=${FUZZ_SANITIZER:-none}
+    if [ "$SANITIZER" = none ]; then
+        echo "no nightly toolchain (rustup toolchain install nightly): AddressSanitizer skipped;"
+        echo "fuzzing on stable with RUSTC_BOOTSTRAP=1 and debug assertions only"
+    fi
+fi
+fuzz() { cargo "${TOOLCHAIN[@]}" fuzz "$@"; }
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "installing cargo-fuzz (cargo install cargo-fuzz --locked)"
@@ -34,7 +51,7 @@ dict_for() {
 }
 
 echo "building fuzz targets (sanitizer: $SANITIZER)"
-cargo fuzz build --sanitizer "$SANITIZER" || exit 2
+fuzz build --sanitizer "$SANITIZER" || exit 2
 
 mkdir -p target/logs
 summary=()
@@ -46,7 +63,7 @@ for t in $TARGETS; do
     before=$(find "artifacts/$t" -type f | wc -l)
     echo "== $t: ${SECONDS_EACH}s (log: fuzz/$log)"
     start=$SECONDS
-    cargo fuzz run --sanitizer "$SANITIZER" "$t" "$work" "corpus/$t" -- \
+    fuzz run --sanitizer "$SANITIZER" "$t" "$work" "corpus/$t" -- \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
         -dict="$(dict_for "$t")" -print_final_stats=1 >"$log" 2>&1
     status=$?
@@ -73,6 +90,6 @@ printf '%-16s %8s %12s %8s %6s %7s %8s\n' target time executions exec/s cov corp
 printf '%s\n' "${summary[@]}"
 if [ "$failed" -ne 0 ]; then
     echo "crash inputs are in fuzz/artifacts/<target>/; minimize with:"
-    echo "  RUSTC_BOOTSTRAP=1 cargo fuzz tmin <target> fuzz/artifacts/<target>/<file>   (from fuzz/)"
+    echo "  cargo ${TOOLCHAIN[*]:-} fuzz tmin <target> fuzz/artifacts/<target>/<file>   (from fuzz/; RUSTC_BOOTSTRAP=1 on stable)"
 fi
 exit "$failed"

@@ -66,6 +66,27 @@ impl ArmedFaults {
     }
 }
 
+/// Whether `fault` can act on this module now: its values are in bounds, and the socket it
+/// names (if any) exists and has a connection. The control socket refuses it otherwise.
+pub fn check(m: &Modem, fault: &Fault) -> Result<(), String> {
+    fault.validate()?;
+    let socket = match fault {
+        Fault::SendBufferFull { socket, .. } => *socket,
+        other => other.as_link_fault().and_then(|(socket, _)| socket),
+    };
+    if let Some(n) = socket {
+        let id = SocketId::new(n).ok_or_else(|| format!("{} socket {n} is outside 0-11", fault.name()))?;
+        if !m.sockets.state(id).is_live() {
+            return Err(format!(
+                "{} socket {n} has no connection (state {})",
+                fault.name(),
+                m.sockets.state(id).code()
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn inject(m: &mut Modem, fault: Fault) {
     if let Err(why) = fault.validate() {
         warn!(fault = fault.name(), %why, "fault refused");

@@ -202,6 +202,11 @@ impl Modem {
         self.scenario = Some(scenario);
     }
 
+    /// Whether `fault` can act now (values in bounds, its socket connected); the reason if not.
+    pub fn check_fault(&self, fault: &Fault) -> Result<(), String> {
+        crate::faults::check(self, fault)
+    }
+
     /// Inject a fault now.
     pub fn inject(&mut self, fault: Fault, now: Instant) {
         self.now = now;

@@ -3,7 +3,6 @@
 //! carries the connection serial so that late events from a closed connection are ignored.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::errors::OpenFailure;
@@ -20,7 +19,9 @@ pub struct OpenRequest {
     pub port: u16,
     /// Whether the PDP context has a usable DNS server (names fail with 565 otherwise).
     pub dns_usable: bool,
-    pub tls: Arc<rustls::ClientConfig>,
+    /// The TLS engine and its configuration: rustls, or the second engine (OpenSSL) for what
+    /// rustls refuses by design (`qsslsim_tls::rustls_can_honour`).
+    pub tls: qsslsim_tls::TlsClient,
     pub server_name: rustls::pki_types::ServerName<'static>,
     pub handshake_timeout: Duration,
     /// An armed open-time fault this open must suffer.

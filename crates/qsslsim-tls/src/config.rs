@@ -1,7 +1,8 @@
-//! Turns one SSL context's settings into a rustls `ClientConfig` for one open: protocol
-//! versions, cipher suites, the verifier with its CA files, client authentication, SNI, ALPN
-//! and session resumption. [`ContextTls`] is the per-context runtime object that outlives a
-//! single open, so that `session_cache` 1 can resume sessions across opens.
+//! Turns one SSL context's settings into the client configuration for one open: the engine
+//! (rustls, or OpenSSL for what rustls refuses by design, see [`rustls_can_honour`]),
+//! protocol versions, cipher suites, the verifier with its CA files, client authentication,
+//! SNI, ALPN and session resumption. [`ContextTls`] is the per-context runtime object that
+//! outlives a single open, so that `session_cache` 1 can resume sessions across opens.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
@@ -16,8 +17,9 @@ use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{
     ClientConfig, InconsistentKeys, SignatureScheme, SupportedCipherSuite, SupportedProtocolVersion,
 };
-use rustls_pki_types::{ServerName, TrustAnchor, UnixTime};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, TrustAnchor, UnixTime};
 
+use crate::client::TlsClient;
 use crate::errors::OpenRefusal;
 use crate::files::{self, FileSource};
 use crate::keys;
@@ -25,24 +27,57 @@ use crate::settings::SslSettings;
 use crate::suites::{self, Selection};
 use crate::verifier::{ModuleVerifier, Relaxations};
 
-/// How closely the emulator sticks to what rustls can really do.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// How closely the emulator sticks to what its TLS engines can really do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TlsPolicy {
     /// Offer TLS 1.3 too when `sslversion` is 4 (the module itself tops out at TLS 1.2).
     pub allow_tls13: bool,
-    /// `--strict-tls`: a context asking for something rustls lacks (old versions, legacy
-    /// suites, renegotiation) fails to open instead of connecting with what rustls has.
+    /// `--strict-tls`: a context asking for something the engines lack fails to open instead
+    /// of connecting with what rustls has.
     pub strict: bool,
+    /// Hand the contexts rustls cannot honour ([`rustls_can_honour`]) to the second engine,
+    /// OpenSSL, which offers exactly what the module offers. On by default when the crate is
+    /// built with the `legacy-tls` feature; without the feature it has no effect and such
+    /// contexts are degraded (compat) or refused (strict) as before.
+    pub legacy: bool,
+}
+
+impl Default for TlsPolicy {
+    fn default() -> Self {
+        TlsPolicy { allow_tls13: false, strict: false, legacy: cfg!(feature = "legacy-tls") }
+    }
+}
+
+impl TlsPolicy {
+    /// rustls only, whatever the build: compat/strict as without the second engine.
+    pub const RUSTLS_ONLY: TlsPolicy = TlsPolicy { allow_tls13: false, strict: false, legacy: false };
+
+    /// Whether an open with `settings` goes to the second engine (OpenSSL).
+    pub fn uses_legacy(&self, settings: &SslSettings) -> bool {
+        cfg!(feature = "legacy-tls") && self.legacy && !rustls_can_honour(settings)
+    }
+}
+
+/// Whether rustls can make the ClientHello the module makes for these settings: only for
+/// `ciphersuite` 0XC02F (the one suite of the module's table that rustls has) with
+/// `sslversion` 3 or 4 (0XC02F exists only in TLS 1.2, so "all versions" ends in TLS 1.2
+/// or in a refusal either way), and without `renegotiation`. Everything else (TLS 1.0/1.1,
+/// SSL 3.0, CBC, RC4, 3DES, static RSA/ECDH, the whole table of `0XFFFF`, renegotiation)
+/// is refused by rustls by design.
+pub fn rustls_can_honour(settings: &SslSettings) -> bool {
+    matches!(settings.sslversion, 3 | 4) && settings.ciphersuite == 0xC02F && !settings.renegotiation
 }
 
 /// Everything the connection task needs for one handshake.
 #[derive(Clone, Debug)]
 pub struct Prepared {
-    pub config: Arc<ClientConfig>,
+    /// The engine and its configuration.
+    pub config: TlsClient,
     /// The name certificates are checked against (an IP address for IP literals, which never
     /// produces SNI).
     pub server_name: ServerName<'static>,
-    /// One line per setting that could not be honoured (compat mode only).
+    /// One line per setting that could not be honoured exactly (compat mode; with the second
+    /// engine also suites of `0XFFFF` that this system's OpenSSL lacks).
     pub warnings: Vec<String>,
     /// `negotiatetime`.
     pub handshake_timeout: Duration,
@@ -67,7 +102,24 @@ struct Current {
     /// Digest of the security-relevant settings and file contents.
     fingerprint: u64,
     verifier: Arc<ModuleVerifier>,
-    resolver: Arc<dyn ResolvesClientCert>,
+    engine: Engine,
+}
+
+/// The engine-specific part of [`Current`].
+enum Engine {
+    Rustls(Arc<dyn ResolvesClientCert>),
+    /// The OpenSSL context (versions, suites, client certificate, session store).
+    #[cfg(feature = "legacy-tls")]
+    Legacy(Arc<crate::legacy::LegacyContext>),
+}
+
+/// The client certificate chain and key of a seclevel-2 context, decoded but not yet
+/// handed to an engine.
+pub(crate) struct ClientMaterial {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+    pub cert_path: String,
+    pub key_path: String,
 }
 
 /// The client-certificate resolver when no certificate is configured: nothing is sent.
@@ -237,14 +289,14 @@ fn load_anchors(
     Ok(anchors)
 }
 
-/// Client certificate chain and key for seclevel 2, checked to belong together.
-fn load_client_auth(
+/// Client certificate chain and key for seclevel 2, read and decoded (decrypted with
+/// `<key_pwd>` if need be).
+fn load_client_material(
     settings: &SslSettings,
     files: &dyn FileSource,
-    provider: &CryptoProvider,
     warnings: &mut Vec<String>,
     digest: &mut DefaultHasher,
-) -> Result<Option<CertifiedKey>, OpenRefusal> {
+) -> Result<Option<ClientMaterial>, OpenRefusal> {
     let (cert_path, key_path) = match (&settings.clientcert, &settings.clientkey) {
         (None, None) => {
             let note = "seclevel 2 without clientcert/clientkey: no client certificate will be sent \
@@ -268,8 +320,17 @@ fn load_client_auth(
     key_bytes.hash(digest);
     let key = keys::parse_private_key(&key_bytes, settings.clientkey_pwd.as_deref(), key_path)?;
     (cert_path, key_path, &settings.clientkey_pwd).hash(digest);
+    Ok(Some(ClientMaterial { chain, key, cert_path: cert_path.to_string(), key_path: key_path.to_string() }))
+}
+
+/// The client material as rustls needs it, checked to belong together.
+fn rustls_client_auth(
+    material: ClientMaterial,
+    provider: &CryptoProvider,
+) -> Result<CertifiedKey, OpenRefusal> {
+    let ClientMaterial { chain, key, cert_path, key_path } = material;
     match CertifiedKey::from_der(chain, key, provider) {
-        Ok(certified) => Ok(Some(certified)),
+        Ok(certified) => Ok(certified),
         Err(rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch)) => Err(OpenRefusal::Failed(
             format!("client key {key_path} does not match client certificate {cert_path}"),
         )),
@@ -355,18 +416,24 @@ impl ContextTls {
         }
 
         let server_name = parse_server_name(server)?;
-        let versions = versions(settings, policy, &mut warnings)?;
-        let tls13 = versions.contains(&&rustls::version::TLS13);
+        let legacy = policy.uses_legacy(settings);
         let mut provider = rustls::crypto::ring::default_provider();
-        provider.cipher_suites = cipher_suites(settings, &provider, tls13, policy, &mut warnings)?;
-        if settings.renegotiation {
-            degrade(
-                policy,
-                &mut warnings,
-                "renegotiation=1: rustls never renegotiates".into(),
-                "a server's renegotiation request will be declined",
-            )?;
-        }
+        let versions = if legacy {
+            Vec::new()
+        } else {
+            let versions = versions(settings, policy, &mut warnings)?;
+            let tls13 = versions.contains(&&rustls::version::TLS13);
+            provider.cipher_suites = cipher_suites(settings, &provider, tls13, policy, &mut warnings)?;
+            if settings.renegotiation {
+                degrade(
+                    policy,
+                    &mut warnings,
+                    "renegotiation=1: rustls never renegotiates".into(),
+                    "a server's renegotiation request will be declined",
+                )?;
+            }
+            versions
+        };
 
         let mut digest = DefaultHasher::new();
         (
@@ -378,14 +445,16 @@ impl ContextTls {
             settings.ignoreinvalidcertsign,
             settings.ignoremulticertchainverify,
             settings.session_cache,
+            settings.renegotiation,
+            legacy,
             policy,
             settings.ca_paths(),
         )
             .hash(&mut digest);
         let anchors =
             if settings.seclevel >= 1 { load_anchors(settings, files, &mut digest)? } else { Vec::new() };
-        let client_auth = if settings.seclevel >= 2 {
-            load_client_auth(settings, files, &provider, &mut warnings, &mut digest)?
+        let client_material = if settings.seclevel >= 2 {
+            load_client_material(settings, files, &mut warnings, &mut digest)?
         } else {
             None
         };
@@ -404,42 +473,88 @@ impl ContextTls {
                     );
                 }
                 self.clear_sessions();
-                let verifier = ModuleVerifier::new(
+                let verifier = Arc::new(ModuleVerifier::new(
                     self.label,
                     Relaxations::from_settings(settings),
                     anchors,
                     settings.ca_paths().join(", "),
                     module_time,
                     provider.signature_verification_algorithms,
-                );
-                let resolver: Arc<dyn ResolvesClientCert> = match client_auth {
-                    Some(certified) => Arc::new(SingleCertAndKey::from(certified)),
-                    None => Arc::new(NoClientCert),
+                ));
+                let engine = if legacy {
+                    self.legacy_engine(settings, policy, client_material)?
+                } else {
+                    let resolver: Arc<dyn ResolvesClientCert> = match client_material {
+                        Some(m) => Arc::new(SingleCertAndKey::from(rustls_client_auth(m, &provider)?)),
+                        None => Arc::new(NoClientCert),
+                    };
+                    Engine::Rustls(resolver)
                 };
-                self.current.insert(Current { fingerprint, verifier: Arc::new(verifier), resolver })
+                self.current.insert(Current { fingerprint, verifier, engine })
             }
         };
-        let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
-            .with_protocol_versions(&versions)
-            .map_err(|e| OpenRefusal::Failed(format!("no usable TLS configuration: {e}")))?
-            .dangerous()
-            .with_custom_certificate_verifier(current.verifier.clone())
-            .with_client_cert_resolver(current.resolver.clone());
-        config.enable_sni = settings.sni;
-        if !settings.alpn.is_empty() {
-            config.alpn_protocols = vec![settings.alpn.as_bytes().to_vec()];
-        }
-        config.resumption = if settings.session_cache {
-            Resumption::store(self.sessions.clone()).tls12_resumption(Tls12Resumption::SessionIdOrTickets)
-        } else {
-            Resumption::disabled()
+        let config = match &current.engine {
+            Engine::Rustls(resolver) => {
+                let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
+                    .with_protocol_versions(&versions)
+                    .map_err(|e| OpenRefusal::Failed(format!("no usable TLS configuration: {e}")))?
+                    .dangerous()
+                    .with_custom_certificate_verifier(current.verifier.clone())
+                    .with_client_cert_resolver(resolver.clone());
+                config.enable_sni = settings.sni;
+                if !settings.alpn.is_empty() {
+                    config.alpn_protocols = vec![settings.alpn.as_bytes().to_vec()];
+                }
+                config.resumption = if settings.session_cache {
+                    Resumption::store(self.sessions.clone())
+                        .tls12_resumption(Tls12Resumption::SessionIdOrTickets)
+                } else {
+                    Resumption::disabled()
+                };
+                TlsClient::Rustls(Arc::new(config))
+            }
+            #[cfg(feature = "legacy-tls")]
+            Engine::Legacy(context) => {
+                warnings.extend(context.warnings().iter().cloned());
+                TlsClient::Legacy(Arc::new(crate::legacy::LegacySpec::new(
+                    context.clone(),
+                    current.verifier.clone(),
+                    server_name.clone(),
+                    server,
+                    settings,
+                    self.label,
+                )))
+            }
         };
 
         Ok(Prepared {
-            config: Arc::new(config),
+            config,
             server_name,
             warnings,
             handshake_timeout: Duration::from_secs(settings.negotiatetime.into()),
         })
+    }
+
+    /// Builds the OpenSSL context for a context that goes to the second engine.
+    #[cfg(feature = "legacy-tls")]
+    fn legacy_engine(
+        &self,
+        settings: &SslSettings,
+        policy: &TlsPolicy,
+        client: Option<ClientMaterial>,
+    ) -> Result<Engine, OpenRefusal> {
+        let context = crate::legacy::LegacyContext::build(settings, policy, client)?;
+        Ok(Engine::Legacy(Arc::new(context)))
+    }
+
+    /// Never called: without the feature no open goes to the second engine.
+    #[cfg(not(feature = "legacy-tls"))]
+    fn legacy_engine(
+        &self,
+        _settings: &SslSettings,
+        _policy: &TlsPolicy,
+        _client: Option<ClientMaterial>,
+    ) -> Result<Engine, OpenRefusal> {
+        Err(OpenRefusal::Failed("the second TLS engine is not built in (feature legacy-tls)".into()))
     }
 }

@@ -102,8 +102,14 @@ fn alert_name(a: AlertDescription) -> String {
     name.to_string()
 }
 
+/// The alert whose TLS name (`handshake_failure`) is `name`, among those [`alert_name`] knows.
+#[cfg(feature = "legacy-tls")]
+pub(crate) fn alert_from_name(name: &str) -> Option<AlertDescription> {
+    (0..=u8::MAX).map(AlertDescription::from).find(|a| alert_name(*a) == name)
+}
+
 /// What an alert from the server most likely means for a module-style client.
-fn describe_alert(a: AlertDescription) -> String {
+pub(crate) fn describe_alert(a: AlertDescription) -> String {
     let name = alert_name(a);
     let meaning = match a {
         AlertDescription::HandshakeFailure => {

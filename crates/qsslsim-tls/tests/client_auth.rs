@@ -18,7 +18,7 @@ fn level2(cert: &str, key: &[Param]) -> SslSettings {
 }
 
 fn prepare(s: &SslSettings) -> Result<qsslsim_tls::Prepared, OpenRefusal> {
-    ContextTls::new().prepare(s, &TestFiles::default(), module_time(), "localhost", &TlsPolicy::default())
+    ContextTls::new().prepare(s, &TestFiles::default(), module_time(), "localhost", &TlsPolicy::RUSTLS_ONLY)
 }
 
 #[tokio::test]
@@ -171,7 +171,7 @@ async fn sessions_with_a_client_certificate_resume() {
     let mut kinds = Vec::new();
     for _ in 0..3 {
         let prepared = ctx
-            .prepare(&s, &TestFiles::default(), module_time(), "localhost", &TlsPolicy::default())
+            .prepare(&s, &TestFiles::default(), module_time(), "localhost", &TlsPolicy::RUSTLS_ONLY)
             .unwrap();
         kinds.push(handshake(&prepared, server.addr, true).await.unwrap().kind);
     }

@@ -11,7 +11,7 @@ use rustls::pki_types::{IpAddr as PkiIp, ServerName};
 use rustls::HandshakeKind;
 
 fn prepare(s: &SslSettings, server: &str) -> Result<qsslsim_tls::Prepared, OpenRefusal> {
-    ContextTls::new().prepare(s, &TestFiles::default(), module_time(), server, &TlsPolicy::default())
+    ContextTls::new().prepare(s, &TestFiles::default(), module_time(), server, &TlsPolicy::RUSTLS_ONLY)
 }
 
 #[tokio::test]
@@ -78,8 +78,8 @@ async fn session_cache_resumes_across_opens_of_one_context() {
     let server = rustls_server(ServerOpts { tls13: true, ..ServerOpts::new("server-ecdsa") }).await;
     let on = settings(&[("session_cache", &[b("1")])]);
     let off = SslSettings::default();
-    let tls12 = TlsPolicy::default();
-    let tls13 = TlsPolicy { allow_tls13: true, strict: false };
+    let tls12 = TlsPolicy::RUSTLS_ONLY;
+    let tls13 = TlsPolicy { allow_tls13: true, strict: false, legacy: false };
 
     let mut ctx = ContextTls::new();
     assert_eq!(
@@ -177,32 +177,32 @@ fn prepared_fields_follow_the_settings() {
     let p = prepare(&s, "192.0.2.2").unwrap();
     assert_eq!(p.handshake_timeout, std::time::Duration::from_secs(10));
     assert_eq!(p.server_name, ServerName::IpAddress(PkiIp::from(std::net::IpAddr::from([192, 0, 2, 2]))));
-    assert!(p.config.enable_sni);
-    assert_eq!(p.config.alpn_protocols, vec![b"mqtt".to_vec()]);
+    assert!(p.config.sends_sni());
+    assert_eq!(p.config.alpn_protocols(), vec![b"mqtt".to_vec()]);
     let p = prepare(&SslSettings::default(), "Peer.QSSLSIM.test").unwrap();
     assert_eq!(p.handshake_timeout, std::time::Duration::from_secs(300));
     assert_eq!(p.server_name, ServerName::try_from("Peer.QSSLSIM.test").unwrap());
-    assert!(!p.config.enable_sni);
-    assert!(p.config.alpn_protocols.is_empty());
+    assert!(!p.config.sends_sni());
+    assert!(p.config.alpn_protocols().is_empty());
 }
 
 #[test]
 fn opens_refused_before_connecting() {
-    let strict = TlsPolicy { allow_tls13: false, strict: true };
+    let strict = TlsPolicy { allow_tls13: false, strict: true, legacy: false };
     let files = TestFiles::default()
         .with("UFS:junk.pem", b"hello".to_vec())
         .with("UFS:junk.der", vec![0x30, 0x03, 0x02, 0x01, 0x00]);
     let cases: [(SslSettings, TlsPolicy, OpenRefusal); 9] = [
         (
             settings(&[("dtls", &[b("1")])]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::NotSupported(
                 "dtls=1: DTLS is not available (the emulator speaks TLS over TCP only)".into(),
             ),
         ),
         (
             settings(&[("psk", &[q("id"), q("secret")])]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::NotSupported(
                 "psk is configured: TLS-PSK is not available (rustls has no pre-shared-key suites)".into(),
             ),
@@ -220,21 +220,21 @@ fn opens_refused_before_connecting() {
         ),
         (
             settings(&[("seclevel", &[b("1")])]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::Failed(
                 "no CA file configured for seclevel 1 (set \"cacert\" or \"cacertex\")".into(),
             ),
         ),
         (
             settings(&[("seclevel", &[b("2")])]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::Failed(
                 "no CA file configured for seclevel 2 (set \"cacert\" or \"cacertex\")".into(),
             ),
         ),
         (
             settings(&[("seclevel", &[b("1")]), ("cacert", &[q("UFS:x.pem")])]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::Failed("CA file UFS:x.pem not found".into()),
         ),
         (
@@ -243,17 +243,17 @@ fn opens_refused_before_connecting() {
                 ("cacert", &[q("UFS:ca.pem")]),
                 ("cacertex", &[b("2"), q("RAM:y.pem")]),
             ]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::Failed("CA file RAM:y.pem not found".into()),
         ),
         (
             settings(&[("seclevel", &[b("1")]), ("cacert", &[q("UFS:junk.pem")])]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::Failed("CA file UFS:junk.pem contains no certificate".into()),
         ),
         (
             settings(&[("seclevel", &[b("1")]), ("cacert", &[q("UFS:junk.der")])]),
-            TlsPolicy::default(),
+            TlsPolicy::RUSTLS_ONLY,
             OpenRefusal::Failed(
                 "CA file UFS:junk.der: certificate #1 cannot be used as a trust anchor (BadDer)".into(),
             ),
@@ -269,7 +269,8 @@ fn opens_refused_before_connecting() {
     // PSK next to a certificate setup: compat goes on with a warning.
     let s =
         settings(&[("psk", &[q("id"), q("secret")]), ("seclevel", &[b("1")]), ("cacert", &[q("ca.pem")])]);
-    let p = ContextTls::new().prepare(&s, &files, module_time(), "localhost", &TlsPolicy::default()).unwrap();
+    let p =
+        ContextTls::new().prepare(&s, &files, module_time(), "localhost", &TlsPolicy::RUSTLS_ONLY).unwrap();
     assert_eq!(
         p.warnings,
         vec!["psk is configured but TLS-PSK is not available; the handshake uses certificates only"

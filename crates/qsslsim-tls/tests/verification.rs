@@ -39,7 +39,7 @@ async fn verdict(
     s: &SslSettings,
     time: rustls::pki_types::UnixTime,
 ) -> Result<(), String> {
-    open(s, time, "localhost", server.addr, &TlsPolicy::default()).await.map(|_| ())
+    open(s, time, "localhost", server.addr, &TlsPolicy::RUSTLS_ONLY).await.map(|_| ())
 }
 
 #[tokio::test]
@@ -166,14 +166,14 @@ async fn ca_files_with_several_certificates_and_der() {
     let files = TestFiles::default().with("UFS:bundle.pem", bundle);
     let s = ctx("1", &[("cacert", &[q("UFS:bundle.pem")])]);
     let mut context = qsslsim_tls::ContextTls::new();
-    let prepared = context.prepare(&s, &files, t, "qsslsim.test", &TlsPolicy::default()).unwrap();
+    let prepared = context.prepare(&s, &files, t, "qsslsim.test", &TlsPolicy::RUSTLS_ONLY).unwrap();
     assert_eq!(handshake(&prepared, server.addr, false).await.map(|_| ()), Ok(()));
 
     // The CA as a DER file.
     let der = load_chain("ca.pem").remove(0).to_vec();
     let files = TestFiles::default().with("RAM:ca.der", der);
     let s = ctx("1", &[("cacert", &[q("RAM:ca.der")])]);
-    let prepared = context.prepare(&s, &files, t, "192.0.2.2", &TlsPolicy::default()).unwrap();
+    let prepared = context.prepare(&s, &files, t, "192.0.2.2", &TlsPolicy::RUSTLS_ONLY).unwrap();
     assert_eq!(handshake(&prepared, server.addr, false).await.map(|_| ()), Ok(()));
 }
 
@@ -187,7 +187,7 @@ async fn the_module_clock_of_each_open_counts() {
     let s = ctx("1", &[]);
     let mut context = qsslsim_tls::ContextTls::new();
     let files = TestFiles::default();
-    let policy = TlsPolicy::default();
+    let policy = TlsPolicy::RUSTLS_ONLY;
     let early = context.prepare(&s, &files, at(1_560_000_000), "localhost", &policy).unwrap();
     assert_eq!(handshake(&early, server.addr, false).await.map(|_| ()), Ok(()));
     let late = context.prepare(&s, &files, module_time(), "localhost", &policy).unwrap();

@@ -10,9 +10,9 @@ use qsslsim_at::Param;
 use qsslsim_tls::{ContextTls, OpenRefusal, SslSettings, TlsPolicy};
 use rustls::{CipherSuite, ProtocolVersion};
 
-const COMPAT: TlsPolicy = TlsPolicy { allow_tls13: false, strict: false };
-const TLS13: TlsPolicy = TlsPolicy { allow_tls13: true, strict: false };
-const STRICT: TlsPolicy = TlsPolicy { allow_tls13: false, strict: true };
+const COMPAT: TlsPolicy = TlsPolicy { allow_tls13: false, strict: false, legacy: false };
+const TLS13: TlsPolicy = TlsPolicy { allow_tls13: true, strict: false, legacy: false };
+const STRICT: TlsPolicy = TlsPolicy { allow_tls13: false, strict: true, legacy: false };
 
 fn with(writes: &[(&str, &[Param])]) -> SslSettings {
     settings(writes)

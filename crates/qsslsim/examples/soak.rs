@@ -11,7 +11,9 @@
 //! printed so a run can be repeated), `--rss-growth-mb N` (default 16: the most the daemon's
 //! VmRSS may grow from the end of warm-up to the end), `--warmup-secs N` (default: a tenth of
 //! the run, between 5 and 60 s), `--binary PATH` (run this qsslsim instead of this program's
-//! own copy of the daemon).
+//! own copy of the daemon), `--hostile` (servers that stall, reset mid-stream and trickle
+//! bytes, behind a host that writes bursts of commands back to back; see the hostile mode
+//! section below).
 //!
 //! The daemon and the echo peer are child processes: this program runs itself as
 //! `soak __qsslsim <qsslsim args>`, which is exactly `qsslsim <args>`, so the memory measured
@@ -47,7 +49,7 @@ fn main() {
         run_qsslsim(&args[2..]);
     }
     let opts = Options::parse(&args[1..]);
-    let code = Soak::start(opts).run();
+    let code = if opts.hostile { HostileSoak::start(opts).run() } else { Soak::start(opts).run() };
     std::process::exit(code);
 }
 
@@ -58,7 +60,8 @@ fn run_qsslsim(args: &[String]) -> ! {
     let cli = Cli::parse_from(std::iter::once("qsslsim".to_string()).chain(args.iter().cloned()));
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(qsslsim::daemon::QuietStderr).init();
+    qsslsim::daemon::install_panic_hook();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let code = match cli.command {
         Some(Sub::Peer(a)) => rt.block_on(qsslsim::peer::run(a)),
@@ -74,13 +77,15 @@ struct Options {
     rss_growth_mb: u64,
     warmup: Option<Duration>,
     binary: Option<PathBuf>,
+    hostile: bool,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Options {
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-        let mut o = Options { minutes: 10.0, seed, rss_growth_mb: 16, warmup: None, binary: None };
+        let mut o =
+            Options { minutes: 10.0, seed, rss_growth_mb: 16, warmup: None, binary: None, hostile: false };
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = |name: &str| -> String {
@@ -98,6 +103,7 @@ impl Options {
                     ))
                 }
                 "--binary" => o.binary = Some(PathBuf::from(value(a))),
+                "--hostile" => o.hostile = true,
                 "-h" | "--help" => usage(""),
                 other => usage(&format!("unknown argument {other:?}")),
             }
@@ -113,7 +119,9 @@ fn usage(problem: &str) -> ! {
     if !problem.is_empty() {
         eprintln!("soak: {problem}");
     }
-    eprintln!("usage: soak [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH]");
+    eprintln!(
+        "usage: soak [--hostile] [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH]"
+    );
     std::process::exit(2)
 }
 
@@ -917,4 +925,530 @@ impl Soak {
 
 fn is_urc(line: &str) -> bool {
     line.starts_with("+QSSLURC:") || line.starts_with("+QSSLOPEN:") || line.starts_with("+QIURC:")
+}
+
+// ---- hostile mode (--hostile) ------------------------------------------------------------------
+//
+// Servers that misbehave, behind a host that never pauses: `stall` completes the handshake and
+// never reads again (held at most a minute), `reset` reads or sends a little and then resets
+// the connection (RST, mid-stream), `trickle` sends a known byte pattern through TCP a few
+// bytes at a time (the handshake too). The host opens sockets to them at random, sends until
+// SEND FAIL, reads (checking the trickled pattern byte for byte), closes, and between all of
+// that writes bursts of 10–200 commands in one write and expects exactly one final result per
+// command. Bytes sent to hostile servers cannot be verified; what is checked is that the port
+// stays responsive and framed, every open resolves, every socket closes, and the daemon's
+// memory and sockets come back.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hostility {
+    Stall,
+    Reset,
+    Trickle,
+}
+
+const HOSTILITIES: [Hostility; 3] = [Hostility::Stall, Hostility::Reset, Hostility::Trickle];
+
+/// Byte `i` of what a trickle server sends.
+fn trickle_byte(i: u64) -> u8 {
+    (i % 251) as u8
+}
+
+/// Start the three servers on loopback (in a thread with its own runtime); their ports.
+fn start_hostile_servers() -> Vec<u16> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let config = qsslsim::peer::server_config(false);
+            let mut ports = Vec::new();
+            for kind in HOSTILITIES {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                ports.push(listener.local_addr().unwrap().port());
+                let acceptor = tokio_rustls::TlsAcceptor::from(config.clone());
+                tokio::spawn(async move {
+                    let mut n = 0u64;
+                    loop {
+                        let Ok((tcp, _)) = listener.accept().await else { continue };
+                        n += 1;
+                        tokio::spawn(hostile_connection(kind, tcp, acceptor.clone(), n));
+                    }
+                });
+            }
+            tx.send(ports).unwrap();
+            std::future::pending::<()>().await
+        });
+    });
+    rx.recv().expect("hostile servers")
+}
+
+async fn hostile_connection(
+    kind: Hostility,
+    tcp: tokio::net::TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    n: u64,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    match kind {
+        Hostility::Stall => {
+            let Ok(tls) = acceptor.accept(tcp).await else { return };
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(tls);
+        }
+        Hostility::Reset => {
+            let Ok(mut tls) = acceptor.accept(tcp).await else { return };
+            // Odd connections read up to some bytes first, even ones send some first.
+            let budget = (n * 7919 % 6000) as usize;
+            if n % 2 == 1 {
+                let mut buf = vec![0u8; 4096];
+                let mut got = 0;
+                while got < budget {
+                    match tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf)).await {
+                        Ok(Ok(k)) if k > 0 => got += k,
+                        _ => break,
+                    }
+                }
+            } else {
+                let _ = tls.write_all(&vec![b'r'; budget]).await;
+                let _ = tls.flush().await;
+                tokio::time::sleep(Duration::from_millis(n % 50)).await;
+            }
+            let _ = tls.get_ref().0.set_zero_linger();
+            drop(tls); // RST
+        }
+        Hostility::Trickle => {
+            // TLS runs over an in-memory pipe; a pump moves its output to TCP a few bytes at a
+            // time, so every record (the handshake's too) arrives in pieces.
+            let (ours, theirs) = tokio::io::duplex(64 * 1024);
+            let (mut tcp_r, mut tcp_w) = tcp.into_split();
+            let (mut pipe_r, mut pipe_w) = tokio::io::split(theirs);
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut tcp_r, &mut pipe_w).await;
+                let _ = pipe_w.shutdown().await;
+            });
+            tokio::spawn(async move {
+                let mut buf = [0u8; 16];
+                let mut k = n as usize;
+                loop {
+                    k = k.wrapping_mul(31).wrapping_add(7);
+                    let want = 1 + k % buf.len();
+                    match pipe_r.read(&mut buf[..want]).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(m) => {
+                            if tcp_w.write_all(&buf[..m]).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(1 + (k % 3) as u64)).await;
+                }
+            });
+            let Ok(mut tls) = acceptor.accept(ours).await else { return };
+            let mut sent = 0u64;
+            let mut chunk = vec![0u8; 512];
+            loop {
+                for (j, b) in chunk.iter_mut().enumerate() {
+                    *b = trickle_byte(sent + j as u64);
+                }
+                if tls.write_all(&chunk).await.is_err() || tls.flush().await.is_err() {
+                    break;
+                }
+                sent += chunk.len() as u64;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HState {
+    Closed,
+    Opening,
+    Open,
+    Gone,
+}
+
+struct HSock {
+    state: HState,
+    kind: Hostility,
+    /// Trickle: pattern bytes received so far.
+    received: u64,
+}
+
+#[derive(Default)]
+struct HStats {
+    bursts: u64,
+    burst_commands: u64,
+    opens: [u64; 3],
+    open_failures: u64,
+    sends_ok: u64,
+    sends_failed: u64,
+    sends_refused: u64,
+    remote_closes: u64,
+    trickled_bytes: u64,
+    closes: u64,
+}
+
+struct HostileSoak {
+    opts: Options,
+    rng: StdRng,
+    daemon: Child,
+    pty: Pty,
+    ports: Vec<u16>,
+    socks: Vec<HSock>,
+    stats: HStats,
+}
+
+impl Drop for HostileSoak {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+impl HostileSoak {
+    fn start(opts: Options) -> HostileSoak {
+        let ports = start_hostile_servers();
+        let guard = GUARD_MS.to_string();
+        let (daemon, pty) = spawn(&opts.binary, &["--guard-time", &guard], "READY ");
+        let pty = Pty::open(Path::new(&pty));
+        let socks = (0..SOCKETS)
+            .map(|_| HSock { state: HState::Closed, kind: Hostility::Stall, received: 0 })
+            .collect();
+        let rng = StdRng::seed_from_u64(opts.seed);
+        HostileSoak { opts, rng, daemon, pty, ports, socks, stats: HStats::default() }
+    }
+
+    fn run(mut self) -> i32 {
+        let total = Duration::from_secs_f64(self.opts.minutes * 60.0);
+        let warmup =
+            self.opts.warmup.unwrap_or((total / 10).clamp(Duration::from_secs(5), Duration::from_secs(60)));
+        let pid = self.daemon.id();
+        println!(
+            "soak --hostile: {:.1} min, seed {}, warm-up {warmup:?}, allowed VmRSS growth {} MB, daemon pid {pid}",
+            self.opts.minutes, self.opts.seed, self.opts.rss_growth_mb
+        );
+        let t0 = Instant::now();
+        let fds_start = socket_fds(pid);
+        let mut rss_start = None;
+        let mut last_report = Instant::now();
+        let result = (|| -> R<()> {
+            self.pty.send(b"ATE0\r")?;
+            let deadline = Instant::now() + HANG;
+            while find(&self.pty.buf, b"\r\nOK\r\n").is_none() {
+                if Instant::now() > deadline {
+                    return Err(format!("ATE0 not answered: {}", show(&self.pty.buf)));
+                }
+                self.pty.fill(Duration::from_millis(50));
+            }
+            self.pty.buf.clear();
+            self.command_ok("AT+QIACT=1\r")?;
+            while t0.elapsed() < total {
+                self.step()?;
+                if let Ok(Some(status)) = self.daemon.try_wait() {
+                    return Err(format!("the daemon exited: {status}"));
+                }
+                if rss_start.is_none() && t0.elapsed() >= warmup {
+                    rss_start = Some(status_kb(pid, "VmRSS"));
+                }
+                if last_report.elapsed() >= Duration::from_secs(30) {
+                    last_report = Instant::now();
+                    self.report(t0.elapsed());
+                }
+            }
+            for id in 0..SOCKETS {
+                self.settle(id)?;
+                if self.socks[id as usize].state != HState::Closed {
+                    self.close(id)?;
+                }
+            }
+            self.burst()?;
+            Ok(())
+        })();
+        let rss_end = status_kb(pid, "VmRSS");
+        let peak = status_kb(pid, "VmHWM");
+        std::thread::sleep(Duration::from_millis(500));
+        let fds_end = socket_fds(pid);
+        self.report(t0.elapsed());
+        let s = &self.stats;
+        println!(
+            "soak --hostile: done: {} bursts ({} commands), opens stall/reset/trickle {:?} ({} failed), \
+             sends {} OK / {} SEND FAIL / {} refused, {} remote closes, {} trickled bytes verified, {} closes",
+            s.bursts,
+            s.burst_commands,
+            s.opens,
+            s.open_failures,
+            s.sends_ok,
+            s.sends_failed,
+            s.sends_refused,
+            s.remote_closes,
+            s.trickled_bytes,
+            s.closes
+        );
+        let rss_start = rss_start.unwrap_or(rss_end);
+        println!(
+            "soak --hostile: daemon VmRSS after warm-up {rss_start} kB, at end {rss_end} kB, peak {peak} kB"
+        );
+        println!("soak --hostile: daemon sockets at start {fds_start}, after closing everything {fds_end}");
+        let seed = self.opts.seed;
+        if let Err(e) = result {
+            println!("soak --hostile: FAILED (seed {seed}): {e}");
+            return 1;
+        }
+        if fds_end > fds_start + 2 {
+            println!(
+                "soak --hostile: FAILED (seed {seed}): {} sockets left in the daemon",
+                fds_end - fds_start
+            );
+            return 1;
+        }
+        if rss_end > rss_start + self.opts.rss_growth_mb * 1024 {
+            println!(
+                "soak --hostile: FAILED (seed {seed}): VmRSS grew {} kB after warm-up",
+                rss_end - rss_start
+            );
+            return 1;
+        }
+        println!("soak --hostile: OK");
+        0
+    }
+
+    fn report(&self, elapsed: Duration) {
+        let open = self.socks.iter().filter(|s| s.state == HState::Open).count();
+        println!(
+            "soak --hostile: {:>5.0} s: {} bursts, {} trickled bytes, {open} sockets open, daemon VmRSS {} kB",
+            elapsed.as_secs_f64(),
+            self.stats.bursts,
+            self.stats.trickled_bytes,
+            status_kb(self.daemon.id(), "VmRSS")
+        );
+    }
+
+    fn step(&mut self) -> R<()> {
+        self.poll_urcs(Duration::ZERO)?;
+        let id = self.rng.gen_range(0..SOCKETS);
+        let roll = self.rng.gen_range(0..100);
+        match self.socks[id as usize].state {
+            _ if roll < 25 => self.burst(),
+            HState::Closed => self.open(id),
+            HState::Opening => self.poll_urcs(Duration::from_millis(20)),
+            HState::Gone => self.close(id),
+            HState::Open if roll < 35 => self.close(id),
+            HState::Open if roll < 65 => self.send(id),
+            HState::Open => self.recv(id).map(|_| ()),
+        }
+    }
+
+    /// 10–200 commands in one write; exactly one final result each, all OK.
+    fn burst(&mut self) -> R<()> {
+        // Commands answered in one line (the frame parser reads one line per frame).
+        const CHEAP: [&str; 5] =
+            ["AT\r", "AT+QIGETERROR\r", "AT+QIACT?\r", "AT+CCLK?\r", "AT+QSSLCFG=\"negotiatetime\",1\r"];
+        let n = self.rng.gen_range(10..=200);
+        let mut text = String::new();
+        for _ in 0..n {
+            text.push_str(CHEAP[self.rng.gen_range(0..CHEAP.len())]);
+        }
+        self.pty.send(text.as_bytes())?;
+        for i in 0..n {
+            let end = self.final_line()?;
+            if end != "OK" {
+                return Err(format!("burst command {i} of {n}: {end}"));
+            }
+        }
+        self.stats.bursts += 1;
+        self.stats.burst_commands += n as u64;
+        Ok(())
+    }
+
+    fn open(&mut self, id: u8) -> R<()> {
+        let k = self.rng.gen_range(0..HOSTILITIES.len());
+        let s = &mut self.socks[id as usize];
+        s.kind = HOSTILITIES[k];
+        s.received = 0;
+        s.state = HState::Opening;
+        self.command_ok(&format!("AT+QSSLOPEN=1,0,{id},\"127.0.0.1\",{},0\r", self.ports[k]))?;
+        self.stats.opens[k] += 1;
+        self.settle(id)
+    }
+
+    /// Wait until an open has resolved.
+    fn settle(&mut self, id: u8) -> R<()> {
+        let deadline = Instant::now() + HANG;
+        while self.socks[id as usize].state == HState::Opening {
+            if Instant::now() > deadline {
+                return Err(format!("no +QSSLOPEN for socket {id} within {HANG:?}"));
+            }
+            self.poll_urcs(Duration::from_millis(20))?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, id: u8) -> R<()> {
+        if self.socks[id as usize].kind == Hostility::Stall && self.rng.gen_bool(0.2) {
+            return self.fill(id);
+        }
+        let n = self.rng.gen_range(1..=1460);
+        match self.command(&format!("AT+QSSLSEND={id},{n}\r"))?.as_str() {
+            ">" => {}
+            "ERROR" => {
+                // The server reset it (the closed URC may still be on its way).
+                self.stats.sends_refused += 1;
+                return Ok(());
+            }
+            other => return Err(format!("AT+QSSLSEND={id},{n}: {other}")),
+        }
+        let data = vec![b's'; n];
+        self.pty.send(&data)?;
+        match self.final_line()?.as_str() {
+            "SEND OK" => self.stats.sends_ok += 1,
+            "SEND FAIL" => self.stats.sends_failed += 1,
+            "ERROR" => self.stats.sends_refused += 1,
+            other => return Err(format!("send of {n} bytes on socket {id}: {other}")),
+        }
+        Ok(())
+    }
+
+    /// Send to a server that stopped reading until the module says SEND FAIL (the kernel's
+    /// buffers take a few MB first), then check the port still answers at once.
+    fn fill(&mut self, id: u8) -> R<()> {
+        let data = vec![b'f'; 1460];
+        for _ in 0..10_000 {
+            match self.command(&format!("AT+QSSLSEND={id},1460\r"))?.as_str() {
+                ">" => {}
+                "ERROR" => {
+                    self.stats.sends_refused += 1;
+                    return Ok(());
+                }
+                other => return Err(format!("AT+QSSLSEND={id},1460: {other}")),
+            }
+            self.pty.send(&data)?;
+            match self.final_line()?.as_str() {
+                "SEND OK" => self.stats.sends_ok += 1,
+                "SEND FAIL" => {
+                    self.stats.sends_failed += 1;
+                    return self.command_ok("AT\r");
+                }
+                other => return Err(format!("filling socket {id}: {other}")),
+            }
+        }
+        Err(format!("socket {id}: 14.6 MB to a server that never reads, and no SEND FAIL"))
+    }
+
+    /// One AT+QSSLRECV; the bytes read. Trickled data must continue the pattern.
+    fn recv(&mut self, id: u8) -> R<usize> {
+        self.pty.send(format!("AT+QSSLRECV={id},1500\r").as_bytes())?;
+        let mut got = None;
+        loop {
+            match self.frame()? {
+                Frame::RecvData(d) => got = Some(d),
+                Frame::Line(l) if l == "OK" => break,
+                Frame::Line(l) if l == "ERROR" => return Ok(0),
+                Frame::Line(l) if is_final(&l) => return Err(format!("AT+QSSLRECV={id},1500: {l}")),
+                other => self.urc(other)?,
+            }
+        }
+        let data = got.ok_or_else(|| format!("AT+QSSLRECV={id}: OK without +QSSLRECV"))?;
+        let s = &mut self.socks[id as usize];
+        if s.kind == Hostility::Trickle {
+            for &b in &data {
+                if b != trickle_byte(s.received) {
+                    return Err(format!("socket {id}: trickled byte {} is {b:#04x}", s.received));
+                }
+                s.received += 1;
+            }
+            self.stats.trickled_bytes += data.len() as u64;
+        }
+        Ok(data.len())
+    }
+
+    fn close(&mut self, id: u8) -> R<()> {
+        if self.socks[id as usize].state == HState::Gone {
+            while self.recv(id)? > 0 {}
+        }
+        // A linger of 1 s: a stalled server must not hold the port for the default 10 s.
+        self.command_ok(&format!("AT+QSSLCLOSE={id},1\r"))?;
+        self.socks[id as usize].state = HState::Closed;
+        self.stats.closes += 1;
+        Ok(())
+    }
+
+    fn frame(&mut self) -> R<Frame> {
+        let deadline = Instant::now() + HANG;
+        loop {
+            if let Some((f, used)) = parse(&self.pty.buf)? {
+                self.pty.buf.drain(..used);
+                return Ok(f);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "nothing complete from the module within {HANG:?}: {}",
+                    show(&self.pty.buf)
+                ));
+            }
+            self.pty.fill(Duration::from_millis(50));
+        }
+    }
+
+    fn final_line(&mut self) -> R<String> {
+        loop {
+            match self.frame()? {
+                Frame::Prompt => return Ok(">".into()),
+                Frame::Line(l) if is_final(&l) => return Ok(l),
+                Frame::Line(l) if !is_urc(&l) => {}
+                other => self.urc(other)?,
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &str) -> R<String> {
+        self.pty.send(cmd.as_bytes())?;
+        self.final_line()
+    }
+
+    fn command_ok(&mut self, cmd: &str) -> R<()> {
+        match self.command(cmd)?.as_str() {
+            "OK" => Ok(()),
+            other => Err(format!("{}: {other}", cmd.trim_end())),
+        }
+    }
+
+    fn poll_urcs(&mut self, wait: Duration) -> R<()> {
+        self.pty.fill(wait);
+        while let Some((f, used)) = parse(&self.pty.buf)? {
+            self.pty.buf.drain(..used);
+            self.urc(f)?;
+            self.pty.fill(Duration::ZERO);
+        }
+        Ok(())
+    }
+
+    fn urc(&mut self, f: Frame) -> R<()> {
+        let Frame::Line(l) = f else { return Err(format!("unexpected {f:?} outside a command")) };
+        let num = |s: &str| s.trim().parse::<usize>().map_err(|_| format!("bad URC {l:?}"));
+        if let Some(id) = l.strip_prefix("+QSSLURC: \"recv\",") {
+            num(id).map(|_| ())
+        } else if let Some(id) = l.strip_prefix("+QSSLURC: \"closed\",") {
+            let id = num(id)?;
+            if self.socks[id].state == HState::Open {
+                self.socks[id].state = HState::Gone;
+                self.stats.remote_closes += 1;
+            }
+            Ok(())
+        } else if let Some(rest) = l.strip_prefix("+QSSLOPEN: ") {
+            let (id, err) = rest.split_once(',').ok_or_else(|| format!("bad URC {l:?}"))?;
+            let (id, err) = (num(id)?, num(err)?);
+            if self.socks[id].state != HState::Opening {
+                return Err(format!("{l} for a socket in state {:?}", self.socks[id].state));
+            }
+            if err == 0 {
+                self.socks[id].state = HState::Open;
+            } else {
+                // A reset during the handshake is a failed open; the socket is free again.
+                self.stats.open_failures += 1;
+                self.socks[id].state = HState::Closed;
+            }
+            Ok(())
+        } else {
+            Err(format!("unexpected output {l:?}"))
+        }
+    }
 }

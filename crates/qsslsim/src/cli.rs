@@ -40,6 +40,9 @@ pub enum TimingProfile {
     Fast,
     /// Delays like hardware.
     Realistic,
+    /// Only the gap that keeps a URC in a write of its own, even after network events (for
+    /// test suites that want speed and read whole writes).
+    Instant,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -50,9 +53,15 @@ pub struct RunArgs {
     #[arg(long)]
     pub demo: bool,
 
-    /// Make a symlink to the pty at PATH (removed on exit).
+    /// Make a symlink to the pty at PATH (removed on exit). Replaces only a stale symlink
+    /// into /dev/pts/; PATH.lock marks it taken while the daemon runs.
     #[arg(long, value_name = "PATH")]
     pub link: Option<PathBuf>,
+
+    /// Take over the --link and --control paths of a running qsslsim instead of refusing
+    /// (files and directories that are not qsslsim's are still never replaced).
+    #[arg(long)]
+    pub force: bool,
 
     /// Map a host name to an address (repeatable).
     #[arg(long, value_name = "NAME=ADDR")]
@@ -101,6 +110,10 @@ pub struct RunArgs {
     /// Pace output to the host like a UART at N baud (10 bits per byte).
     #[arg(long, value_name = "N")]
     pub baud: Option<u32>,
+
+    /// The network refuses to activate a PDP context without an APN (AT+QIACT: ERROR, 573).
+    #[arg(long)]
+    pub apn_required: bool,
 
     /// Offer TLS 1.3 as well (the real module stops at TLS 1.2).
     #[arg(long)]

@@ -1,14 +1,35 @@
 //! Starting the emulator from its command line: build the module (preloaded files, identity,
 //! timing, TLS policy), open the pty, publish it (`--link`, the `READY` line), run the event
-//! loop until SIGINT/SIGTERM, and clean up.
+//! loop until SIGINT/SIGTERM/SIGHUP, and clean up.
+//!
+//! This module also owns what the daemon puts on the file system and its own output:
+//!
+//! - **Names are claimed, never clobbered.** `--link PATH` replaces only a symlink into
+//!   `/dev/pts/` (one a qsslsim made) and `--control PATH` only a stale socket (connecting is
+//!   refused); anything else there is refused with a message and exit 1. A live daemon is
+//!   detected by a lock: `PATH.lock` next to the link, held with `flock` for the daemon's life
+//!   (the kernel drops it when the process dies, however it dies, so a crash never leaves a
+//!   name taken), holding `qsslsim <pid>`; and for the control socket, by the socket
+//!   answering. Both are refused unless `--force`, which takes the names over (never a file
+//!   or directory that is not ours).
+//! - **Whatever we published goes on every way out**: a normal return, an error return, a
+//!   signal, a panic unwinding the main thread (a guard's `Drop`), or a panic that aborts (a
+//!   panic hook). The link is removed only if it still points at our pty, the socket and the
+//!   lock file only if they are still the inodes we made, so a daemon that took them over
+//!   keeps them.
+//! - **Output never kills the daemon.** The banner and the log go through writers that ignore
+//!   write errors: a reader of stdout or stderr going away (`| head`, a closed `tee`) costs
+//!   the daemon nothing.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qsslsim_modem::{Modem, ModemConfig, Timing};
 use tokio::sync::mpsc;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use crate::cli::{RunArgs, TimingProfile};
 use crate::network::{NetPolicy, TcpConnector};
@@ -24,8 +45,14 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
         timing: match args.timing {
             TimingProfile::Fast => Timing::fast(),
             TimingProfile::Realistic => Timing::realistic(),
+            TimingProfile::Instant => Timing::instant(),
         },
-        tls: qsslsim_tls::TlsPolicy { allow_tls13: args.tls13, strict: args.strict_tls },
+        apn_required: args.apn_required,
+        tls: qsslsim_tls::TlsPolicy {
+            allow_tls13: args.tls13,
+            strict: args.strict_tls,
+            ..Default::default()
+        },
         baud: args.baud,
         ..ModemConfig::default()
     };
@@ -106,11 +133,26 @@ Stop with Ctrl+C."
 
 /// Run the daemon until a signal; returns the process exit code.
 pub async fn run(mut args: RunArgs) -> i32 {
+    // Whatever is published below is removed when this returns or unwinds.
+    let _published = Cleanup;
+    // Claim the names before anything else, so a refusal has no side effects.
+    if let Some(link) = &args.link {
+        if let Err(e) = claim_link(link, args.force) {
+            complain(&format!("qsslsim: {e}"));
+            return 1;
+        }
+    }
+    if let Some(path) = &args.control {
+        if let Err(e) = check_control(path, args.force).await {
+            complain(&format!("qsslsim: {e}"));
+            return 1;
+        }
+    }
     let demo_peer = if args.demo {
         match start_demo(&mut args).await {
             Ok(addr) => Some(addr),
             Err(e) => {
-                eprintln!("qsslsim: {e}");
+                complain(&format!("qsslsim: {e}"));
                 return 1;
             }
         }
@@ -121,22 +163,21 @@ pub async fn run(mut args: RunArgs) -> i32 {
         Ok(m) => m,
         Err(e) => {
             error!("{e}");
-            eprintln!("qsslsim: {e}");
+            complain(&format!("qsslsim: {e}"));
             return 2;
         }
     };
     let pty = match Pty::open() {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("qsslsim: cannot open a pty: {e}");
+            complain(&format!("qsslsim: cannot open a pty: {e}"));
             return 1;
         }
     };
     let slave = pty.path().to_path_buf();
     if let Some(link) = &args.link {
-        let _ = std::fs::remove_file(link);
-        if let Err(e) = std::os::unix::fs::symlink(&slave, link) {
-            eprintln!("qsslsim: cannot link {} -> {}: {e}", link.display(), slave.display());
+        if let Err(e) = publish_link(link, &slave) {
+            complain(&format!("qsslsim: cannot link {} -> {}: {e}", link.display(), slave.display()));
             return 1;
         }
     }
@@ -146,7 +187,7 @@ pub async fn run(mut args: RunArgs) -> i32 {
     let tracer = match crate::trace::Tracer::new(args.trace.as_deref()) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("qsslsim: cannot write trace: {e}");
+            complain(&format!("qsslsim: cannot write trace: {e}"));
             return 1;
         }
     };
@@ -154,31 +195,37 @@ pub async fn run(mut args: RunArgs) -> i32 {
     let signals = match Signals::install() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("qsslsim: cannot install signal handlers: {e}");
+            complain(&format!("qsslsim: cannot install signal handlers: {e}"));
             return 1;
         }
     };
     let loop_task = tokio::spawn(runtime::run(modem, pty, connector, rx, tracer));
     let control_task = match &args.control {
         Some(path) => match crate::control::listen(path, control.clone()) {
-            Ok(task) => Some(task),
+            Ok(task) => {
+                if let Ok(meta) = std::fs::symlink_metadata(path) {
+                    publish(Owned::Socket { path: path.clone(), id: (meta.dev(), meta.ino()) });
+                }
+                Some(task)
+            }
             Err(e) => {
-                eprintln!("qsslsim: cannot serve the control socket at {}: {e}", path.display());
+                complain(&format!("qsslsim: cannot serve the control socket at {}: {e}", path.display()));
                 control.shutdown().await;
                 return 1;
             }
         },
         None => None,
     };
-    {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "READY {}", slave.display());
-        let _ = out.flush();
-    }
+    say(&format!("READY {}", slave.display()));
     info!(pty = %slave.display(), "ready");
     if let Some(peer) = demo_peer {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
-        println!("{}", demo_text(&shown, peer));
+        say(&demo_text(&shown, peer));
+    }
+    #[cfg(debug_assertions)]
+    if std::env::var_os("QSSLSIM_TEST_PANIC_AFTER_READY").is_some() {
+        // For tests of the clean-up on panic (debug builds only).
+        panic!("QSSLSIM_TEST_PANIC_AFTER_READY is set");
     }
     let mut loop_task = loop_task;
     let code = tokio::select! {
@@ -191,35 +238,293 @@ pub async fn run(mut args: RunArgs) -> i32 {
         // The loop never ends by itself: if it does, the port is gone and CI must not hang.
         ended = &mut loop_task => {
             error!(?ended, "the event loop ended unexpectedly");
-            eprintln!("qsslsim: the event loop ended unexpectedly: {ended:?}");
+            complain(&format!("qsslsim: the event loop ended unexpectedly: {ended:?}"));
             1
         }
     };
     if let Some(task) = control_task {
         task.abort();
     }
-    for path in args.link.iter().chain(args.control.iter()) {
-        let _ = std::fs::remove_file(path);
-    }
     code
 }
 
-/// SIGINT and SIGTERM, installed before the pty is published.
+/// A line on stdout; a closed stdout is not the daemon's problem.
+fn say(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
+
+/// A line on stderr; a closed stderr is not the daemon's problem.
+fn complain(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// The log's writer: stderr, with write errors ignored (tracing-subscriber would otherwise
+/// report them with `eprintln!`, which panics on a closed stderr).
+#[derive(Clone, Copy, Default)]
+pub struct QuietStderr;
+
+impl Write for QuietStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for QuietStderr {
+    type Writer = QuietStderr;
+    fn make_writer(&'a self) -> QuietStderr {
+        QuietStderr
+    }
+}
+
+/// Something this daemon put on the file system.
+enum Owned {
+    /// `--link`: a symlink to our pty.
+    Link { path: PathBuf, target: PathBuf },
+    /// `--control`: the socket inode we bound.
+    Socket { path: PathBuf, id: (u64, u64) },
+    /// `--link`'s lock file (inode), locked for our life by `_lock`.
+    Lock { path: PathBuf, id: (u64, u64), _lock: nix::fcntl::Flock<std::fs::File> },
+}
+
+impl Owned {
+    /// Remove it if it is still ours (a daemon started with `--force` may have taken it).
+    fn remove(self) {
+        let same_inode = |path: &Path, id: (u64, u64)| {
+            std::fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == id)
+        };
+        match self {
+            Owned::Link { path, target } => {
+                if std::fs::read_link(&path).is_ok_and(|t| t == target) {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+            Owned::Socket { path, id } | Owned::Lock { path, id, .. } => {
+                if same_inode(&path, id) {
+                    let _ = std::fs::remove_file(&path);
+                }
+                // A lock is released when its file closes, after the unlink.
+            }
+        }
+    }
+}
+
+/// What to remove on the way out, newest last.
+static PUBLISHED: Mutex<Vec<Owned>> = Mutex::new(Vec::new());
+
+fn publish(owned: Owned) {
+    PUBLISHED.lock().unwrap_or_else(|e| e.into_inner()).push(owned);
+}
+
+/// Remove everything published, newest first. Idempotent.
+fn clean_up() {
+    // `try_lock`: never wait here (a panic hook may run while this thread holds the lock).
+    let owned = match PUBLISHED.try_lock() {
+        Ok(mut list) => std::mem::take(&mut *list),
+        Err(std::sync::TryLockError::Poisoned(e)) => std::mem::take(&mut *e.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => return,
+    };
+    for item in owned.into_iter().rev() {
+        item.remove();
+    }
+}
+
+/// Removes what was published when dropped: on return and when a panic unwinds.
+struct Cleanup;
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        clean_up();
+    }
+}
+
+/// A panic hook that removes what was published when the panic ends the process: a panic on
+/// the main thread (it unwinds out of `main`), or any panic in a build that aborts on panic.
+/// Panics in tokio tasks are caught by tokio and handled (an event loop that dies makes
+/// `run` return 1, which cleans up).
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        if cfg!(panic = "abort") || std::thread::current().name() == Some("main") {
+            clean_up();
+        }
+    }));
+}
+
+/// `PATH.lock` for a link at `PATH`.
+fn lock_path(link: &Path) -> PathBuf {
+    let mut name = link.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    link.with_file_name(name)
+}
+
+/// Take `--link`'s lock and check what is at the link: nothing, or a symlink into /dev/pts/.
+/// With the lock held, such a symlink is a stale one (its daemon is gone).
+fn claim_link(link: &Path, force: bool) -> Result<(), String> {
+    use nix::fcntl::{Flock, FlockArg};
+    let lock = lock_path(link);
+    let shown = link.display();
+    let mut attempts = 0;
+    let (file, id) = loop {
+        attempts += 1;
+        if attempts > 10 {
+            return Err(format!(
+                "--link {shown}: cannot take the lock {} (it keeps changing)",
+                lock.display()
+            ));
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(&lock)
+            .map_err(|e| format!("--link {shown}: cannot open the lock {}: {e}", lock.display()))?;
+        let meta = file.metadata().map_err(|e| format!("--link {shown}: {}: {e}", lock.display()))?;
+        let holder = std::fs::read_to_string(&lock).unwrap_or_default();
+        if !meta.is_file() || !(holder.is_empty() || holder.starts_with("qsslsim ")) {
+            return Err(format!(
+                "--link {shown}: {} is there and is not a qsslsim lock; refusing to touch it",
+                lock.display()
+            ));
+        }
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(locked) => {
+                // The file we locked must still be the one at the path (a daemon leaving
+                // removes its lock file while holding it).
+                let current = std::fs::symlink_metadata(&lock).ok().map(|m| (m.dev(), m.ino()));
+                if current == Some((meta.dev(), meta.ino())) {
+                    break (locked, (meta.dev(), meta.ino()));
+                }
+            }
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) if force => {
+                warn!(link = %shown, holder = holder.trim(), "--force: taking the link over from a running daemon");
+                let _ = std::fs::remove_file(&lock);
+            }
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
+                return Err(format!(
+                    "--link {shown} is in use by a running qsslsim ({}, lock {}); stop it, choose another path, \
+                     or pass --force to take it over",
+                    holder.trim().strip_prefix("qsslsim ").map_or("pid unknown".into(), |p| format!("pid {p}")),
+                    lock.display()
+                ));
+            }
+            Err((_, e)) => return Err(format!("--link {shown}: cannot lock {}: {e}", lock.display())),
+        }
+    };
+    let mut locked = file;
+    let _ = locked.set_len(0);
+    let _ = writeln!(&mut *locked, "qsslsim {}", std::process::id());
+    publish(Owned::Lock { path: lock.clone(), id, _lock: locked });
+    match std::fs::symlink_metadata(link) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("--link {shown}: {e}")),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(link).unwrap_or_default();
+            if target.starts_with("/dev/pts/") {
+                Ok(())
+            } else {
+                Err(format!(
+                    "--link {shown} is a symlink to {}, not one qsslsim made; refusing to replace it",
+                    target.display()
+                ))
+            }
+        }
+        Ok(meta) => Err(format!(
+            "--link {shown}: a {} is there; refusing to replace it (qsslsim replaces only its own \
+             symlinks into /dev/pts/)",
+            kind_of(&meta)
+        )),
+    }
+}
+
+/// Point `link` at the pty, replacing a stale link atomically (symlink beside it, rename).
+fn publish_link(link: &Path, pty: &Path) -> std::io::Result<()> {
+    let mut name = link.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".new-{}", std::process::id()));
+    let fresh = link.with_file_name(name);
+    let _ = std::fs::remove_file(&fresh);
+    std::os::unix::fs::symlink(pty, &fresh)?;
+    if let Err(e) = std::fs::rename(&fresh, link) {
+        let _ = std::fs::remove_file(&fresh);
+        return Err(e);
+    }
+    publish(Owned::Link { path: link.to_path_buf(), target: pty.to_path_buf() });
+    Ok(())
+}
+
+/// What is at `--control`: nothing or a stale socket (fine), a live daemon's socket (fine only
+/// with `--force`), anything else (refused).
+async fn check_control(path: &Path, force: bool) -> Result<(), String> {
+    let shown = path.display();
+    let meta = match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("--control {shown}: {e}")),
+        Ok(meta) => meta,
+    };
+    if !meta.file_type().is_socket() {
+        return Err(format!("--control {shown}: a {} is there; refusing to replace it", kind_of(&meta)));
+    }
+    let probe = tokio::time::timeout(Duration::from_secs(2), tokio::net::UnixStream::connect(path)).await;
+    match probe {
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => Ok(()), // stale
+        Ok(Err(e)) if e.kind() != std::io::ErrorKind::WouldBlock => Err(format!("--control {shown}: {e}")),
+        // It answered, or it is too busy to (a full backlog): a live daemon.
+        _ if force => {
+            warn!(control = %shown, "--force: taking the control socket over from a running daemon");
+            Ok(())
+        }
+        _ => Err(format!(
+            "--control {shown} is served by a running daemon; stop it, choose another path, or pass \
+             --force to take it over"
+        )),
+    }
+}
+
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "directory"
+    } else if t.is_file() {
+        "regular file"
+    } else if t.is_symlink() {
+        "symlink"
+    } else if t.is_socket() {
+        "socket"
+    } else {
+        "special file"
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP (the terminal closed), installed before the pty is published.
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
     fn install() -> std::io::Result<Signals> {
         use tokio::signal::unix::{signal, SignalKind};
-        Ok(Signals { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
     }
 
     async fn wait(mut self) {
         tokio::select! {
             _ = self.term.recv() => {},
             _ = self.int.recv() => {},
+            _ = self.hup.recv() => {},
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The built-in TLS peer (`qsslsim peer`, and the one `--demo` starts): a rustls server on
 //! loopback using the test PKI, answering as an echo, a sink, a source of bytes, or a tiny
-//! HTTP server. Tests and `make run` use it so nothing ever leaves the machine.
+//! HTTP server. Tests and `make run` use it so nothing ever leaves the machine. With the
+//! `legacy-tls` feature, a client whose ClientHello rustls cannot serve (TLS 1.0/1.1 only, or
+//! only CBC/static-RSA suites, as the maker's example 3.2 configures) is answered by OpenSSL
+//! instead, like the maker's own test server would.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -69,6 +72,11 @@ pub async fn serve(listener: TcpListener, config: Arc<ServerConfig>, mode: PeerM
         let Ok((tcp, from)) = listener.accept().await else { continue };
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
+            #[cfg(feature = "legacy-tls")]
+            if !legacy_peer::rustls_can_serve(&tcp).await {
+                legacy_peer::serve_one(tcp, from, mode).await;
+                return;
+            }
             match acceptor.accept(tcp).await {
                 Ok(tls) => {
                     debug!(%from, ?mode, "peer: client connected");
@@ -134,4 +142,206 @@ pub async fn run(args: PeerArgs) -> i32 {
     info!(%addr, mode = ?args.mode, "peer listening");
     serve(listener, server_config(args.tls13), args.mode).await;
     0
+}
+
+/// The peer's second engine: OpenSSL for the clients rustls cannot serve.
+#[cfg(feature = "legacy-tls")]
+mod legacy_peer {
+    use std::net::SocketAddr;
+    use std::pin::Pin;
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use openssl::pkey::PKey;
+    use openssl::ssl::{Ssl, SslContext, SslContextBuilder, SslMethod, SslMode, SslOptions, SslVersion};
+    use openssl::x509::X509;
+    use tokio::net::TcpStream;
+    use tracing::debug;
+
+    use super::{handle, PeerMode, SERVER_CERT_PEM, SERVER_KEY_PEM};
+
+    /// The TLS 1.2 suites rustls (ring) has for an RSA certificate, and the TLS 1.3 suites.
+    const RUSTLS_TLS12_RSA: [u16; 3] = [0xC02F, 0xC030, 0xCCA8];
+    const TLS13_SUITES: [u16; 3] = [0x1301, 0x1302, 0x1303];
+
+    /// What a ClientHello offers: the versions and the cipher suites.
+    #[derive(Debug, Default, PartialEq, Eq)]
+    pub(super) struct Offer {
+        pub versions: Vec<u16>,
+        pub suites: Vec<u16>,
+    }
+
+    fn u16_at(b: &[u8], i: usize) -> Option<u16> {
+        Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
+    }
+
+    /// Parses the ClientHello record at the start of `bytes`: `Ok(None)` when more bytes are
+    /// needed, `Err(())` when it is not a ClientHello this parser understands.
+    pub(super) fn parse_hello(bytes: &[u8]) -> Result<Option<Offer>, ()> {
+        if bytes.len() < 5 {
+            return Ok(None);
+        }
+        if bytes[0] != 0x16 {
+            return Err(());
+        }
+        let len = usize::from(u16_at(bytes, 3).ok_or(())?);
+        if bytes.len() < 5 + len {
+            return Ok(None);
+        }
+        let hs = &bytes[5..5 + len];
+        if hs.first() != Some(&1) {
+            return Err(());
+        }
+        let legacy_version = u16_at(hs, 4).ok_or(())?;
+        let mut i = 4 + 2 + 32;
+        i += 1 + usize::from(*hs.get(i).ok_or(())?);
+        let suites_len = usize::from(u16_at(hs, i).ok_or(())?);
+        let suites: Vec<u16> =
+            (0..suites_len / 2).map(|k| u16_at(hs, i + 2 + 2 * k)).collect::<Option<_>>().ok_or(())?;
+        i += 2 + suites_len;
+        i += 1 + usize::from(*hs.get(i).ok_or(())?);
+        let mut versions = vec![legacy_version];
+        if let Some(ext_len) = u16_at(hs, i) {
+            let end = (i + 2 + usize::from(ext_len)).min(hs.len());
+            let mut j = i + 2;
+            while j + 4 <= end {
+                let (kind, len) = (u16_at(hs, j).ok_or(())?, usize::from(u16_at(hs, j + 2).ok_or(())?));
+                let body = hs.get(j + 4..j + 4 + len).ok_or(())?;
+                if kind == 0x002b && !body.is_empty() {
+                    versions = body[1..].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+                }
+                j += 4 + len;
+            }
+        }
+        Ok(Some(Offer { versions, suites }))
+    }
+
+    impl Offer {
+        /// Whether rustls (TLS 1.2 with the RSA certificate, or TLS 1.3) can serve it.
+        pub(super) fn rustls_can_serve(&self) -> bool {
+            let offers = |v: u16| self.versions.contains(&v);
+            let any = |list: &[u16]| self.suites.iter().any(|s| list.contains(s));
+            (offers(0x0303) && any(&RUSTLS_TLS12_RSA)) || (offers(0x0304) && any(&TLS13_SUITES))
+        }
+    }
+
+    /// Peeks at the ClientHello (without consuming it) to choose the engine; rustls unless
+    /// the hello is readable and rustls clearly cannot serve it.
+    pub(super) async fn rustls_can_serve(tcp: &TcpStream) -> bool {
+        let mut buf = vec![0u8; 16 * 1024 + 5];
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut seen = 0;
+        loop {
+            let n = match tokio::time::timeout_at(deadline, tcp.peek(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => n,
+                _ => return true,
+            };
+            match parse_hello(&buf[..n]) {
+                Ok(Some(offer)) => return offer.rustls_can_serve(),
+                Err(()) => return true,
+                Ok(None) if n == buf.len() => return true,
+                Ok(None) => {}
+            }
+            if n == seen {
+                // peek returns at once while the bytes already there are all there is.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            seen = n;
+        }
+    }
+
+    /// TLS 1.0 to 1.2 with every suite OpenSSL has, at security level 0.
+    fn context() -> Option<&'static SslContext> {
+        static CTX: OnceLock<Option<SslContext>> = OnceLock::new();
+        CTX.get_or_init(|| {
+            let build = || -> Result<SslContext, openssl::error::ErrorStack> {
+                let mut b = SslContextBuilder::new(SslMethod::tls_server())?;
+                b.set_security_level(0);
+                b.set_min_proto_version(Some(SslVersion::TLS1))?;
+                b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
+                b.set_cipher_list("ALL:@SECLEVEL=0")?;
+                b.set_options(SslOptions::ALL | SslOptions::NO_COMPRESSION);
+                b.set_mode(
+                    SslMode::AUTO_RETRY | SslMode::ACCEPT_MOVING_WRITE_BUFFER | SslMode::ENABLE_PARTIAL_WRITE,
+                );
+                let cert = X509::from_pem(SERVER_CERT_PEM)?;
+                let key = PKey::private_key_from_pem(SERVER_KEY_PEM)?;
+                b.set_certificate(&cert)?;
+                b.set_private_key(&key)?;
+                b.check_private_key()?;
+                Ok(b.build())
+            };
+            build().map_err(|e| tracing::warn!("peer: OpenSSL server context: {e}")).ok()
+        })
+        .as_ref()
+    }
+
+    pub(super) async fn serve_one(tcp: TcpStream, from: SocketAddr, mode: PeerMode) {
+        let Some(ctx) = context() else { return };
+        let Ok(ssl) = Ssl::new(ctx) else { return };
+        let Ok(mut tls) = tokio_openssl::SslStream::new(ssl, tcp) else { return };
+        match Pin::new(&mut tls).accept().await {
+            Ok(()) => {
+                debug!(%from, ?mode, version = tls.ssl().version_str(), "peer: legacy client connected (OpenSSL)");
+                let _ = handle(tls, mode).await;
+            }
+            Err(e) => debug!(%from, error = %e, "peer: legacy handshake failed"),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// A ClientHello as OpenSSL writes it for `versions` and `ciphers`.
+        fn hello(min: SslVersion, max: SslVersion, ciphers: &str) -> Vec<u8> {
+            struct Sink(Vec<u8>);
+            impl std::io::Read for Sink {
+                fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                    Err(std::io::ErrorKind::WouldBlock.into())
+                }
+            }
+            impl std::io::Write for Sink {
+                fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                    self.0.extend_from_slice(b);
+                    Ok(b.len())
+                }
+                fn flush(&mut self) -> std::io::Result<()> {
+                    Ok(())
+                }
+            }
+            let mut b = SslContextBuilder::new(SslMethod::tls_client()).unwrap();
+            b.set_security_level(0);
+            b.set_min_proto_version(Some(min)).unwrap();
+            b.set_max_proto_version(Some(max)).unwrap();
+            b.set_cipher_list(ciphers).unwrap();
+            let ssl = Ssl::new(&b.build()).unwrap();
+            match ssl.connect(Sink(Vec::new())) {
+                Err(openssl::ssl::HandshakeError::WouldBlock(mid)) => mid.get_ref().0.clone(),
+                _ => panic!("no ClientHello"),
+            }
+        }
+
+        #[test]
+        fn chooses_openssl_only_for_what_rustls_cannot_serve() {
+            let cases = [
+                (SslVersion::TLS1, SslVersion::TLS1, "AES256-SHA:@SECLEVEL=0", false),
+                (SslVersion::TLS1_2, SslVersion::TLS1_2, "AES256-SHA:@SECLEVEL=0", false),
+                (
+                    SslVersion::TLS1,
+                    SslVersion::TLS1_2,
+                    "AES256-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+                    true,
+                ),
+                (SslVersion::TLS1_2, SslVersion::TLS1_3, "AES256-SHA:@SECLEVEL=0", true),
+            ];
+            for (min, max, ciphers, rustls) in cases {
+                let bytes = hello(min, max, ciphers);
+                let offer = parse_hello(&bytes).unwrap().unwrap();
+                assert_eq!(offer.rustls_can_serve(), rustls, "{min:?}..{max:?} {ciphers}: {offer:?}");
+                assert_eq!(parse_hello(&bytes[..bytes.len() - 1]), Ok(None));
+            }
+            assert_eq!(parse_hello(b"GET / HTTP/1.1\r\n"), Err(()));
+        }
+    }
 }

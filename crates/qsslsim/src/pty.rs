@@ -30,7 +30,7 @@ use tokio::time::Sleep;
 
 use crate::host_writer::{HostPort, PortWriter};
 
-nix::ioctl_read_bad!(fionread, libc::FIONREAD, libc::c_int);
+nix::ioctl_read_bad!(fionread, nix::libc::FIONREAD, nix::libc::c_int);
 
 /// First interval of the unread poll, and its cap while the host reads nothing.
 const POLL_MIN: Duration = Duration::from_millis(1);
@@ -60,7 +60,7 @@ impl Pty {
             .remove(termios::InputFlags::IXON | termios::InputFlags::IXOFF | termios::InputFlags::ICRNL);
         tio.output_flags.remove(termios::OutputFlags::OPOST);
         termios::tcsetattr(&pair.slave, SetArg::TCSANOW, &tio).map_err(io::Error::from)?;
-        let path = std::fs::read_link(format!("/proc/self/fd/{}", pair.slave.as_raw_fd()))?;
+        let path = nix::unistd::ttyname(&pair.slave).map_err(io::Error::from)?;
         let flags = OFlag::from_bits_truncate(
             fcntl(pair.master.as_raw_fd(), FcntlArg::F_GETFL).map_err(io::Error::from)?,
         );
@@ -108,7 +108,7 @@ impl AsyncRead for PtyReader {
                     return Poll::Ready(Ok(()));
                 }
                 // EIO: no slave open right now (cannot happen while we hold one); retry later.
-                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => {
+                Ok(Err(e)) if e.raw_os_error() == Some(nix::libc::EIO) => {
                     guard.clear_ready();
                     continue;
                 }
@@ -132,7 +132,7 @@ pub struct PtyWriter {
 
 impl PtyWriter {
     fn measure(&self) -> usize {
-        let mut n: libc::c_int = 0;
+        let mut n: nix::libc::c_int = 0;
         // SAFETY: FIONREAD writes one c_int through the pointer, which is valid for that.
         match unsafe { fionread(self.shared.slave.as_raw_fd(), &mut n) } {
             Ok(_) => usize::try_from(n).unwrap_or(0),

@@ -108,7 +108,7 @@ fn ctl_events_streams_records() {
     p.transact("AT+QIGETERROR\r", "AT+QIGETERROR\r\r\n+QIGETERROR: 0,operate successfully\r\n\r\nOK\r\n");
     let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(first["type"], "host_in");
-    assert_eq!(first["text"], "AT+QIGETERROR\\r");
+    assert_eq!(first["text"], "AT+QIGETERROR\r");
     drop(events);
 }
 
@@ -151,7 +151,7 @@ fn trace_file_has_bytes_each_way_and_failure_causes() {
     let records: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(text.contains("AT+QSSLOPEN=1,0,2"), "grep-able command text");
     assert!(records.iter().all(|r| r["t_ms"].is_u64() && r["ts"].is_string()));
-    assert!(records.iter().any(|r| r["type"] == "host_out" && r["text"] == "\\r\\n+QSSLOPEN: 2,565\\r\\n"));
+    assert!(records.iter().any(|r| r["type"] == "host_out" && r["text"] == "\r\n+QSSLOPEN: 2,565\r\n"));
     assert!(records.iter().any(|r| r["event"] == "failure"
         && r["code"] == 565
         && r["cause"].as_str().unwrap().contains("not mapped with --resolve")));

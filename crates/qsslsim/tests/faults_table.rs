@@ -77,8 +77,9 @@ async fn send_on_1(sim: &mut Sim, data: &[u8]) {
     sim.expect(b"\r\nSEND OK\r\n").await;
 }
 
+/// Open socket 3 by name (so DNS faults apply too: an IP literal makes no lookup).
 async fn open_3_fails_with(sim: &mut Sim, code: u16) {
-    sim.transact(&format!("AT+QSSLOPEN=1,0,3,\"127.0.0.1\",{ECHO},0\r"), "\r\nOK\r\n").await;
+    sim.transact(&format!("AT+QSSLOPEN=1,0,3,\"peer.qsslsim.test\",{ECHO},0\r"), "\r\nOK\r\n").await;
     sim.expect(format!("\r\n+QSSLOPEN: 3,{code}\r\n").as_bytes()).await;
 }
 
@@ -330,4 +331,48 @@ async fn link_shaping_without_a_socket_also_shapes_later_connections() {
     send_on_1(&mut sim, b"hi").await;
     sim.expect(b"\r\n+QSSLURC: \"recv\",1\r\n").await;
     assert!(t0.elapsed() >= Duration::from_millis(500), "{:?}", t0.elapsed());
+}
+
+/// Issue 13/14: a fault that could never act is refused with the reason, not accepted silently:
+/// a socket that does not exist or has no connection, a value out of bounds.
+#[tokio::test(start_paused = true)]
+async fn faults_that_cannot_act_are_refused_with_the_reason() {
+    let net = MemoryNet::new(&[(ECHO, Behaviour::Echo)]);
+    let mut sim = Sim::start(ModemConfig::default(), net);
+    sim.transact("ATE0\r", "ATE0\r\r\nOK\r\n").await;
+    let cases = [
+        (r#"{"kind":"server_close","socket":4}"#, "server_close socket 4 has no connection (state 0)"),
+        (r#"{"kind":"connection_reset","socket":12}"#, "connection_reset socket 12 is outside 0-11"),
+        (
+            r#"{"kind":"send_buffer_full","socket":3}"#,
+            "send_buffer_full socket 3 has no connection (state 0)",
+        ),
+        (
+            r#"{"kind":"latency","ms":18446744073709551615}"#,
+            "latency ms 18446744073709551615 is above the largest accepted, 60000",
+        ),
+        (r#"{"kind":"pdp_lost","ctx":16}"#, "pdp_lost ctx 16 is outside 1-15"),
+        (
+            r#"{"kind":"command_error","command":"AT+CSQ","code":550}"#,
+            "command_error command \"AT+CSQ\" is not an SSL/TCP command of this module",
+        ),
+    ];
+    for (fault, why) in cases {
+        let request = format!(r#"{{"verb":"fault","fault":{fault}}}"#);
+        match answer(&request, &sim.control).await {
+            Answer::Reply(v) => {
+                assert_eq!(v["ok"], false, "{fault}: {v}");
+                assert_eq!(v["error"], why, "{fault}");
+            }
+            Answer::Stream(_) => panic!("{fault} streamed"),
+        }
+    }
+    // Without a socket the same faults are fine.
+    let Answer::Reply(v) =
+        answer(r#"{"verb":"fault","fault":{"kind":"latency","ms":10}}"#, &sim.control).await
+    else {
+        panic!()
+    };
+    assert_eq!(v["ok"], true, "{v}");
+    sim.transact("AT\r", "\r\nOK\r\n").await;
 }

@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qsslsim_at::Param;
-use qsslsim_tls::{describe_io_error, ContextTls, FileSource, OpenRefusal, Prepared, SslSettings, TlsPolicy};
+use qsslsim_tls::{
+    describe_io_error, ContextTls, FileSource, OpenRefusal, Prepared, SslSettings, TlsClient, TlsPolicy,
+};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
@@ -115,7 +117,10 @@ pub async fn handshake(
     read_greeting: bool,
 ) -> Result<ClientView, String> {
     let tcp = TcpStream::connect(addr).await.map_err(|e| format!("tcp: {e}"))?;
-    let connector = tokio_rustls::TlsConnector::from(prepared.config.clone());
+    let TlsClient::Rustls(config) = &prepared.config else {
+        return Err(format!("not a rustls configuration: {:?}", prepared.config));
+    };
+    let connector = tokio_rustls::TlsConnector::from(config.clone());
     let mut tls = tokio::time::timeout(
         prepared.handshake_timeout,
         connector.connect(prepared.server_name.clone(), tcp),

@@ -156,12 +156,10 @@ async fn run(
             return;
         }
         _ => {
-            let tls = tokio_rustls::TlsConnector::from(req.tls.clone());
-            let handshake = tls.connect(req.server_name.clone(), connected.stream);
+            let handshake = super::tls_legacy::handshake(&req.tls, &req.server_name, connected.stream);
             match tokio::time::timeout(req.handshake_timeout, handshake).await {
                 Ok(Ok(s)) => Some(s),
-                Ok(Err(e)) => {
-                    let cause = qsslsim_tls::describe_io_error(&e);
+                Ok(Err(cause)) => {
                     let _ = events.send(fail(OpenFailure::HandshakeFailed, cause)).await;
                     return;
                 }

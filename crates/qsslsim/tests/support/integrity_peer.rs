@@ -517,7 +517,7 @@ async fn serve(tls: Tls, spec: &Spec, live: &Live) -> Report {
             End::CloseNotify => w.shutdown().await,
             // FIN without close_notify: shut the TCP socket's sending side under rustls.
             // SAFETY: `fd` belongs to the TCP stream, which outlives this call.
-            End::FinOnly => match unsafe { libc::shutdown(fd, libc::SHUT_WR) } {
+            End::FinOnly => match unsafe { nix::libc::shutdown(fd, nix::libc::SHUT_WR) } {
                 0 => Ok(()),
                 _ => Err(std::io::Error::last_os_error()),
             },
