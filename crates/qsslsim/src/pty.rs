@@ -35,6 +35,11 @@ nix::ioctl_read_bad!(fionread, nix::libc::FIONREAD, nix::libc::c_int);
 /// First interval of the unread poll, and its cap while the host reads nothing.
 const POLL_MIN: Duration = Duration::from_millis(1);
 const POLL_MAX: Duration = Duration::from_millis(8);
+/// A count that has not moved for this long is not believed: the port is written to anyway and
+/// its own buffer takes over. A host that reads, however slowly, moves the count well within
+/// it; one that stopped reading fills the pty and the write waits there. Without this, a count
+/// the kernel kept showing while the host found nothing to read stalled output for good.
+const UNCHANGED_LIMIT: Duration = Duration::from_millis(100);
 
 /// A pty pair; [`HostPort::split`] gives its two directions.
 pub struct Pty {
@@ -89,6 +94,7 @@ impl HostPort for Pty {
             armed: false,
             interval: POLL_MIN,
             last: 0,
+            last_since: tokio::time::Instant::now(),
         };
         (PtyReader(self.shared), writer)
     }
@@ -126,8 +132,9 @@ pub struct PtyWriter {
     timer: Pin<Box<Sleep>>,
     armed: bool,
     interval: Duration,
-    /// The unread count the poll last saw.
+    /// The unread count the poll last saw, and since when it has shown it.
     last: usize,
+    last_since: tokio::time::Instant,
 }
 
 impl PtyWriter {
@@ -172,7 +179,14 @@ impl PortWriter for PtyWriter {
             // Partial reads wake nobody: look again soon, less often while nothing changes.
             if unread != self.last {
                 self.last = unread;
+                self.last_since = tokio::time::Instant::now();
                 self.interval = POLL_MIN;
+            } else if self.last_since.elapsed() >= UNCHANGED_LIMIT {
+                tracing::debug!(unread, "the pty's unread count has not moved: writing anyway");
+                self.armed = false;
+                self.interval = POLL_MIN;
+                self.last_since = tokio::time::Instant::now();
+                return Poll::Ready(0);
             } else if !woken {
                 self.interval = (self.interval * 2).min(POLL_MAX);
             }
