@@ -30,6 +30,7 @@ pub enum Sub {
     /// Run the built-in TLS peer (echo, sink, source, http) on loopback with the test PKI.
     Peer(crate::peer::PeerArgs),
     /// Talk to a running daemon's control socket: faults, DTR, clock, state, events.
+    #[command(after_help = crate::ctl::fault_help())]
     Ctl(crate::ctl::CtlArgs),
 }
 

@@ -103,11 +103,23 @@ async fn start_demo(args: &mut RunArgs) -> Result<std::net::SocketAddr, String> 
     Ok(addr)
 }
 
-fn demo_text(link: &str, peer: std::net::SocketAddr) -> String {
-    format!(
+/// The banner `--demo` prints after `READY`: the peer, how to open the port, the flow to type
+/// (buffer, transparent with `+++` and `ATO`, push), and with `--control` one `qsslsim ctl`
+/// example that works while socket 4 is open.
+pub fn demo_text(link: &str, peer: std::net::SocketAddr, control: Option<&str>) -> String {
+    let mut text = format!(
         "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
-Open the port:   minicom -D {link}    (or: picocom {link})
-Then type (the maker's flow):
+Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
+"
+    );
+    if let Some(ctl) = control {
+        text.push_str(&format!(
+            "Control socket:  {ctl}    (while socket 4 is open: qsslsim ctl --control {ctl} fault server_close socket=4)
+"
+        ));
+    }
+    text.push_str(
+        "Then type (the maker's flow):
   AT+QICSGP=1,1,\"UNINET\",\"\",\"\",1
   AT+QIACT=1
   AT+QIACT?
@@ -115,16 +127,21 @@ Then type (the maker's flow):
   AT+QSSLCFG=\"ciphersuite\",1,0X0035
   AT+QSSLCFG=\"seclevel\",1,1
   AT+QSSLCFG=\"cacert\",1,\"RAM:cacert.pem\"
-  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,0        (OK, then +QSSLOPEN: 4,0)
+  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,0        (buffer mode: OK, then +QSSLOPEN: 4,0)
   AT+QSSLSEND=4                                 (> then type Test data from SSL, then Ctrl+Z)
   AT+QSSLRECV=4,1500                            (after +QSSLURC: \"recv\",4)
   AT+QSSLSTATE
   AT+QSSLCLOSE=4
-  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8011,2        (CONNECT: type, it echoes; wait 1 s, +++, wait 1 s)
+  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8011,2        (transparent: CONNECT; type, it echoes; wait 1 s, +++, wait 1 s: OK)
+  ATO                                           (CONNECT: back in transparent mode; leave again with +++)
+  AT+QSSLCLOSE=4
+  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,1        (push mode: OK, then +QSSLOPEN: 4,0)
+  AT+QSSLSEND=4                                 (> type hello, Ctrl+Z: SEND OK, then +QSSLURC: \"recv\",4,5 and hello)
   AT+QSSLCLOSE=4
   AT+QIDEACT=1
-Stop with Ctrl+C."
-    )
+Stop with Ctrl+C.",
+    );
+    text
 }
 
 /// Run the daemon until a signal; returns the process exit code.
@@ -216,7 +233,8 @@ pub async fn run(mut args: RunArgs) -> i32 {
     info!(pty = %slave.display(), "ready");
     if let Some(peer) = demo_peer {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
-        say(&demo_text(&shown, peer));
+        let control = args.control.as_ref().map(|p| p.display().to_string());
+        say(&demo_text(&shown, peer, control.as_deref()));
     }
     #[cfg(debug_assertions)]
     if std::env::var_os("QSSLSIM_TEST_PANIC_AFTER_READY").is_some() {
