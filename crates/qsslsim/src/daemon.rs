@@ -229,6 +229,7 @@ pub async fn run(mut args: RunArgs) -> i32 {
         },
         None => None,
     };
+    let readers = tokio::spawn(watch_readers(slave.clone()));
     say(&format!("READY {}", slave.display()));
     info!(pty = %slave.display(), "ready");
     if let Some(peer) = demo_peer {
@@ -245,6 +246,7 @@ pub async fn run(mut args: RunArgs) -> i32 {
     let code = tokio::select! {
         _ = signals.wait() => {
             info!("shutting down");
+            log_dropped_connections(&control).await;
             control.shutdown().await;
             let _ = (&mut loop_task).await;
             0
@@ -259,7 +261,68 @@ pub async fn run(mut args: RunArgs) -> i32 {
     if let Some(task) = control_task {
         task.abort();
     }
+    readers.abort();
     code
+}
+
+/// Log (at info) each connection the shutdown drops, so `-v` says what a host lost.
+async fn log_dropped_connections(control: &ControlHandle) {
+    let Some(state) = control.inspect(|m| m.snapshot()).await else { return };
+    for socket in state["sockets"].as_array().into_iter().flatten() {
+        info!(
+            socket = %socket["id"],
+            state = %socket["state"],
+            "shutdown: closing socket {} (its connection is dropped)",
+            socket["id"]
+        );
+    }
+}
+
+/// How often the pty's openers are counted.
+const READER_SCAN: Duration = Duration::from_secs(1);
+
+/// Warn once per set of processes when more than one other process has the pty open: two
+/// terminal programs on one pty each get part of the output, silently. Found by scanning
+/// `/proc/*/fd`, which shows only processes this user may inspect (all of them as root).
+async fn watch_readers(slave: PathBuf) {
+    let mut warned: Vec<u32> = Vec::new();
+    loop {
+        tokio::time::sleep(READER_SCAN).await;
+        let path = slave.clone();
+        let Ok(pids) = tokio::task::spawn_blocking(move || pty_holders(&path)).await else { return };
+        if pids.len() > 1 {
+            if pids != warned {
+                let list = pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+                warn!(
+                    pty = %slave.display(),
+                    "{} processes have the pty open (pids {list}): each reads part of the module's \
+                     output; close all but one",
+                    pids.len()
+                );
+            }
+            warned = pids;
+        } else {
+            warned.clear();
+        }
+    }
+}
+
+/// The processes other than this one with `slave` open, in pid order.
+pub fn pty_holders(slave: &Path) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut pids: Vec<u32> = procs
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .map(|fds| fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == slave)))
+                .unwrap_or(false)
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
 }
 
 /// A line on stdout; a closed stdout is not the daemon's problem.
