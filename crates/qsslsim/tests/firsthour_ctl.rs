@@ -245,3 +245,30 @@ fn peer_survives_a_closed_stdout() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Every refusal docs/faults.md quotes is the daemon's text, word for word.
+#[test]
+fn faults_md_quotes_the_refusals_as_the_daemon_says_them() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/faults.md")).unwrap();
+    let control = tmp("doc.ctl");
+    let d = Daemon::start(&["--control", control.to_str().unwrap()]);
+    let c = control.to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["latency", "ms=60001"],
+        &["pdp_lost", "ctx=16"],
+        &["command_error", "command=AT+QSSLSEND", "code=549"],
+        &["command_error", "command=AT+CSQ", "code=552"],
+        &["server_close", "socket=12"],
+        &["server_close", "socket=4"],
+    ];
+    for words in cases {
+        let args: Vec<&str> = ["ctl", "--control", c, "fault"].iter().chain(words.iter()).copied().collect();
+        let (code, _, err) = qsslsim(&args, &[]);
+        assert_eq!(code, 1, "{words:?}");
+        let reason = err.trim().strip_prefix("qsslsim ctl: ").unwrap_or_else(|| panic!("{err}"));
+        assert!(doc.contains(&format!("`{reason}`")), "docs/faults.md does not quote {reason:?}");
+    }
+    let (_, _, err) = qsslsim(&["ctl", "--control", c, "fault", "meteor"], &[]);
+    assert!(err.starts_with("qsslsim ctl: bad request: unknown variant `meteor`, expected one of"), "{err}");
+    assert_eq!(d.stop(), Some(0));
+}
