@@ -1,13 +1,20 @@
 # qsslsim — the two commands that matter are `make run` and `make test`.
 CARGO ?= cargo
 LINK ?= /tmp/qsslsim.pty
+CTL ?= /tmp/qsslsim.ctl
 
-.PHONY: run test bench certs lint fmt deps build fuzz soak pytest pytest-plugin
+.PHONY: run install test bench certs lint fmt deps build fuzz soak pytest pytest-plugin
 
-## Start the emulator on its built-in defaults: a pty linked at $(LINK) plus a local TLS peer.
+## Start the emulator on its built-in defaults: a pty linked at $(LINK), a local TLS peer and
+## the control socket at $(CTL). The build shows cargo's progress (the first one takes minutes).
 run:
-	$(CARGO) build --release -q -p qsslsim
-	./target/release/qsslsim --demo --link $(LINK) -v
+	@echo "Building qsslsim (release; the first build takes a few minutes)..."
+	$(CARGO) build --release -p qsslsim
+	./target/release/qsslsim --demo --link $(LINK) --control $(CTL) -v
+
+## Put `qsslsim` on PATH (~/.cargo/bin): the same as `cargo install --path crates/qsslsim`.
+install:
+	$(CARGO) install --locked --path crates/qsslsim
 
 ## Every test: unit, integration, pty, TLS against rustls and openssl peers.
 test: deps

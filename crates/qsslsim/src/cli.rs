@@ -15,7 +15,7 @@ use crate::network::NetMode;
     long_about = "Emulates an LTE module's SSL AT commands (AT+QSSLCFG, AT+QSSLOPEN, AT+QSSLSEND, \
 AT+QSSLRECV, AT+QSSLSTATE, AT+QSSLCLOSE and the commands around them) on a pseudo-terminal.\n\n\
 The first line on stdout is `READY <pty path>` once the port accepts input; logs go to stderr.\n\
-Open the pty with any serial program (minicom -D <path>, picocom <path>, pyserial)."
+Open the pty with any serial program (picocom --omap delbs <path>, minicom -o -D <path>, pyserial)."
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -30,6 +30,7 @@ pub enum Sub {
     /// Run the built-in TLS peer (echo, sink, source, http) on loopback with the test PKI.
     Peer(crate::peer::PeerArgs),
     /// Talk to a running daemon's control socket: faults, DTR, clock, state, events.
+    #[command(after_help = crate::ctl::fault_help())]
     Ctl(crate::ctl::CtlArgs),
 }
 

@@ -107,11 +107,23 @@ async fn start_demo(args: &mut RunArgs) -> Result<std::net::SocketAddr, String> 
     Ok(addr)
 }
 
-fn demo_text(link: &str, peer: std::net::SocketAddr) -> String {
-    format!(
+/// The banner `--demo` prints after `READY`: the peer, how to open the port, the flow to type
+/// (buffer, transparent with `+++` and `ATO`, push), and with `--control` one `qsslsim ctl`
+/// example that works while socket 4 is open.
+pub fn demo_text(link: &str, peer: std::net::SocketAddr, control: Option<&str>) -> String {
+    let mut text = format!(
         "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
-Open the port:   minicom -D {link}    (or: picocom {link})
-Then type (the maker's flow):
+Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
+"
+    );
+    if let Some(ctl) = control {
+        text.push_str(&format!(
+            "Control socket:  {ctl}    (while socket 4 is open: qsslsim ctl --control {ctl} fault server_close socket=4)
+"
+        ));
+    }
+    text.push_str(
+        "Then type (the maker's flow):
   AT+QICSGP=1,1,\"UNINET\",\"\",\"\",1
   AT+QIACT=1
   AT+QIACT?
@@ -119,16 +131,21 @@ Then type (the maker's flow):
   AT+QSSLCFG=\"ciphersuite\",1,0X0035
   AT+QSSLCFG=\"seclevel\",1,1
   AT+QSSLCFG=\"cacert\",1,\"RAM:cacert.pem\"
-  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,0        (OK, then +QSSLOPEN: 4,0)
+  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,0        (buffer mode: OK, then +QSSLOPEN: 4,0)
   AT+QSSLSEND=4                                 (> then type Test data from SSL, then Ctrl+Z)
   AT+QSSLRECV=4,1500                            (after +QSSLURC: \"recv\",4)
   AT+QSSLSTATE
   AT+QSSLCLOSE=4
-  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8011,2        (CONNECT: type, it echoes; wait 1 s, +++, wait 1 s)
+  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8011,2        (transparent: CONNECT; type, it echoes; wait 1 s, +++, wait 1 s: OK)
+  ATO                                           (CONNECT: back in transparent mode; leave again with +++)
+  AT+QSSLCLOSE=4
+  AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,1        (push mode: OK, then +QSSLOPEN: 4,0)
+  AT+QSSLSEND=4                                 (> type hello, Ctrl+Z: SEND OK, then +QSSLURC: \"recv\",4,5 and hello)
   AT+QSSLCLOSE=4
   AT+QIDEACT=1
-Stop with Ctrl+C."
-    )
+Stop with Ctrl+C.",
+    );
+    text
 }
 
 /// Run the daemon until a signal; returns the process exit code.
@@ -216,11 +233,13 @@ pub async fn run(mut args: RunArgs) -> i32 {
         },
         None => None,
     };
+    let readers = tokio::spawn(watch_readers(slave.clone()));
     say(&format!("READY {}", slave.display()));
     info!(pty = %slave.display(), "ready");
     if let Some(peer) = demo_peer {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
-        say(&demo_text(&shown, peer));
+        let control = args.control.as_ref().map(|p| p.display().to_string());
+        say(&demo_text(&shown, peer, control.as_deref()));
     }
     #[cfg(debug_assertions)]
     if std::env::var_os("QSSLSIM_TEST_PANIC_AFTER_READY").is_some() {
@@ -231,6 +250,7 @@ pub async fn run(mut args: RunArgs) -> i32 {
     let code = tokio::select! {
         _ = signals.wait() => {
             info!("shutting down");
+            log_dropped_connections(&control).await;
             control.shutdown().await;
             let _ = (&mut loop_task).await;
             0
@@ -245,7 +265,68 @@ pub async fn run(mut args: RunArgs) -> i32 {
     if let Some(task) = control_task {
         task.abort();
     }
+    readers.abort();
     code
+}
+
+/// Log (at info) each connection the shutdown drops, so `-v` says what a host lost.
+async fn log_dropped_connections(control: &ControlHandle) {
+    let Some(state) = control.inspect(|m| m.snapshot()).await else { return };
+    for socket in state["sockets"].as_array().into_iter().flatten() {
+        info!(
+            socket = %socket["id"],
+            state = %socket["state"],
+            "shutdown: closing socket {} (its connection is dropped)",
+            socket["id"]
+        );
+    }
+}
+
+/// How often the pty's openers are counted.
+const READER_SCAN: Duration = Duration::from_secs(1);
+
+/// Warn once per set of processes when more than one other process has the pty open: two
+/// terminal programs on one pty each get part of the output, silently. Found by scanning
+/// `/proc/*/fd`, which shows only processes this user may inspect (all of them as root).
+async fn watch_readers(slave: PathBuf) {
+    let mut warned: Vec<u32> = Vec::new();
+    loop {
+        tokio::time::sleep(READER_SCAN).await;
+        let path = slave.clone();
+        let Ok(pids) = tokio::task::spawn_blocking(move || pty_holders(&path)).await else { return };
+        if pids.len() > 1 {
+            if pids != warned {
+                let list = pids.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+                warn!(
+                    pty = %slave.display(),
+                    "{} processes have the pty open (pids {list}): each reads part of the module's \
+                     output; close all but one",
+                    pids.len()
+                );
+            }
+            warned = pids;
+        } else {
+            warned.clear();
+        }
+    }
+}
+
+/// The processes other than this one with `slave` open, in pid order.
+pub fn pty_holders(slave: &Path) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(procs) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut pids: Vec<u32> = procs
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .map(|fds| fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == slave)))
+                .unwrap_or(false)
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
 }
 
 /// A line on stdout; a closed stdout is not the daemon's problem.

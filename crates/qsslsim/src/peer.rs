@@ -36,9 +36,13 @@ pub enum PeerMode {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PeerArgs {
-    /// Address to listen on (loopback).
+    /// Address to listen on (loopback unless --allow-non-loopback).
     #[arg(long, default_value = "127.0.0.1:4433")]
     pub listen: SocketAddr,
+    /// Allow a non-loopback --listen address (the test PKI's private key is public: the peer
+    /// is meant for tests on this machine).
+    #[arg(long)]
+    pub allow_non_loopback: bool,
     #[arg(long, value_enum, default_value_t = PeerMode::Echo)]
     pub mode: PeerMode,
     /// Offer TLS 1.3 too (default: TLS 1.2 only, like the module).
@@ -128,17 +132,27 @@ async fn handle<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     tls.shutdown().await
 }
 
-/// `qsslsim peer`: run the peer in the foreground.
+/// `qsslsim peer`: run the peer in the foreground. Refuses a non-loopback `--listen` unless
+/// `--allow-non-loopback` (exit 2); a closed stdout or stderr does not stop it.
 pub async fn run(args: PeerArgs) -> i32 {
+    if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
+        complain(&format!(
+            "qsslsim peer: --listen {} is not a loopback address; the peer serves a test certificate \
+             whose key is public, so it listens on loopback only (127.0.0.1, ::1) unless you pass \
+             --allow-non-loopback",
+            args.listen
+        ));
+        return 2;
+    }
     let listener = match TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("qsslsim peer: cannot listen on {}: {e}", args.listen);
+            complain(&format!("qsslsim peer: cannot listen on {}: {e}", args.listen));
             return 1;
         }
     };
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
-    println!("LISTENING {addr}");
+    say(&format!("LISTENING {addr}"));
     info!(%addr, mode = ?args.mode, "peer listening");
     serve(listener, server_config(args.tls13), args.mode).await;
     0
@@ -344,4 +358,17 @@ mod legacy_peer {
             assert_eq!(parse_hello(b"GET / HTTP/1.1\r\n"), Err(()));
         }
     }
+}
+
+/// A line on stdout; a reader that went away (`| true`) is not the peer's problem.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
+
+/// A line on stderr, ignoring a closed stderr.
+fn complain(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }

@@ -184,11 +184,29 @@ fn demo_prints_the_flow_and_the_flow_works() {
         }
     }
     assert!(flow.iter().any(|c| c.starts_with("AT+QSSLOPEN=1,1,4,\"192.0.2.2\",8010,0")), "{flow:?}");
+    assert!(flow.iter().any(|c| c == "ATO") && flow.iter().any(|c| c.ends_with(",8010,1")), "{flow:?}");
     let mut p = Port::open(&link);
     p.transact("ATE0\r", "ATE0\r\r\nOK\r\n");
+    let mut push = false;
     for cmd in &flow {
         p.send(format!("{cmd}\r").as_bytes());
-        if cmd.starts_with("AT+QSSLSEND=4") {
+        if cmd.starts_with("AT+QSSLSEND=4") && push {
+            p.expect(b"\r\n> ");
+            p.send(b"hello\x1a");
+            p.expect(b"\r\nSEND OK\r\n");
+            p.expect(b"\r\n+QSSLURC: \"recv\",4,5\r\nhello");
+        } else if cmd == "ATO" {
+            p.expect(b"\r\nCONNECT\r\n");
+            p.send(b"back again");
+            p.expect(b"back again");
+            std::thread::sleep(Duration::from_millis(300));
+            p.send(b"+++");
+            p.expect(b"\r\nOK\r\n");
+        } else if cmd.ends_with(",8010,1") {
+            push = true;
+            p.expect(b"\r\nOK\r\n");
+            p.expect(b"\r\n+QSSLOPEN: 4,0\r\n");
+        } else if cmd.starts_with("AT+QSSLSEND=4") {
             p.expect(b"\r\n> ");
             p.send(b"Test data from SSL\x1a");
             p.expect(b"\r\nSEND OK\r\n");
