@@ -57,6 +57,8 @@ pub struct ModemConfig {
     /// The network refuses to activate a PDP context whose APN is empty (`AT+QIACT` answers
     /// `ERROR`, 573), as networks that assign no default APN do.
     pub apn_required: bool,
+    /// IMEI, IMSI, ICCID, own number and full revision (`AT+CGSN`, `AT+CIMI`, `AT+QCCID`, ...).
+    pub identity: crate::identity::Identity,
 }
 
 impl Default for ModemConfig {
@@ -71,6 +73,7 @@ impl Default for ModemConfig {
             tls: qsslsim_tls::TlsPolicy::default(),
             baud: None,
             apn_required: false,
+            identity: crate::identity::Identity::default(),
         }
     }
 }

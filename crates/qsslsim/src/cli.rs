@@ -115,6 +115,18 @@ pub struct RunArgs {
     #[arg(long)]
     pub apn_required: bool,
 
+    /// The IMEI AT+CGSN/AT+GSN print (15 digits, valid check digit).
+    #[arg(long, default_value = "861536030196001", value_parser = imei)]
+    pub imei: String,
+
+    /// The SIM's IMSI AT+CIMI prints.
+    #[arg(long, default_value = "460001234567890", value_parser = imsi)]
+    pub imsi: String,
+
+    /// The SIM's ICCID AT+QCCID prints.
+    #[arg(long, default_value = "89860012345678901234", value_parser = iccid)]
+    pub iccid: String,
+
     /// Offer TLS 1.3 as well (the real module stops at TLS 1.2).
     #[arg(long)]
     pub tls13: bool,
@@ -141,4 +153,16 @@ impl RunArgs {
             })
             .collect()
     }
+}
+
+fn imei(s: &str) -> Result<String, String> {
+    qsslsim_modem::identity::check_imei(s).map(|()| s.to_string())
+}
+
+fn imsi(s: &str) -> Result<String, String> {
+    qsslsim_modem::identity::check_imsi(s).map(|()| s.to_string())
+}
+
+fn iccid(s: &str) -> Result<String, String> {
+    qsslsim_modem::identity::check_iccid(s).map(|()| s.to_string())
 }

@@ -48,6 +48,12 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             TimingProfile::Instant => Timing::instant(),
         },
         apn_required: args.apn_required,
+        identity: qsslsim_modem::Identity {
+            imei: args.imei.clone(),
+            imsi: args.imsi.clone(),
+            iccid: args.iccid.clone(),
+            ..qsslsim_modem::Identity::default()
+        },
         tls: qsslsim_tls::TlsPolicy { allow_tls13: args.tls13, strict: args.strict_tls },
         baud: args.baud,
         ..ModemConfig::default()

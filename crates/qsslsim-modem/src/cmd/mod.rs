@@ -10,6 +10,7 @@ pub mod clock;
 pub mod data_mode;
 pub mod files;
 pub mod general;
+pub mod identity;
 pub mod pdp;
 pub mod ssl_cfg;
 pub mod ssl_close;
@@ -160,6 +161,12 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<general::Manufacturer>("+CGMI"),
     entry::<general::Model>("+GMM"),
     entry::<general::Model>("+CGMM"),
+    entry::<identity::Imei>("+CGSN"),
+    entry::<identity::Imei>("+GSN"),
+    entry::<identity::Cimi>("+CIMI"),
+    entry::<identity::Qccid>("+QCCID"),
+    entry::<identity::Cnum>("+CNUM"),
+    entry::<identity::Qgmr>("+QGMR"),
     entry::<general::Cpin>("+CPIN"),
     entry::<general::Csq>("+CSQ"),
     entry::<general::Cereg>("+CEREG"),
