@@ -71,6 +71,19 @@ pub enum Fault {
     /// The module restarts: connections drop, settings and the RAM drive are lost, UFS files
     /// stay, and the module says `RDY` when it is back.
     ModuleRestart,
+    /// The network drops the module's registration: `AT+CEREG?` reads `<stat>` (default 0,
+    /// not registered; 2 searching, 3 denied), the registration URCs the host asked for go out,
+    /// and every active PDP context goes down as with `pdp_lost`.
+    Deregister {
+        #[serde(default)]
+        stat: Option<u8>,
+    },
+    /// The module registers again on its home network.
+    Register,
+    /// The module registers on a visited network (`<stat>` 5).
+    Roam,
+    /// The signal level `AT+CSQ` reports, 0-31 (99: unknown).
+    Signal { rssi: u8 },
     /// The next `count` runs (default 1) of an SSL/TCP command fail with result code `code`
     /// (550–574) as the module reports that command's failures: `ERROR` and the code for
     /// `AT+QIGETERROR`; for `AT+QSSLOPEN` in modes 0/1, `OK` then `+QSSLOPEN: <id>,<code>`.
@@ -142,6 +155,10 @@ impl Fault {
             Fault::ReceiveStall { .. } => "receive_stall",
             Fault::UrcDelay { .. } => "urc_delay",
             Fault::ModuleRestart => "module_restart",
+            Fault::Deregister { .. } => "deregister",
+            Fault::Register => "register",
+            Fault::Roam => "roam",
+            Fault::Signal { .. } => "signal",
             Fault::CommandError { .. } => "command_error",
         }
     }
@@ -165,6 +182,12 @@ impl Fault {
             }
             Fault::PdpLost { ctx } if crate::ids::PdpCtxId::new(*ctx).is_none() => {
                 Err(format!("pdp_lost ctx {ctx} is outside 1-15"))
+            }
+            Fault::Deregister { stat: Some(stat) } if ![0, 2, 3, 4].contains(stat) => {
+                Err(format!("deregister stat {stat} is not 0, 2, 3 or 4"))
+            }
+            Fault::Signal { rssi } if *rssi > 31 && *rssi != 99 => {
+                Err(format!("signal rssi {rssi} is not 0-31 or 99"))
             }
             Fault::Latency { ms, .. } => at_most("latency ms", *ms, MAX_LATENCY_MS),
             Fault::UrcDelay { ms } => at_most("urc_delay ms", *ms, MAX_LATENCY_MS),

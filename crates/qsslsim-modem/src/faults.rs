@@ -150,6 +150,18 @@ pub fn inject(m: &mut Modem, fault: Fault) {
         }
         Fault::UrcDelay { ms } => m.urcs.set_extra_delay(Duration::from_millis(ms)),
         Fault::ModuleRestart => restart(m),
+        Fault::Deregister { stat } => crate::registration::update(m, |m| {
+            m.network.stat = stat.unwrap_or(crate::registration::NOT_REGISTERED)
+        }),
+        Fault::Register => crate::registration::update(m, |m| {
+            m.network.stat = crate::registration::HOME;
+            m.network.operator = 0;
+        }),
+        Fault::Roam => crate::registration::update(m, |m| {
+            m.network.stat = crate::registration::ROAMING;
+            m.network.operator = 1;
+        }),
+        Fault::Signal { rssi } => m.network.rssi = rssi,
         other => warn!(fault = other.name(), "fault kind not handled by the module"),
     }
 }

@@ -60,6 +60,8 @@ pub struct Modem {
     pub(crate) settings: Settings,
     pub(crate) clock: ModuleClock,
     pub(crate) pdp: PdpTable,
+    /// Registration, operator and signal (`AT+CEREG`, `AT+COPS`, `AT+CSQ`).
+    pub(crate) network: crate::registration::Network,
     pub(crate) ssl: Vec<SslContext>,
     pub(crate) sockets: Sockets,
     pub(crate) files: FileStore,
@@ -86,6 +88,7 @@ impl Modem {
             settings: Settings::default(),
             clock: ModuleClock::new(wall, now),
             pdp: PdpTable::default(),
+            network: crate::registration::Network::default(),
             ssl: crate::ids::SslCtxId::all().map(SslContext::new).collect(),
             sockets: Sockets::default(),
             files: FileStore::default(),

@@ -214,6 +214,26 @@ pub fn policies() -> Vec<Policy> {
             format!("{} KiB ahead of the port", HOST_QUEUE_BYTES / 1024),
             "Transparent data and push frames flow to the host only while less than this waits undelivered (the daemon's queue and the pty's buffer); the rest stays in the socket's receive buffer, where backpressure reaches the server. A module has only a UART FIFO there, so an answer (OK after +++, a close) never waits long behind server data.",
         ),
+        p(
+            "network-identity",
+            "CHINA MOBILE 46000, TAC 1A2B, CI B3C4D11, band 3".into(),
+            "The module registers at once on the SIM's home network (the default IMSI's MCC/MNC); AT+COPS, AT+QNWINFO, AT+QSPN and the n=2 registration forms name it. Two other networks are in range for AT+COPS=?.",
+        ),
+        p(
+            "cops-manual",
+            "visited network: roaming (5); unknown: +CME ERROR: 30".into(),
+            "AT+COPS=1 to another network in range registers there as roaming; a name not in range answers +CME ERROR: 30 (no network service) and changes nothing; AT+COPS=4 falls back to automatic selection.",
+        ),
+        p(
+            "no-service-answers",
+            "CSQ 99,99; QCSQ NOSERVICE; QLTS empty".into(),
+            "Without registration (radio off, deregister fault, AT+COPS=2) AT+CSQ answers 99,99, AT+QCSQ \"NOSERVICE\", AT+QNWINFO No Service, AT+QSPN +CME ERROR: 30 and AT+QLTS an empty time, and every active PDP context goes down with +QIURC: \"pdpdeact\".",
+        ),
+        p(
+            "qcsq-values",
+            "derived from the CSQ level".into(),
+            "AT+QCSQ reports RSSI = -113 + 2 x level dBm, RSRP 30 dB below it, SINR 2 x level + 40 and RSRQ -10, so one signal fault moves every figure consistently.",
+        ),
     ]
 }
 

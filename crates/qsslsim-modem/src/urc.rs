@@ -23,6 +23,27 @@ pub enum Urc {
     PdpDeact { ctx: PdpCtxId },
     /// `RDY`: the module finished starting.
     Ready,
+    /// `+CREG: <stat>`, `+CGREG: <stat>` or `+CEREG: <stat>` (report setting 1), with
+    /// `,"<tac>","<ci>",<AcT>` (setting 2, while registered): registration changed.
+    Registration { kind: RegKind, stat: u8, location: Option<String> },
+}
+
+/// Which registration report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegKind {
+    Creg,
+    Cgreg,
+    Cereg,
+}
+
+impl RegKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            RegKind::Creg => "+CREG",
+            RegKind::Cgreg => "+CGREG",
+            RegKind::Cereg => "+CEREG",
+        }
+    }
 }
 
 impl Urc {
@@ -36,7 +57,7 @@ impl Urc {
     pub fn socket(&self) -> Option<SocketId> {
         match self {
             Urc::SslOpen { id, .. } | Urc::SslRecv { id } | Urc::SslClosed { id } => Some(*id),
-            Urc::PdpDeact { .. } | Urc::Ready => None,
+            Urc::PdpDeact { .. } | Urc::Ready | Urc::Registration { .. } => None,
         }
     }
 
@@ -57,6 +78,13 @@ impl fmt::Display for Urc {
             Urc::SslClosed { id } => write!(f, "+QSSLURC: \"closed\",{id}"),
             Urc::PdpDeact { ctx } => write!(f, "+QIURC: \"pdpdeact\",{ctx}"),
             Urc::Ready => f.write_str("RDY"),
+            Urc::Registration { kind, stat, location } => {
+                write!(f, "{}: {stat}", kind.prefix())?;
+                match location {
+                    Some(loc) => write!(f, ",{loc}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -91,6 +119,12 @@ mod tests {
         let ctx = PdpCtxId::new(1).unwrap();
         assert_eq!(Urc::PdpDeact { ctx }.to_string(), "+QIURC: \"pdpdeact\",1");
         assert_eq!(Urc::Ready.encode(&Framing::default()), b"\r\nRDY\r\n");
+        let reg = Urc::Registration {
+            kind: RegKind::Cereg,
+            stat: 5,
+            location: Some("\"1A2B\",\"00C3D4E5\",7".into()),
+        };
+        assert_eq!(reg.to_string(), "+CEREG: 5,\"1A2B\",\"00C3D4E5\",7");
     }
 
     #[test]

@@ -141,11 +141,11 @@ fn cereg_and_creg_report_registered_home_with_their_own_setting() {
     b.check("AT+CEREG?", "\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
     b.check("AT+CREG?", "\r\n+CREG: 0,1\r\n\r\nOK\r\n");
     b.check("AT+CEREG=2", OK);
-    b.check("AT+CEREG?", "\r\n+CEREG: 2,1\r\n\r\nOK\r\n");
+    b.check("AT+CEREG?", "\r\n+CEREG: 2,1,\"1A2B\",\"B3C4D11\",7\r\n\r\nOK\r\n");
     b.check("AT+CREG?", "\r\n+CREG: 0,1\r\n\r\nOK\r\n");
     b.check("AT+CREG=1", OK);
     b.check("AT+CREG?", "\r\n+CREG: 1,1\r\n\r\nOK\r\n");
-    b.check("AT+CEREG?", "\r\n+CEREG: 2,1\r\n\r\nOK\r\n");
+    b.check("AT+CEREG?", "\r\n+CEREG: 2,1,\"1A2B\",\"B3C4D11\",7\r\n\r\nOK\r\n");
 }
 
 #[test]

@@ -100,74 +100,6 @@ impl AtCommand for Cpin {
     }
 }
 
-/// `AT+CSQ`.
-pub struct Csq(bool);
-
-impl AtCommand for Csq {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        exec_or_test(cmd).map(Csq)
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        m.info(if self.0 { "+CSQ: 24,99" } else { "+CSQ: (0-31,99),(0-7,99)" });
-        Ok(Flow::Done)
-    }
-}
-
-/// A registration report setting `<n>` 0–2.
-fn registration(cmd: &Command) -> Result<Setting<u8>, Refusal> {
-    Ok(match &cmd.kind {
-        Kind::Read => Setting::Read,
-        Kind::Test => Setting::Test,
-        Kind::Write(p) => {
-            count(p, 1, 1, "1")?;
-            Setting::Set(int_param(p.first(), "<n>", 0, 2)? as u8)
-        }
-        Kind::Exec => return Err(wrong_form(cmd)),
-    })
-}
-
-/// Answer a registration command; `n` is its report setting.
-fn report_registration(m: &mut Modem, name: &str, setting: Setting<u8>, n: &mut u8) {
-    match setting {
-        Setting::Read => m.info(&format!("{name}: {n},1")),
-        Setting::Test => m.info(&format!("{name}: (0-2)")),
-        Setting::Set(v) => *n = v,
-    }
-}
-
-/// `AT+CEREG`.
-pub struct Cereg(Setting<u8>);
-
-impl AtCommand for Cereg {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        registration(cmd).map(Cereg)
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        let mut n = m.settings.cereg_n;
-        report_registration(m, "+CEREG", self.0, &mut n);
-        m.settings.cereg_n = n;
-        Ok(Flow::Done)
-    }
-}
-
-/// `AT+CREG`.
-pub struct Creg(Setting<u8>);
-
-impl AtCommand for Creg {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        registration(cmd).map(Creg)
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        let mut n = m.settings.creg_n;
-        report_registration(m, "+CREG", self.0, &mut n);
-        m.settings.creg_n = n;
-        Ok(Flow::Done)
-    }
-}
-
 /// `AT+CGATT`: always attached; only attaching (1) is accepted.
 pub struct Cgatt(Setting<()>);
 
@@ -222,13 +154,14 @@ impl AtCommand for Cfun {
             Setting::Read => m.info(&format!("+CFUN: {}", m.settings.cfun)),
             Setting::Test => m.info("+CFUN: (0,1,4),(0-1)"),
             Setting::Set(fun) => {
-                m.settings.cfun = fun;
                 if fun != 1 {
                     let active: Vec<PdpCtxId> = m.pdp.active().map(|(ctx, _)| ctx).collect();
                     for ctx in active {
                         crate::net_events::deactivate_pdp(m, ctx, false);
                     }
                 }
+                // Registration follows the radio: the reports the host asked for go out.
+                crate::registration::update(m, |m| m.settings.cfun = fun);
             }
         }
         Ok(Flow::Done)

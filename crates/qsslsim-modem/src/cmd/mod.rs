@@ -12,6 +12,7 @@ pub mod files;
 pub mod general;
 pub mod identity;
 pub mod pdp;
+pub mod registration;
 pub mod ssl_cfg;
 pub mod ssl_close;
 pub mod ssl_open;
@@ -168,9 +169,17 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<identity::Cnum>("+CNUM"),
     entry::<identity::Qgmr>("+QGMR"),
     entry::<general::Cpin>("+CPIN"),
-    entry::<general::Csq>("+CSQ"),
-    entry::<general::Cereg>("+CEREG"),
-    entry::<general::Creg>("+CREG"),
+    entry::<registration::Csq>("+CSQ"),
+    entry::<registration::Cereg>("+CEREG"),
+    entry::<registration::Creg>("+CREG"),
+    entry::<registration::Cgreg>("+CGREG"),
+    entry::<registration::Cops>("+COPS"),
+    entry::<registration::Qcsq>("+QCSQ"),
+    entry::<registration::Qnwinfo>("+QNWINFO"),
+    entry::<registration::Qspn>("+QSPN"),
+    entry::<registration::Ctzr>("+CTZR"),
+    entry::<registration::Ctzu>("+CTZU"),
+    entry::<registration::Qlts>("+QLTS"),
     entry::<general::Cgatt>("+CGATT"),
     entry::<general::Cfun>("+CFUN"),
     entry::<clock::Cclk>("+CCLK"),
