@@ -234,6 +234,26 @@ pub fn policies() -> Vec<Policy> {
             "derived from the CSQ level".into(),
             "AT+QCSQ reports RSSI = -113 + 2 x level dBm, RSRP 30 dB below it, SINR 2 x level + 40 and RSRQ -10, so one signal fault moves every figure consistently.",
         ),
+        p(
+            "pdp-defined",
+            "context 1 from the factory".into(),
+            "AT+CGDCONT? and AT+CGACT? list defined contexts: context 1 (IP, empty APN) from the start, others once AT+CGDCONT or AT+QICSGP configures them or they are activated. Both families edit one table; AT+CGDCONT=<cid> undefines and resets the context.",
+        ),
+        p(
+            "pdp-27007-errors",
+            "+CME ERROR: 3 / 30".into(),
+            "AT+CGDCONT on an active context answers +CME ERROR: 3 (operation not allowed); AT+CGACT=1 or AT+CGATT=1 without service (radio off, not registered, or no APN where the network needs one) answers +CME ERROR: 30. AT+CGACT on a context already in the requested state answers OK, unlike AT+QIACT (policy qiact-twice).",
+        ),
+        p(
+            "cgpaddr-inactive",
+            "\"0.0.0.0\"".into(),
+            "AT+CGPADDR shows the address AT+QIACT? shows while the context is active and \"0.0.0.0\" while it is not, so parsers that expect a second field still find one.",
+        ),
+        p(
+            "cgev-events",
+            "NW PDN DEACT <cid>, NW DETACH".into(),
+            "With AT+CGEREP=1 or 2, a deactivation by the network (pdp_lost, deregister) writes +CGEV: NW PDN DEACT <cid> after +QIURC: \"pdpdeact\", and losing registration writes +CGEV: NW DETACH after them; the host's own AT+CGACT=0, AT+QIDEACT and AT+CGATT=0 are not reported.",
+        ),
     ]
 }
 

@@ -56,6 +56,8 @@ pub struct Network {
     /// `AT+CSQ` `<rssi>` (0–31, 99 unknown) and `<ber>`.
     pub rssi: u8,
     pub ber: u8,
+    /// Packet domain attached (`AT+CGATT`); activating a context attaches.
+    pub attached: bool,
 }
 
 impl Default for Network {
@@ -69,6 +71,7 @@ impl Default for Network {
             ci: 0xB3C4D11,
             rssi: 24,
             ber: 99,
+            attached: true,
         }
     }
 }
@@ -137,6 +140,9 @@ pub(crate) fn update(m: &mut Modem, change: impl FnOnce(&mut Modem)) {
         let active: Vec<_> = m.pdp.active().map(|(ctx, _)| ctx).collect();
         for ctx in active {
             crate::net_events::deactivate_pdp(m, ctx, true);
+        }
+        if m.settings.cgerep.0 != 0 && stat0 != stat && matches!(stat0, HOME | ROAMING) {
+            m.urc(Urc::Cgev("NW DETACH".into()));
         }
     }
 }

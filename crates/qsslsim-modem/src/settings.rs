@@ -52,6 +52,8 @@ pub struct Settings {
     /// the clock from the network: 0, 1, 3).
     pub ctzr: u8,
     pub ctzu: u8,
+    /// `AT+CGEREP` `<mode>` and `<bfr>`: `+CGEV` reports when mode is not 0.
+    pub cgerep: (u8, u8),
     /// `AT+IFC`: (how the host stops the module, how the module stops the host).
     pub flow_control: (FlowControl, FlowControl),
     /// `AT+IPR`.
@@ -70,6 +72,7 @@ impl Default for Settings {
             cgreg_n: 0,
             ctzr: 0,
             ctzu: 0,
+            cgerep: (0, 0),
             flow_control: (FlowControl::None, FlowControl::None),
             baud_rate: DEFAULT_BAUD_RATE,
         }

@@ -26,6 +26,9 @@ pub enum Urc {
     /// `+CREG: <stat>`, `+CGREG: <stat>` or `+CEREG: <stat>` (report setting 1), with
     /// `,"<tac>","<ci>",<AcT>` (setting 2, while registered): registration changed.
     Registration { kind: RegKind, stat: u8, location: Option<String> },
+    /// `+CGEV: <event>` (`AT+CGEREP` on): a packet-domain event, e.g. `NW PDN DEACT 1`,
+    /// `NW DETACH`.
+    Cgev(String),
 }
 
 /// Which registration report.
@@ -57,7 +60,7 @@ impl Urc {
     pub fn socket(&self) -> Option<SocketId> {
         match self {
             Urc::SslOpen { id, .. } | Urc::SslRecv { id } | Urc::SslClosed { id } => Some(*id),
-            Urc::PdpDeact { .. } | Urc::Ready | Urc::Registration { .. } => None,
+            Urc::PdpDeact { .. } | Urc::Ready | Urc::Registration { .. } | Urc::Cgev(_) => None,
         }
     }
 
@@ -78,6 +81,7 @@ impl fmt::Display for Urc {
             Urc::SslClosed { id } => write!(f, "+QSSLURC: \"closed\",{id}"),
             Urc::PdpDeact { ctx } => write!(f, "+QIURC: \"pdpdeact\",{ctx}"),
             Urc::Ready => f.write_str("RDY"),
+            Urc::Cgev(event) => write!(f, "+CGEV: {event}"),
             Urc::Registration { kind, stat, location } => {
                 write!(f, "{}: {stat}", kind.prefix())?;
                 match location {

@@ -171,12 +171,12 @@ fn registration_setting_sends_no_urcs() {
 // ---- AT+CGATT ------------------------------------------------------------------------------
 
 #[test]
-fn cgatt_is_attached_and_only_attaching_is_accepted() {
+fn cgatt_is_attached_and_refuses_bad_values() {
     let mut b = Bench::new();
     b.check("AT+CGATT?", "\r\n+CGATT: 1\r\n\r\nOK\r\n");
     b.check("AT+CGATT=?", "\r\n+CGATT: (0,1)\r\n\r\nOK\r\n");
     b.check("AT+CGATT=1", OK);
-    for bad in ["AT+CGATT=0", "AT+CGATT=2", "AT+CGATT=\"1\"", "AT+CGATT=1,1", "AT+CGATT"] {
+    for bad in ["AT+CGATT=2", "AT+CGATT=\"1\"", "AT+CGATT=1,1", "AT+CGATT"] {
         b.check(bad, ERROR);
     }
     b.check("AT+CGATT?", "\r\n+CGATT: 1\r\n\r\nOK\r\n");

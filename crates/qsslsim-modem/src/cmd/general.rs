@@ -100,33 +100,6 @@ impl AtCommand for Cpin {
     }
 }
 
-/// `AT+CGATT`: always attached; only attaching (1) is accepted.
-pub struct Cgatt(Setting<()>);
-
-impl AtCommand for Cgatt {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Cgatt(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 1, "1")?;
-                int_param(p.first(), "<state>", 1, 1)?;
-                Setting::Set(())
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        match self.0 {
-            Setting::Read => m.info(&format!("+CGATT: {}", u8::from(m.settings.cfun == 1))),
-            Setting::Test => m.info("+CGATT: (0,1)"),
-            Setting::Set(()) => {}
-        }
-        Ok(Flow::Done)
-    }
-}
-
 /// `AT+CFUN`: functionality 0, 1 or 4; leaving 1 deactivates every PDP context.
 pub struct Cfun(Setting<u8>);
 

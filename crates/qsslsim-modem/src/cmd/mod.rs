@@ -12,6 +12,7 @@ pub mod files;
 pub mod general;
 pub mod identity;
 pub mod pdp;
+pub mod pdp_27007;
 pub mod registration;
 pub mod ssl_cfg;
 pub mod ssl_close;
@@ -180,7 +181,11 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<registration::Ctzr>("+CTZR"),
     entry::<registration::Ctzu>("+CTZU"),
     entry::<registration::Qlts>("+QLTS"),
-    entry::<general::Cgatt>("+CGATT"),
+    entry::<pdp_27007::Cgatt>("+CGATT"),
+    entry::<pdp_27007::Cgdcont>("+CGDCONT"),
+    entry::<pdp_27007::Cgact>("+CGACT"),
+    entry::<pdp_27007::Cgpaddr>("+CGPADDR"),
+    entry::<pdp_27007::Cgerep>("+CGEREP"),
     entry::<general::Cfun>("+CFUN"),
     entry::<clock::Cclk>("+CCLK"),
     entry::<pdp::Qicsgp>("+QICSGP"),
