@@ -84,6 +84,10 @@ pub enum Fault {
     Roam,
     /// The signal level `AT+CSQ` reports, 0-31 (99: unknown).
     Signal { rssi: u8 },
+    /// The supply is switched off as after `AT+QPOWD`: `POWERED DOWN`, then silence.
+    PowerOff,
+    /// The module is switched on again: a fresh module and the boot output.
+    PowerOn,
     /// The next `count` runs (default 1) of an SSL/TCP command fail with result code `code`
     /// (550–574) as the module reports that command's failures: `ERROR` and the code for
     /// `AT+QIGETERROR`; for `AT+QSSLOPEN` in modes 0/1, `OK` then `+QSSLOPEN: <id>,<code>`.
@@ -159,6 +163,8 @@ impl Fault {
             Fault::Register => "register",
             Fault::Roam => "roam",
             Fault::Signal { .. } => "signal",
+            Fault::PowerOff => "power_off",
+            Fault::PowerOn => "power_on",
             Fault::CommandError { .. } => "command_error",
         }
     }

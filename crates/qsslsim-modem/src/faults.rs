@@ -162,6 +162,11 @@ pub fn inject(m: &mut Modem, fault: Fault) {
             m.network.operator = 1;
         }),
         Fault::Signal { rssi } => m.network.rssi = rssi,
+        Fault::PowerOff => {
+            let delay = m.cfg.timing.power_down;
+            crate::power::request_power_down(m, delay)
+        }
+        Fault::PowerOn => crate::power::power_on(m),
         other => warn!(fault = other.name(), "fault kind not handled by the module"),
     }
 }
@@ -169,11 +174,16 @@ pub fn inject(m: &mut Modem, fault: Fault) {
 /// The module reboots: every connection drops, settings and the RAM drive are lost, UFS files
 /// and the clock survive; `RDY` when it is back.
 fn restart(m: &mut Modem) {
+    drop_connections(m);
+    m.reboot();
+    m.urc(Urc::Ready);
+}
+
+/// Abort every connection the module has (restart, power-down).
+pub(crate) fn drop_connections(m: &mut Modem) {
     for (id, s) in
         m.sockets.iter().filter(|(_, s)| s.conn != 0).map(|(id, s)| (id, s.conn)).collect::<Vec<_>>()
     {
         m.net(NetAction::Abort { id: id.get(), conn: s });
     }
-    m.reboot();
-    m.urc(Urc::Ready);
 }

@@ -21,6 +21,7 @@ pub mod pdp;
 pub mod policy;
 pub mod port;
 pub(crate) mod port_events;
+pub mod power;
 pub mod registration;
 pub mod scenario;
 pub mod settings;

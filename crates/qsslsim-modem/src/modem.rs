@@ -77,6 +77,10 @@ pub struct Modem {
     pub(crate) out: HostOutput,
     pub(crate) urcs: UrcQueue,
     pub(crate) faults: ArmedFaults,
+    /// On, restarting, powering down or off (`AT+CFUN=1,1`, `AT+QPOWD`).
+    pub(crate) power: crate::power::Power,
+    /// Host bytes discarded while the module was not on.
+    pub(crate) discarded_input: u64,
     input: Input,
     conn_serial: u64,
     scenario: Option<Scenario>,
@@ -101,6 +105,8 @@ impl Modem {
             out: HostOutput::default(),
             urcs: UrcQueue::new(cfg.timing.urc_gap, cfg.timing.network_urc_gap, now),
             faults: ArmedFaults::default(),
+            power: crate::power::Power::On,
+            discarded_input: 0,
             input: Input::default(),
             conn_serial: 0,
             scenario: None,
@@ -121,6 +127,12 @@ impl Modem {
     /// Bytes from the host.
     pub fn host_input(&mut self, bytes: &[u8], now: Instant) {
         self.now = now;
+        crate::power::on_time(self);
+        if self.power != crate::power::Power::On {
+            crate::power::discard_input(self, bytes);
+            self.pump();
+            return;
+        }
         self.consume_host(bytes);
         self.pump();
     }
@@ -227,6 +239,7 @@ impl Modem {
     /// Time passed; call at [`Self::next_deadline`].
     pub fn on_time(&mut self, now: Instant) {
         self.now = now;
+        crate::power::on_time(self);
         if let Some(Busy::Closing { id, conn, deadline }) = self.busy {
             if now >= deadline {
                 // The linger ran out: drop the connection and answer.
@@ -269,7 +282,8 @@ impl Modem {
             Some(Busy::Closing { deadline, .. }) => Some(deadline),
             _ => None,
         };
-        [port, urc, scenario, close].into_iter().flatten().min()
+        let power = self.power.deadline();
+        [port, urc, scenario, close, power].into_iter().flatten().min()
     }
 
     /// The next thing to do, in order.
@@ -485,6 +499,14 @@ impl Modem {
         }
     }
 
+    /// Queue the boot output (`RDY`, `+CFUN: 1`, `+CPIN: READY`, `+QUSIM: 1`,
+    /// `+QIND: SMS DONE`), as the daemon does at start with `--boot-urcs`.
+    pub fn boot_output(&mut self, now: Instant) {
+        self.now = now;
+        crate::power::boot_output(self);
+        self.pump();
+    }
+
     /// Restart: a fresh module that keeps the clock, the UFS drive, pending output and the
     /// connection serial (so events of the old connections stay stale).
     pub(crate) fn reboot(&mut self) {
@@ -495,11 +517,12 @@ impl Modem {
         fresh.conn_serial = self.conn_serial;
         fresh.out = self.out.take_pending();
         fresh.scenario = self.scenario.take();
+        fresh.discarded_input = self.discarded_input;
         *self = fresh;
     }
 
     fn urcs_may_flow(&self) -> bool {
-        matches!(self.port, Port::Command) && self.busy.is_none()
+        matches!(self.port, Port::Command) && self.busy.is_none() && self.power == crate::power::Power::On
     }
 
     /// Release what may be released: held input once idle, URCs once the port is free and

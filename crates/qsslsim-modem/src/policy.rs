@@ -34,6 +34,12 @@ pub const FAST_URC_GAP: Duration = Duration::from_millis(5);
 pub const REALISTIC_URC_GAP: Duration = Duration::from_millis(100);
 /// Delay before `+QSSLOPEN: <id>,<err>` in the `realistic` profile (hardware: about 2 s).
 pub const REALISTIC_OPEN_DELAY: Duration = Duration::from_millis(2000);
+/// From `AT+CFUN=<fun>,1`'s `OK` to the restart's boot output: `fast` and `realistic`.
+pub const FAST_RESTART: Duration = Duration::from_millis(100);
+pub const REALISTIC_RESTART: Duration = Duration::from_millis(3000);
+/// From `AT+QPOWD`'s `OK` to `POWERED DOWN` (the maker allows up to 65 s).
+pub const FAST_POWER_DOWN: Duration = Duration::from_millis(100);
+pub const REALISTIC_POWER_DOWN: Duration = Duration::from_millis(1000);
 
 /// One choice: its name (the anchor in `docs/policies.md`), the value, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +259,26 @@ pub fn policies() -> Vec<Policy> {
             "cgev-events",
             "NW PDN DEACT <cid>, NW DETACH".into(),
             "With AT+CGEREP=1 or 2, a deactivation by the network (pdp_lost, deregister) writes +CGEV: NW PDN DEACT <cid> after +QIURC: \"pdpdeact\", and losing registration writes +CGEV: NW DETACH after them; the host's own AT+CGACT=0, AT+QIDEACT and AT+CGATT=0 are not reported.",
+        ),
+        p(
+            "boot-output",
+            "RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE".into(),
+            "After AT+CFUN=<fun>,1, a power-on (fault power_on, --power-on-after) and, with --boot-urcs, at daemon start, each line a URC of its own in the order a public BG96 log shows (without APP RDY, which the maker documents for other firmware). Without --boot-urcs the daemon starts silent so the first command's answer is the first byte a host reads. The module_restart fault keeps its RDY alone.",
+        ),
+        p(
+            "restart-delay",
+            format!("{} ms (fast), {} ms (realistic)", FAST_RESTART.as_millis(), REALISTIC_RESTART.as_millis()),
+            "From AT+CFUN=<fun>,1's OK to the restart: connections drop, every setting returns to the factory value (echo on, SSL contexts, PDP contexts, registration reports), UFS files and the clock stay, and the boot output follows.",
+        ),
+        p(
+            "power-down-delay",
+            format!("{} ms (fast), {} ms (realistic)", FAST_POWER_DOWN.as_millis(), REALISTIC_POWER_DOWN.as_millis()),
+            "From AT+QPOWD's OK to POWERED DOWN (the maker allows up to 65 s for the network detach); connections drop and queued URCs are lost with the power.",
+        ),
+        p(
+            "powered-down-input",
+            "discarded, counted, traced".into(),
+            "Host bytes that arrive while the module restarts or is powered down are discarded: each read is logged with the running count and traced as a failure record, and nothing answers until the module is on again.",
         ),
     ]
 }

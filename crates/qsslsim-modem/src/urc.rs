@@ -26,6 +26,9 @@ pub enum Urc {
     /// `+CREG: <stat>`, `+CGREG: <stat>` or `+CEREG: <stat>` (report setting 1), with
     /// `,"<tac>","<ci>",<AcT>` (setting 2, while registered): registration changed.
     Registration { kind: RegKind, stat: u8, location: Option<String> },
+    /// A fixed line of the boot output or power-down (`+CFUN: 1`, `+CPIN: READY`,
+    /// `+QUSIM: 1`, `+QIND: SMS DONE`, `POWERED DOWN`).
+    Boot(&'static str),
     /// `+CGEV: <event>` (`AT+CGEREP` on): a packet-domain event, e.g. `NW PDN DEACT 1`,
     /// `NW DETACH`.
     Cgev(String),
@@ -53,14 +56,16 @@ impl Urc {
     /// Whether this report follows something the network did (so it cannot come sooner than
     /// a network round trip after the command that caused it).
     pub fn from_network(&self) -> bool {
-        !matches!(self, Urc::Ready)
+        !matches!(self, Urc::Ready | Urc::Boot(_))
     }
 
     /// The socket this report is about, if any.
     pub fn socket(&self) -> Option<SocketId> {
         match self {
             Urc::SslOpen { id, .. } | Urc::SslRecv { id } | Urc::SslClosed { id } => Some(*id),
-            Urc::PdpDeact { .. } | Urc::Ready | Urc::Registration { .. } | Urc::Cgev(_) => None,
+            Urc::PdpDeact { .. } | Urc::Ready | Urc::Registration { .. } | Urc::Cgev(_) | Urc::Boot(_) => {
+                None
+            }
         }
     }
 
@@ -81,6 +86,7 @@ impl fmt::Display for Urc {
             Urc::SslClosed { id } => write!(f, "+QSSLURC: \"closed\",{id}"),
             Urc::PdpDeact { ctx } => write!(f, "+QIURC: \"pdpdeact\",{ctx}"),
             Urc::Ready => f.write_str("RDY"),
+            Urc::Boot(text) => f.write_str(text),
             Urc::Cgev(event) => write!(f, "+CGEV: {event}"),
             Urc::Registration { kind, stat, location } => {
                 write!(f, "{}: {stat}", kind.prefix())?;

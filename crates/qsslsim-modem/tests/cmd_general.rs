@@ -203,16 +203,15 @@ fn cfun_reads_and_lists() {
 #[test]
 fn cfun_takes_0_1_4_and_an_optional_reset_flag() {
     let mut b = Bench::new();
-    for (line, fun) in
-        [("AT+CFUN=0", 0), ("AT+CFUN=4", 4), ("AT+CFUN=1,1", 1), ("AT+CFUN=4,0", 4), ("AT+CFUN=1", 1)]
-    {
+    for (line, fun) in [("AT+CFUN=0", 0), ("AT+CFUN=4", 4), ("AT+CFUN=4,0", 4), ("AT+CFUN=1", 1)] {
         b.check(line, OK);
         b.check("AT+CFUN?", &format!("\r\n+CFUN: {fun}\r\n\r\nOK\r\n"));
     }
-    // 1,1 does not restart the module: no RDY, settings kept.
+    // 1,1 restarts the module (tests/cmd_power.rs): echo comes back on.
+    b.check("AT+CFUN=1,1", OK);
     b.advance(Duration::from_secs(1));
-    assert_eq!(b.take_text(), "");
-    b.check("AT", OK);
+    assert!(b.take_text().starts_with("\r\nRDY\r\n"));
+    b.check("AT", "AT\r\r\nOK\r\n");
 }
 
 #[test]

@@ -123,6 +123,15 @@ pub struct RunArgs {
     #[arg(long, default_value = "460001234567890", value_parser = imsi)]
     pub imsi: String,
 
+    /// Print the module's boot output (RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE)
+    /// when the daemon starts, as a module does after power-on.
+    #[arg(long)]
+    pub boot_urcs: bool,
+
+    /// After AT+QPOWD, power the module on again by itself after MS milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub power_on_after: Option<u64>,
+
     /// The SIM's ICCID AT+QCCID prints.
     #[arg(long, default_value = "89860012345678901234", value_parser = iccid)]
     pub iccid: String,

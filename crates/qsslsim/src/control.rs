@@ -38,9 +38,19 @@ use crate::runtime::ControlHandle;
 #[derive(Debug, Deserialize)]
 #[serde(tag = "verb", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
-    Fault { fault: Fault },
-    Dtr { level: Level },
-    Clock { time: String },
+    Fault {
+        fault: Fault,
+    },
+    Dtr {
+        level: Level,
+    },
+    Clock {
+        time: String,
+    },
+    /// Power the module on (after `AT+QPOWD`) or off, as faults `power_on`/`power_off`.
+    Power {
+        on: bool,
+    },
     // Empty struct variants (not unit) so that unknown fields are rejected.
     State {},
     Events {},
@@ -233,6 +243,10 @@ pub async fn answer(line: &str, control: &ControlHandle) -> Answer {
                     json!({ "ok": true })
                 }
             }
+        }
+        Request::Power { on } => {
+            control.fault(if on { Fault::PowerOn } else { Fault::PowerOff }).await;
+            json!({ "ok": true })
         }
         Request::Dtr { level } => {
             control.dtr(matches!(level, Level::High)).await;

@@ -54,11 +54,15 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             iccid: args.iccid.clone(),
             ..qsslsim_modem::Identity::default()
         },
+        power_on_after: args.power_on_after.map(Duration::from_millis),
         tls: qsslsim_tls::TlsPolicy { allow_tls13: args.tls13, strict: args.strict_tls },
         baud: args.baud,
         ..ModemConfig::default()
     };
     let mut modem = Modem::new(cfg, runtime::now(), std::time::SystemTime::now());
+    if args.boot_urcs {
+        modem.boot_output(runtime::now());
+    }
     if let Some(path) = &args.scenario {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("--scenario {}: {e}", path.display()))?;

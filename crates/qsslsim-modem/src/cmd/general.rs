@@ -100,8 +100,9 @@ impl AtCommand for Cpin {
     }
 }
 
-/// `AT+CFUN`: functionality 0, 1 or 4; leaving 1 deactivates every PDP context.
-pub struct Cfun(Setting<u8>);
+/// `AT+CFUN`: functionality 0, 1 or 4; leaving 1 deactivates every PDP context. `<rst>` 1
+/// restarts the module after `OK` (see [`crate::power`]).
+pub struct Cfun(Setting<(u8, bool)>);
 
 impl AtCommand for Cfun {
     const FAMILY: Family = Family::General;
@@ -115,9 +116,8 @@ impl AtCommand for Cfun {
                 if ![0, 1, 4].contains(&fun) {
                     return Err(Refusal::invalid(format!("<fun> {fun} is not 0, 1 or 4")));
                 }
-                // A reset request (second parameter 1) is accepted but does not restart.
-                opt_int_param(p.get(1), "<rst>", 0, 1, 0)?;
-                Setting::Set(fun as u8)
+                let rst = opt_int_param(p.get(1), "<rst>", 0, 1, 0)? == 1;
+                Setting::Set((fun as u8, rst))
             }
             Kind::Exec => return Err(wrong_form(cmd)),
         }))
@@ -126,7 +126,11 @@ impl AtCommand for Cfun {
         match self.0 {
             Setting::Read => m.info(&format!("+CFUN: {}", m.settings.cfun)),
             Setting::Test => m.info("+CFUN: (0,1,4),(0-1)"),
-            Setting::Set(fun) => {
+            Setting::Set((_, true)) => {
+                let delay = m.cfg.timing.restart;
+                crate::power::request_reset(m, delay);
+            }
+            Setting::Set((fun, false)) => {
                 if fun != 1 {
                     let active: Vec<PdpCtxId> = m.pdp.active().map(|(ctx, _)| ctx).collect();
                     for ctx in active {

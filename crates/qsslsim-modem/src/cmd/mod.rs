@@ -13,6 +13,7 @@ pub mod general;
 pub mod identity;
 pub mod pdp;
 pub mod pdp_27007;
+pub mod power;
 pub mod registration;
 pub mod ssl_cfg;
 pub mod ssl_close;
@@ -187,6 +188,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<pdp_27007::Cgpaddr>("+CGPADDR"),
     entry::<pdp_27007::Cgerep>("+CGEREP"),
     entry::<general::Cfun>("+CFUN"),
+    entry::<power::Qpowd>("+QPOWD"),
     entry::<clock::Cclk>("+CCLK"),
     entry::<pdp::Qicsgp>("+QICSGP"),
     entry::<pdp::Qiact>("+QIACT"),
