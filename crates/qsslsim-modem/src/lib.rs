@@ -14,6 +14,7 @@ pub mod files;
 pub mod identity;
 pub mod ids;
 pub mod modem;
+pub mod module_cfg;
 pub mod net;
 pub(crate) mod net_events;
 pub mod output;

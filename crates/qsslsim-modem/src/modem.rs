@@ -62,6 +62,8 @@ pub struct Modem {
     pub(crate) pdp: PdpTable,
     /// Registration, operator and signal (`AT+CEREG`, `AT+COPS`, `AT+CSQ`).
     pub(crate) network: crate::registration::Network,
+    /// `AT+QCFG` items and the URC port: kept across restarts.
+    pub(crate) module_cfg: crate::module_cfg::ModuleCfg,
     pub(crate) ssl: Vec<SslContext>,
     pub(crate) sockets: Sockets,
     pub(crate) files: FileStore,
@@ -93,6 +95,7 @@ impl Modem {
             clock: ModuleClock::new(wall, now),
             pdp: PdpTable::default(),
             network: crate::registration::Network::default(),
+            module_cfg: crate::module_cfg::ModuleCfg::new(&cfg.at_port),
             ssl: crate::ids::SslCtxId::all().map(SslContext::new).collect(),
             sockets: Sockets::default(),
             files: FileStore::default(),
@@ -518,6 +521,7 @@ impl Modem {
         fresh.out = self.out.take_pending();
         fresh.scenario = self.scenario.take();
         fresh.discarded_input = self.discarded_input;
+        fresh.module_cfg = self.module_cfg.clone();
         *self = fresh;
     }
 

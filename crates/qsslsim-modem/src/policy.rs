@@ -280,6 +280,21 @@ pub fn policies() -> Vec<Policy> {
             "discarded, counted, traced".into(),
             "Host bytes that arrive while the module restarts or is powered down are discarded: each read is logged with the running count and traced as a failure record, and nothing answers until the module is on again.",
         ),
+        p(
+            "nv-settings",
+            "AT+QCFG items and urcport survive restarts".into(),
+            "The maker saves AT+QCFG band/nwscanmode/nwscanseq/iotopmode and AT+QURCCFG=\"urcport\" at once, so AT+CFUN=1,1, AT+QPOWD and module_restart keep them; they change nothing else on a pty (no radio to scan). AT+QSCLK is a volatile setting and returns to 0.",
+        ),
+        p(
+            "urcport",
+            "the AT port; URCs stay on it".into(),
+            "AT+QURCCFG=\"urcport\" reads the port the daemon serves (--at-port, uart1 when that is not usbat/usbmodem/uart1). Setting another port is stored and read back, but URCs keep coming to the pty, the only port there is, so a host that moves them by mistake is not left waiting for ever.",
+        ),
+        p(
+            "qsclk",
+            "stored only".into(),
+            "AT+QSCLK=1 allows sleep on the maker's module (woken by DTR); a pty has no such line, so the emulator stores the value and stays awake.",
+        ),
     ]
 }
 

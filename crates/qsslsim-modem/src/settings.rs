@@ -54,6 +54,8 @@ pub struct Settings {
     pub ctzu: u8,
     /// `AT+CGEREP` `<mode>` and `<bfr>`: `+CGEV` reports when mode is not 0.
     pub cgerep: (u8, u8),
+    /// `AT+QSCLK`: sleep allowed (stored only).
+    pub sclk: u8,
     /// `AT+IFC`: (how the host stops the module, how the module stops the host).
     pub flow_control: (FlowControl, FlowControl),
     /// `AT+IPR`.
@@ -73,6 +75,7 @@ impl Default for Settings {
             ctzr: 0,
             ctzu: 0,
             cgerep: (0, 0),
+            sclk: 0,
             flow_control: (FlowControl::None, FlowControl::None),
             baud_rate: DEFAULT_BAUD_RATE,
         }

@@ -168,3 +168,12 @@ fn qlts_prints_the_module_clock_with_the_full_year() {
     b.inject(Fault::Deregister { stat: None });
     b.check("AT+QLTS", "\r\n+QLTS: \"\"\r\n\r\nOK\r\n");
 }
+
+#[test]
+fn cmee_2_names_the_27007_codes() {
+    let mut b = Bench::new();
+    b.check("AT+CMEE=2", OK);
+    b.check("AT+COPS=1,2,\"99999\"", "\r\n+CME ERROR: no network service\r\n");
+    b.check("AT+QIACT=1", OK);
+    b.check("AT+CGDCONT=1,\"IP\",\"x\"", "\r\n+CME ERROR: operation not allowed\r\n");
+}

@@ -116,3 +116,49 @@ fn identity_flags_set_what_the_module_prints() {
     p.transact("AT+CIMI\r", "\r\n310260000000001\r\n\r\nOK\r\n");
     p.transact("AT+QCCID\r", "\r\n+QCCID: 8901260000000000001\r\n\r\nOK\r\n");
 }
+
+#[test]
+fn freertos_module_enable_and_urc_enable_verbatim() {
+    let d = Daemon::start(&[]);
+    let mut p = d.port();
+    // Module enable (docs/host-stacks.md §2): echo still on for the first line.
+    p.transact("ATE0\r", "ATE0\r\r\nOK\r\n");
+    for line in [
+        "AT&D0",
+        "AT+IFC=2,2",
+        "AT+QURCCFG=\"urcport\",\"uart1\"",
+        "AT+QCFG=\"band\",f,400a0e189f,a0e189f",
+        "AT+QCFG=\"nwscanmode\",0,1",
+        "AT+QCFG=\"iotopmode\",2,1",
+        "AT+QCFG=\"nwscanseq\",020301,1",
+        "AT+CFUN=1",
+        // URC enable.
+        "AT+COPS=3,2",
+        "AT+CREG=2",
+        "AT+CGREG=2",
+        "AT+CEREG=2",
+        "AT+CTZR=1",
+    ] {
+        p.transact(&format!("{line}\r"), "\r\nOK\r\n");
+    }
+    // The demo: SIM, APN, RF off and on, registration poll, activation, address.
+    p.transact("AT+CPIN?\r", "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+    p.transact("AT+QICSGP=1,1,\"internet\",\"\",\"\",0\r", "\r\nOK\r\n");
+    p.transact("AT+CFUN=4\r", "\r\nOK\r\n");
+    p.expect(b"\r\n+CREG: 0\r\n\r\n+CGREG: 0\r\n\r\n+CEREG: 0\r\n");
+    p.transact("AT+CFUN=1\r", "\r\nOK\r\n");
+    let loc = "\"1A2B\",\"B3C4D11\",7";
+    expect_in_time(
+        &mut p,
+        &format!("\r\n+CREG: 1,{loc}\r\n\r\n+CGREG: 1,{loc}\r\n\r\n+CEREG: 1,{loc}\r\n"),
+        Duration::from_secs(2),
+    );
+    p.transact("AT+CREG?\r", &format!("\r\n+CREG: 2,1,{loc}\r\n\r\nOK\r\n"));
+    p.transact("AT+CGREG?\r", &format!("\r\n+CGREG: 2,1,{loc}\r\n\r\nOK\r\n"));
+    p.transact("AT+QIACT=1\r", "\r\nOK\r\n");
+    p.transact("AT+CGPADDR=1\r", "\r\n+CGPADDR: 1,\"10.7.157.1\"\r\n\r\nOK\r\n");
+    p.transact("AT+QIACT?\r", "\r\n+QIACT: 1,1,1,\"10.7.157.1\"\r\n\r\nOK\r\n");
+    p.transact("AT+QCSQ\r", "\r\n+QCSQ: \"LTE\",-65,-95,88,-10\r\n\r\nOK\r\n");
+    p.transact("AT+COPS?\r", "\r\n+COPS: 0,2,\"46000\",7\r\n\r\nOK\r\n");
+    p.expect_quiet(Duration::from_millis(100));
+}

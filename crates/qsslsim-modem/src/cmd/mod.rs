@@ -11,6 +11,7 @@ pub mod data_mode;
 pub mod files;
 pub mod general;
 pub mod identity;
+pub mod module_cfg;
 pub mod pdp;
 pub mod pdp_27007;
 pub mod power;
@@ -158,6 +159,9 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<general::Cmee>("+CMEE"),
     entry::<uart::Ifc>("+IFC"),
     entry::<uart::Ipr>("+IPR"),
+    entry::<module_cfg::Qcfg>("+QCFG"),
+    entry::<module_cfg::Qurccfg>("+QURCCFG"),
+    entry::<module_cfg::Qsclk>("+QSCLK"),
     entry::<general::Revision>("+GMR"),
     entry::<general::Revision>("+CGMR"),
     entry::<general::Manufacturer>("+GMI"),
