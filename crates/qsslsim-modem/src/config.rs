@@ -75,6 +75,8 @@ pub struct ModemConfig {
     pub identity: crate::identity::Identity,
     /// After `AT+QPOWD` (or fault `power_off`), power on again after this long by itself.
     pub power_on_after: Option<Duration>,
+    /// The SIM at start: absent, or locked with a PIN.
+    pub sim: crate::sim::SimConfig,
 }
 
 impl Default for ModemConfig {
@@ -91,6 +93,7 @@ impl Default for ModemConfig {
             apn_required: false,
             identity: crate::identity::Identity::default(),
             power_on_after: None,
+            sim: crate::sim::SimConfig::default(),
         }
     }
 }

@@ -167,6 +167,7 @@ pub const CME_GENERAL: &[(u16, &str)] = &[
     (4, "operation not supported"),
     (10, "SIM not inserted"),
     (11, "SIM PIN required"),
+    (12, "SIM PUK required"),
     (13, "SIM failure"),
     (14, "SIM busy"),
     (16, "incorrect password"),

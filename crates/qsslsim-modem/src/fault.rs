@@ -84,6 +84,12 @@ pub enum Fault {
     Roam,
     /// The signal level `AT+CSQ` reports, 0-31 (99: unknown).
     Signal { rssi: u8 },
+    /// The SIM is pulled out: `+CPIN: NOT READY`, registration is lost (with its URCs and the
+    /// PDP contexts).
+    SimRemoved,
+    /// A SIM is put back: `+CPIN: READY`, `+QUSIM: 1`, `+QIND: SMS DONE` and registration, or
+    /// `+CPIN: SIM PIN` if it has a PIN.
+    SimInserted,
     /// The supply is switched off as after `AT+QPOWD`: `POWERED DOWN`, then silence.
     PowerOff,
     /// The module is switched on again: a fresh module and the boot output.
@@ -163,6 +169,8 @@ impl Fault {
             Fault::Register => "register",
             Fault::Roam => "roam",
             Fault::Signal { .. } => "signal",
+            Fault::SimRemoved => "sim_removed",
+            Fault::SimInserted => "sim_inserted",
             Fault::PowerOff => "power_off",
             Fault::PowerOn => "power_on",
             Fault::CommandError { .. } => "command_error",

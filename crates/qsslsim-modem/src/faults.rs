@@ -167,6 +167,8 @@ pub fn inject(m: &mut Modem, fault: Fault) {
             crate::power::request_power_down(m, delay)
         }
         Fault::PowerOn => crate::power::power_on(m),
+        Fault::SimRemoved => crate::sim::remove(m),
+        Fault::SimInserted => crate::sim::insert(m),
         other => warn!(fault = other.name(), "fault kind not handled by the module"),
     }
 }

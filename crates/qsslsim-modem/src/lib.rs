@@ -26,6 +26,7 @@ pub mod power;
 pub mod registration;
 pub mod scenario;
 pub mod settings;
+pub mod sim;
 pub mod snapshot;
 pub mod socket;
 pub mod ssl;

@@ -64,6 +64,8 @@ pub struct Modem {
     pub(crate) network: crate::registration::Network,
     /// `AT+QCFG` items and the URC port: kept across restarts.
     pub(crate) module_cfg: crate::module_cfg::ModuleCfg,
+    /// The SIM card (kept across restarts, locked again).
+    pub(crate) sim: crate::sim::Sim,
     pub(crate) ssl: Vec<SslContext>,
     pub(crate) sockets: Sockets,
     pub(crate) files: FileStore,
@@ -96,6 +98,7 @@ impl Modem {
             pdp: PdpTable::default(),
             network: crate::registration::Network::default(),
             module_cfg: crate::module_cfg::ModuleCfg::new(&cfg.at_port),
+            sim: crate::sim::Sim::new(&cfg.sim),
             ssl: crate::ids::SslCtxId::all().map(SslContext::new).collect(),
             sockets: Sockets::default(),
             files: FileStore::default(),
@@ -522,6 +525,7 @@ impl Modem {
         fresh.scenario = self.scenario.take();
         fresh.discarded_input = self.discarded_input;
         fresh.module_cfg = self.module_cfg.clone();
+        fresh.sim = self.sim.after_restart();
         *self = fresh;
     }
 

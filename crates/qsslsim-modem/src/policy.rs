@@ -295,6 +295,11 @@ pub fn policies() -> Vec<Policy> {
             "stored only".into(),
             "AT+QSCLK=1 allows sleep on the maker's module (woken by DTR); a pty has no such line, so the emulator stores the value and stays awake.",
         ),
+        p(
+            "sim-states",
+            "+CPIN: NOT READY on removal; PUK after 3 wrong PINs".into(),
+            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12), AT+QCCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK, which the emulator does not take.",
+        ),
     ]
 }
 

@@ -42,8 +42,18 @@ pub const BOOT_LINES: &[&str] = &["RDY", "+CFUN: 1", "+CPIN: READY", "+QUSIM: 1"
 
 /// Queue the boot output.
 pub fn boot_output(m: &mut Modem) {
-    for line in BOOT_LINES {
-        m.urc(if *line == "RDY" { Urc::Ready } else { Urc::Boot(line) });
+    match m.sim.status() {
+        crate::sim::SimStatus::Ready => {
+            for line in BOOT_LINES {
+                m.urc(if *line == "RDY" { Urc::Ready } else { Urc::Boot(line) });
+            }
+        }
+        // Without a usable SIM the module stops at the SIM's state (policy `boot-output`).
+        other => {
+            m.urc(Urc::Ready);
+            m.urc(Urc::Boot("+CFUN: 1"));
+            m.urc(Urc::Boot(crate::sim::cpin_text(other)));
+        }
     }
 }
 

@@ -80,9 +80,10 @@ impl Default for Network {
 pub const ACT_LTE: u8 = 7;
 
 impl Modem {
-    /// The registration status hosts see: not registered while the radio is off.
+    /// The registration status hosts see: not registered while the radio is off or the SIM is
+    /// not ready.
     pub(crate) fn reg_stat(&self) -> u8 {
-        if self.settings.cfun == 1 {
+        if self.settings.cfun == 1 && self.sim.status() == crate::sim::SimStatus::Ready {
             self.network.stat
         } else {
             NOT_REGISTERED

@@ -123,6 +123,14 @@ pub struct RunArgs {
     #[arg(long, default_value = "460001234567890", value_parser = imsi)]
     pub imsi: String,
 
+    /// Start with no SIM in the holder (AT+CPIN?: +CME ERROR: 10; never registers).
+    #[arg(long)]
+    pub no_sim: bool,
+
+    /// Lock the SIM with this PIN (AT+CPIN?: +CPIN: SIM PIN until AT+CPIN="<pin>").
+    #[arg(long, value_name = "PIN")]
+    pub sim_pin: Option<String>,
+
     /// Print the module's boot output (RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE)
     /// when the daemon starts, as a module does after power-on.
     #[arg(long)]

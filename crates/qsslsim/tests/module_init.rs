@@ -162,3 +162,27 @@ fn freertos_module_enable_and_urc_enable_verbatim() {
     p.transact("AT+COPS?\r", "\r\n+COPS: 0,2,\"46000\",7\r\n\r\nOK\r\n");
     p.expect_quiet(Duration::from_millis(100));
 }
+
+#[test]
+fn sim_pin_flag_locks_the_card_until_the_pin_is_entered() {
+    let d = Daemon::start(&["--sim-pin", "4321"]);
+    let mut p = d.port();
+    p.transact("ATE0\r", "ATE0\r\r\nOK\r\n");
+    p.transact("AT+CPIN?\r", "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+    p.transact("AT+CPIN=\"4321\"\r", "\r\nOK\r\n");
+    expect_in_time(
+        &mut p,
+        "\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
+        Duration::from_secs(2),
+    );
+    p.transact("AT+CEREG?\r", "\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn no_sim_flag_leaves_the_holder_empty() {
+    let d = Daemon::start(&["--no-sim"]);
+    let mut p = d.port();
+    p.transact("ATE0\r", "ATE0\r\r\nOK\r\n");
+    p.transact("AT+CPIN?\r", "\r\n+CME ERROR: 10\r\n");
+    p.transact("AT+CEREG?\r", "\r\n+CEREG: 0,0\r\n\r\nOK\r\n");
+}

@@ -80,26 +80,6 @@ identity_line!(Revision, revision);
 identity_line!(Manufacturer, manufacturer);
 identity_line!(Model, model);
 
-/// `AT+CPIN?`: the SIM is ready; no PIN is set, so entering one is not allowed.
-pub struct Cpin(bool);
-
-impl AtCommand for Cpin {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        match cmd.kind {
-            Kind::Read => Ok(Cpin(true)),
-            Kind::Test => Ok(Cpin(false)),
-            _ => Err(Refusal::cme(3, "the SIM has no PIN to enter")),
-        }
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        if self.0 {
-            m.info("+CPIN: READY");
-        }
-        Ok(Flow::Done)
-    }
-}
-
 /// `AT+CFUN`: functionality 0, 1 or 4; leaving 1 deactivates every PDP context. `<rst>` 1
 /// restarts the module after `OK` (see [`crate::power`]).
 pub struct Cfun(Setting<(u8, bool)>);

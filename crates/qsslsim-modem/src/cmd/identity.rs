@@ -51,6 +51,17 @@ enum What {
 
 fn answer(m: &mut Modem, exec: bool, what: What) -> Result<Flow, Refusal> {
     if exec {
+        // The IMSI and number need an unlocked card; the ICCID only a card (policy
+        // `sim-states`).
+        let status = m.sim.status();
+        let blocked = match what {
+            What::Imsi | What::Number => crate::sim::not_ready_error(status),
+            What::Iccid if status == crate::sim::SimStatus::Absent => crate::sim::not_ready_error(status),
+            _ => None,
+        };
+        if let Some((code, why)) = blocked {
+            return Err(Refusal::cme(code, why));
+        }
         if let Some(text) = line(m, what) {
             m.info(&text);
         }

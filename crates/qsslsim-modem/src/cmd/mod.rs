@@ -16,6 +16,7 @@ pub mod pdp;
 pub mod pdp_27007;
 pub mod power;
 pub mod registration;
+pub mod sim;
 pub mod ssl_cfg;
 pub mod ssl_close;
 pub mod ssl_open;
@@ -174,7 +175,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<identity::Qccid>("+QCCID"),
     entry::<identity::Cnum>("+CNUM"),
     entry::<identity::Qgmr>("+QGMR"),
-    entry::<general::Cpin>("+CPIN"),
+    entry::<sim::Cpin>("+CPIN"),
     entry::<registration::Csq>("+CSQ"),
     entry::<registration::Cereg>("+CEREG"),
     entry::<registration::Creg>("+CREG"),
