@@ -239,7 +239,23 @@ impl Modem {
     /// when given.
     pub fn set_clock(&mut self, utc: time::OffsetDateTime, zone_quarters: Option<i8>, now: Instant) {
         self.now = now;
+        let zone_before = self.clock.zone_quarters();
         self.clock.set_utc(utc, zone_quarters, now);
+        // The network's time with a new zone: reported as AT+CTZR asks (policy `ctzr-reports`).
+        if zone_quarters.is_some_and(|z| z != zone_before) {
+            let zone = self.clock.zone_quarters();
+            let tz = format!("{}{:02}", if zone < 0 { '-' } else { '+' }, zone.unsigned_abs());
+            match self.settings.ctzr {
+                1 => self.urc(Urc::TimeZone(format!("+CTZV: {tz}"))),
+                2 => {
+                    let full = self.clock.format_full(now, false);
+                    let time = full.get(..19).unwrap_or(&full).to_string();
+                    self.urc(Urc::TimeZone(format!("+CTZE: \"{tz}\",0,\"{time}\"")))
+                }
+                _ => {}
+            }
+        }
+        self.pump();
     }
 
     /// Time passed; call at [`Self::next_deadline`].

@@ -300,6 +300,11 @@ pub fn policies() -> Vec<Policy> {
             "+CPIN: NOT READY on removal; PUK after 3 wrong PINs".into(),
             "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12), AT+QCCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK, which the emulator does not take.",
         ),
+        p(
+            "ctzr-reports",
+            "on a zone change from the control socket".into(),
+            "The network's time reaches the module only through the control socket's clock verb (or a scenario); when it brings a new zone, AT+CTZR=1 writes +CTZV: <tz> and AT+CTZR=2 writes +CTZE: \"<tz>\",0,\"<local time>\" (zone in quarter hours, no daylight saving). AT+CCLK= from the host is not the network and reports nothing.",
+        ),
     ]
 }
 

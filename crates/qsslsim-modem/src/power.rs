@@ -26,6 +26,16 @@ pub enum Power {
 }
 
 impl Power {
+    /// The state's name for `ctl state`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Power::On => "on",
+            Power::Resetting { .. } => "restarting",
+            Power::PoweringDown { .. } => "powering_down",
+            Power::Off { .. } => "off",
+        }
+    }
+
     /// When something happens next.
     pub fn deadline(&self) -> Option<Instant> {
         match *self {

@@ -29,6 +29,9 @@ pub enum Urc {
     /// A fixed line of the boot output or power-down (`+CFUN: 1`, `+CPIN: READY`,
     /// `+QUSIM: 1`, `+QIND: SMS DONE`, `POWERED DOWN`).
     Boot(&'static str),
+    /// `+CTZV: <tz>` (`AT+CTZR=1`) or `+CTZE: "<tz>",<dst>,"<time>"` (`AT+CTZR=2`): the
+    /// network changed the time zone. The whole text.
+    TimeZone(String),
     /// `+CGEV: <event>` (`AT+CGEREP` on): a packet-domain event, e.g. `NW PDN DEACT 1`,
     /// `NW DETACH`.
     Cgev(String),
@@ -63,9 +66,12 @@ impl Urc {
     pub fn socket(&self) -> Option<SocketId> {
         match self {
             Urc::SslOpen { id, .. } | Urc::SslRecv { id } | Urc::SslClosed { id } => Some(*id),
-            Urc::PdpDeact { .. } | Urc::Ready | Urc::Registration { .. } | Urc::Cgev(_) | Urc::Boot(_) => {
-                None
-            }
+            Urc::PdpDeact { .. }
+            | Urc::Ready
+            | Urc::Registration { .. }
+            | Urc::Cgev(_)
+            | Urc::Boot(_)
+            | Urc::TimeZone(_) => None,
         }
     }
 
@@ -87,6 +93,7 @@ impl fmt::Display for Urc {
             Urc::PdpDeact { ctx } => write!(f, "+QIURC: \"pdpdeact\",{ctx}"),
             Urc::Ready => f.write_str("RDY"),
             Urc::Boot(text) => f.write_str(text),
+            Urc::TimeZone(text) => f.write_str(text),
             Urc::Cgev(event) => write!(f, "+CGEV: {event}"),
             Urc::Registration { kind, stat, location } => {
                 write!(f, "{}: {stat}", kind.prefix())?;

@@ -133,3 +133,18 @@ fn cfun_0_and_4_take_the_radio_away_and_1_brings_it_back() {
     b.check("AT+CFUN=1", OK);
     b.check("AT+QIACT=1", OK);
 }
+
+#[test]
+fn the_snapshot_names_power_sim_and_registration() {
+    let mut b = Bench::new();
+    let s = b.snapshot();
+    assert_eq!(s["power"], "on");
+    assert_eq!(s["sim"], "Ready");
+    assert_eq!(s["registration"]["stat"], 1);
+    assert_eq!(s["registration"]["operator"], "46000");
+    b.check("AT+QPOWD", OK);
+    b.settle();
+    let s = b.snapshot();
+    assert_eq!(s["power"], "off");
+    assert_eq!(s["cfun"], 1);
+}

@@ -177,3 +177,25 @@ fn cmee_2_names_the_27007_codes() {
     b.check("AT+QIACT=1", OK);
     b.check("AT+CGDCONT=1,\"IP\",\"x\"", "\r\n+CME ERROR: operation not allowed\r\n");
 }
+
+#[test]
+fn ctzr_reports_a_time_zone_change_from_the_network() {
+    use time::macros::datetime;
+    let mut b = Bench::new();
+    // Off: nothing.
+    b.m.set_clock(datetime!(2026-12-05 02:00:00 UTC), Some(32), b.now);
+    b.settle();
+    assert!(b.take_writes_text().is_empty());
+    b.check("AT+CTZR=1", OK);
+    b.m.set_clock(datetime!(2026-12-05 02:00:00 UTC), Some(36), b.now);
+    b.settle();
+    assert_eq!(b.take_text(), "\r\n+CTZV: +36\r\n");
+    // The same zone again is no change.
+    b.m.set_clock(datetime!(2026-12-05 03:00:00 UTC), Some(36), b.now);
+    b.settle();
+    assert!(b.take_writes_text().is_empty());
+    b.check("AT+CTZR=2", OK);
+    b.m.set_clock(datetime!(2026-12-05 02:00:00 UTC), Some(-20), b.now);
+    b.settle();
+    assert_eq!(b.take_text(), "\r\n+CTZE: \"-20\",0,\"2026/12/04,21:00:00\"\r\n");
+}
