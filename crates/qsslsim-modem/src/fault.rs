@@ -271,6 +271,30 @@ mod tests {
     }
 
     #[test]
+    fn module_state_faults_parse_and_validate() {
+        for (json, want) in [
+            (r#"{"kind":"deregister"}"#, Fault::Deregister { stat: None }),
+            (r#"{"kind":"deregister","stat":3}"#, Fault::Deregister { stat: Some(3) }),
+            (r#"{"kind":"register"}"#, Fault::Register),
+            (r#"{"kind":"roam"}"#, Fault::Roam),
+            (r#"{"kind":"signal","rssi":7}"#, Fault::Signal { rssi: 7 }),
+            (r#"{"kind":"sim_removed"}"#, Fault::SimRemoved),
+            (r#"{"kind":"sim_inserted"}"#, Fault::SimInserted),
+            (r#"{"kind":"power_off"}"#, Fault::PowerOff),
+            (r#"{"kind":"power_on"}"#, Fault::PowerOn),
+        ] {
+            let f: Fault = serde_json::from_str(json).unwrap();
+            assert_eq!(f, want);
+            assert!(f.validate().is_ok());
+            assert_eq!(serde_json::to_value(&f).unwrap()["kind"], f.name());
+        }
+        assert!(Fault::Deregister { stat: Some(1) }.validate().is_err());
+        assert!(Fault::Signal { rssi: 32 }.validate().is_err());
+        assert!(Fault::Signal { rssi: 99 }.validate().is_ok());
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"signal"}"#).is_err());
+    }
+
+    #[test]
     fn unknown_kinds_and_fields_are_rejected() {
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"meteor_strike"}"#).is_err());
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"pdp_lost","ctx":1,"extra":2}"#).is_err());

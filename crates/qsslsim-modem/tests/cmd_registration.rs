@@ -199,3 +199,15 @@ fn ctzr_reports_a_time_zone_change_from_the_network() {
     b.settle();
     assert_eq!(b.take_text(), "\r\n+CTZE: \"-20\",0,\"2026/12/04,21:00:00\"\r\n");
 }
+
+#[test]
+fn a_scenario_rule_can_deregister_the_module() {
+    let toml = "[[rule]]\nwhen = { command = \"AT+GMR\" }\nfault = { kind = \"deregister\" }\n";
+    let mut b = Bench::new();
+    let scenario = qsslsim_modem::scenario::Scenario::parse(toml).unwrap();
+    b.m.load_scenario(scenario, b.now);
+    b.check("AT+CEREG=1", OK);
+    b.check("AT+GMR", "\r\nEG915QGLR01A01M08\r\n\r\nOK\r\n");
+    b.settle();
+    assert_eq!(b.take_text(), "\r\n+CEREG: 0\r\n");
+}
