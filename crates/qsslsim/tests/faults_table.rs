@@ -195,12 +195,36 @@ async fn run_case(name: &str, via: Via) {
                 s.transact("AT+QSSLSTATE\r", "AT+QSSLSTATE\r\r\nOK\r\n").await;
             })
         }),
+        "signal" => (r#"{"kind":"signal","rssi":7}"#, |s| {
+            Box::pin(async move {
+                s.transact("AT+CSQ\r", "\r\n+CSQ: 7,99\r\n\r\nOK\r\n").await;
+            })
+        }),
+        "roam" => (r#"{"kind":"roam"}"#, |s| {
+            Box::pin(async move {
+                s.transact("AT+CEREG?\r", "\r\n+CEREG: 0,5\r\n\r\nOK\r\n").await;
+            })
+        }),
+        "deregister" => (r#"{"kind":"deregister"}"#, |s| {
+            Box::pin(async move {
+                s.expect(b"\r\n+QSSLURC: \"closed\",1\r\n").await;
+                s.expect(b"\r\n+QIURC: \"pdpdeact\",1\r\n").await;
+                s.expect(b"\r\n+QSSLURC: \"closed\",2\r\n").await;
+                s.expect(b"\r\n+QIURC: \"pdpdeact\",2\r\n").await;
+                s.transact("AT+CEREG?\r", "\r\n+CEREG: 0,0\r\n\r\nOK\r\n").await;
+            })
+        }),
+        "power_off" => (r#"{"kind":"power_off"}"#, |s| {
+            Box::pin(async move {
+                s.expect(b"\r\nPOWERED DOWN\r\n").await;
+            })
+        }),
         other => panic!("no case {other}"),
     };
     let mut sim = setup(fault, via).await;
     fire(&mut sim, fault, via).await;
     check(&mut sim).await;
-    if name != "module_restart" && name != "pdp_lost" {
+    if !["module_restart", "pdp_lost", "deregister", "power_off"].contains(&name) {
         unaffected(&mut sim).await;
     }
     if name == "pdp_lost" {
@@ -226,6 +250,10 @@ const CASES: &[&str] = &[
     "receive_stall",
     "urc_delay",
     "module_restart",
+    "signal",
+    "roam",
+    "deregister",
+    "power_off",
 ];
 
 #[tokio::test(start_paused = true)]
