@@ -404,3 +404,35 @@ async fn faults_that_cannot_act_are_refused_with_the_reason() {
     assert_eq!(v["ok"], true, "{v}");
     sim.transact("AT\r", "\r\nOK\r\n").await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_power_verb_switches_the_module_off_and_on() {
+    let net = MemoryNet::new(&[(ECHO, Behaviour::Echo)]);
+    let mut sim = Sim::start(ModemConfig::default(), net);
+    sim.transact("ATE0\r", "ATE0\r\r\nOK\r\n").await;
+    for (line, want) in [
+        (r#"{"verb":"power","on":false}"#, "\r\nPOWERED DOWN\r\n"),
+        (
+            r#"{"verb":"power","on":true}"#,
+            "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
+        ),
+    ] {
+        match answer(line, &sim.control).await {
+            Answer::Reply(v) => assert_eq!(v, serde_json::json!({ "ok": true }), "{line}"),
+            Answer::Stream(_) => panic!("power answered with a stream"),
+        }
+        if line.contains("false") {
+            sim.expect(want.as_bytes()).await;
+            // Off: a command is not answered.
+            sim.send(b"AT\r").await;
+            assert!(sim.read_for(Duration::from_secs(2)).await.is_empty());
+        } else {
+            sim.expect(want.as_bytes()).await;
+        }
+    }
+    sim.transact("AT\r", "AT\r\r\nOK\r\n").await;
+    assert!(matches!(
+        answer(r#"{"verb":"power"}"#, &sim.control).await,
+        Answer::Reply(v) if v["ok"] == false
+    ));
+}
