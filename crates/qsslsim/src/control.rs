@@ -38,19 +38,10 @@ use crate::runtime::ControlHandle;
 #[derive(Debug, Deserialize)]
 #[serde(tag = "verb", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
-    Fault {
-        fault: Fault,
-    },
-    Dtr {
-        level: Level,
-    },
-    Clock {
-        time: String,
-    },
-    /// Power the module on (after `AT+QPOWD`) or off, as faults `power_on`/`power_off`.
-    Power {
-        on: bool,
-    },
+    Fault { fault: Fault },
+    Dtr { level: Level },
+    Clock { time: String },
+    Power { on: bool },
     // Empty struct variants (not unit) so that unknown fields are rejected.
     State {},
     Events {},
