@@ -53,6 +53,17 @@ pub fn run(data: &[u8]) {
                 let _ = (l.delay_for(16 * 1024), l.chunk_limit(16 * 1024));
             }
         }
+        Request::Power { on } => {
+            let (mut m, t0) = module();
+            m.inject(if on { Fault::PowerOn } else { Fault::PowerOff }, t0);
+            m.host_input(b"AT\r", t0 + Duration::from_millis(1));
+            m.inject(Fault::PowerOn, t0 + Duration::from_secs(1));
+            while let Some(d) = m.next_deadline() {
+                m.on_time(d);
+                drain(&mut m);
+            }
+            drain(&mut m);
+        }
         Request::Dtr { .. } => {
             let (mut m, t0) = module();
             m.set_dtr(true, t0);

@@ -53,6 +53,22 @@ impl ModuleClock {
         format!("{date_time}{sign}{:02}", self.zone_quarters.unsigned_abs())
     }
 
+    /// `yyyy/MM/dd,hh:mm:ss±zz` as `AT+QLTS` prints it: local time in the module's zone, or
+    /// UTC with the zone still named when `utc` is set (`AT+QLTS=1`).
+    pub fn format_full(&self, now: Instant, utc_time: bool) -> String {
+        let offset = UtcOffset::from_whole_seconds(self.zone_quarters as i32 * 900).unwrap_or(UtcOffset::UTC);
+        let utc = self.utc(now);
+        let t = if utc_time { utc } else { utc.checked_to_offset(offset).unwrap_or(utc) };
+        let sign = if self.zone_quarters < 0 { '-' } else { '+' };
+        let date_time = t.format(CCLK_DATE_TIME_FULL_YEAR).unwrap_or_default();
+        format!("{date_time}{sign}{:02}", self.zone_quarters.unsigned_abs())
+    }
+
+    /// The zone in quarter hours.
+    pub fn zone_quarters(&self) -> i8 {
+        self.zone_quarters
+    }
+
     /// Set from `yy/MM/dd,hh:mm:ss±zz`; `None` if the text is not a valid time.
     pub fn set(&mut self, text: &str, now: Instant) -> Option<()> {
         let (utc, zone) = parse_cclk(text)?;

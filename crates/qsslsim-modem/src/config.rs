@@ -15,6 +15,10 @@ pub struct Timing {
     /// Network delay before an open reaches the server (so before its `+QSSLOPEN` URC or
     /// `CONNECT`, whether it succeeds or fails).
     pub open_delay: Duration,
+    /// From `AT+CFUN=<fun>,1`'s `OK` to the restart and its boot output.
+    pub restart: Duration,
+    /// From `AT+QPOWD`'s `OK` to `POWERED DOWN`.
+    pub power_down: Duration,
 }
 
 impl Timing {
@@ -23,19 +27,29 @@ impl Timing {
             urc_gap: policy::FAST_URC_GAP,
             network_urc_gap: policy::FAST_NETWORK_URC_GAP,
             open_delay: Duration::ZERO,
+            restart: policy::FAST_RESTART,
+            power_down: policy::FAST_POWER_DOWN,
         }
     }
     /// As fast as the rules allow: URCs only wait for the gap that keeps them in a write of
     /// their own, even those that follow the network (for test suites that want speed and
     /// read whole writes).
     pub fn instant() -> Self {
-        Timing { urc_gap: policy::FAST_URC_GAP, network_urc_gap: Duration::ZERO, open_delay: Duration::ZERO }
+        Timing {
+            urc_gap: policy::FAST_URC_GAP,
+            network_urc_gap: Duration::ZERO,
+            open_delay: Duration::ZERO,
+            restart: policy::FAST_RESTART,
+            power_down: policy::FAST_POWER_DOWN,
+        }
     }
     pub fn realistic() -> Self {
         Timing {
             urc_gap: policy::REALISTIC_URC_GAP,
             network_urc_gap: policy::REALISTIC_URC_GAP,
             open_delay: policy::REALISTIC_OPEN_DELAY,
+            restart: policy::REALISTIC_RESTART,
+            power_down: policy::REALISTIC_POWER_DOWN,
         }
     }
 }
@@ -57,6 +71,12 @@ pub struct ModemConfig {
     /// The network refuses to activate a PDP context whose APN is empty (`AT+QIACT` answers
     /// `ERROR`, 573), as networks that assign no default APN do.
     pub apn_required: bool,
+    /// IMEI, IMSI, ICCID, own number and full revision (`AT+CGSN`, `AT+CIMI`, `AT+QCCID`, ...).
+    pub identity: crate::identity::Identity,
+    /// After `AT+QPOWD` (or fault `power_off`), power on again after this long by itself.
+    pub power_on_after: Option<Duration>,
+    /// The SIM at start: absent, or locked with a PIN.
+    pub sim: crate::sim::SimConfig,
 }
 
 impl Default for ModemConfig {
@@ -71,6 +91,9 @@ impl Default for ModemConfig {
             tls: qsslsim_tls::TlsPolicy::default(),
             baud: None,
             apn_required: false,
+            identity: crate::identity::Identity::default(),
+            power_on_after: None,
+            sim: crate::sim::SimConfig::default(),
         }
     }
 }

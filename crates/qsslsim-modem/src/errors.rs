@@ -166,6 +166,12 @@ pub const CME_GENERAL: &[(u16, &str)] = &[
     (3, "operation not allowed"),
     (4, "operation not supported"),
     (10, "SIM not inserted"),
+    (11, "SIM PIN required"),
+    (12, "SIM PUK required"),
+    (13, "SIM failure"),
+    (14, "SIM busy"),
+    (16, "incorrect password"),
+    (30, "no network service"),
     (50, "incorrect parameters"),
     (100, "unknown"),
 ];

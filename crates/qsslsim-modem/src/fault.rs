@@ -71,6 +71,29 @@ pub enum Fault {
     /// The module restarts: connections drop, settings and the RAM drive are lost, UFS files
     /// stay, and the module says `RDY` when it is back.
     ModuleRestart,
+    /// The network drops the module's registration: `AT+CEREG?` reads `<stat>` (default 0,
+    /// not registered; 2 searching, 3 denied), the registration URCs the host asked for go out,
+    /// and every active PDP context goes down as with `pdp_lost`.
+    Deregister {
+        #[serde(default)]
+        stat: Option<u8>,
+    },
+    /// The module registers again on its home network.
+    Register,
+    /// The module registers on a visited network (`<stat>` 5).
+    Roam,
+    /// The signal level `AT+CSQ` reports, 0-31 (99: unknown).
+    Signal { rssi: u8 },
+    /// The SIM is pulled out: `+CPIN: NOT READY`, registration is lost (with its URCs and the
+    /// PDP contexts).
+    SimRemoved,
+    /// A SIM is put back: `+CPIN: READY`, `+QUSIM: 1`, `+QIND: SMS DONE` and registration, or
+    /// `+CPIN: SIM PIN` if it has a PIN.
+    SimInserted,
+    /// The supply is switched off as after `AT+QPOWD`: `POWERED DOWN`, then silence.
+    PowerOff,
+    /// The module is switched on again: a fresh module and the boot output.
+    PowerOn,
     /// The next `count` runs (default 1) of an SSL/TCP command fail with result code `code`
     /// (550–574) as the module reports that command's failures: `ERROR` and the code for
     /// `AT+QIGETERROR`; for `AT+QSSLOPEN` in modes 0/1, `OK` then `+QSSLOPEN: <id>,<code>`.
@@ -142,6 +165,14 @@ impl Fault {
             Fault::ReceiveStall { .. } => "receive_stall",
             Fault::UrcDelay { .. } => "urc_delay",
             Fault::ModuleRestart => "module_restart",
+            Fault::Deregister { .. } => "deregister",
+            Fault::Register => "register",
+            Fault::Roam => "roam",
+            Fault::Signal { .. } => "signal",
+            Fault::SimRemoved => "sim_removed",
+            Fault::SimInserted => "sim_inserted",
+            Fault::PowerOff => "power_off",
+            Fault::PowerOn => "power_on",
             Fault::CommandError { .. } => "command_error",
         }
     }
@@ -165,6 +196,12 @@ impl Fault {
             }
             Fault::PdpLost { ctx } if crate::ids::PdpCtxId::new(*ctx).is_none() => {
                 Err(format!("pdp_lost ctx {ctx} is outside 1-15"))
+            }
+            Fault::Deregister { stat: Some(stat) } if ![0, 2, 3, 4].contains(stat) => {
+                Err(format!("deregister stat {stat} is not 0, 2, 3 or 4"))
+            }
+            Fault::Signal { rssi } if *rssi > 31 && *rssi != 99 => {
+                Err(format!("signal rssi {rssi} is not 0-31 or 99"))
             }
             Fault::Latency { ms, .. } => at_most("latency ms", *ms, MAX_LATENCY_MS),
             Fault::UrcDelay { ms } => at_most("urc_delay ms", *ms, MAX_LATENCY_MS),
@@ -231,6 +268,30 @@ mod tests {
         assert!(Fault::ReceiveStall { socket: None, ms: None }.validate().is_ok());
         let close = Fault::ServerClose { socket: None, after_bytes: None, after_ms: Some(u64::MAX) };
         assert!(close.validate().is_err());
+    }
+
+    #[test]
+    fn module_state_faults_parse_and_validate() {
+        for (json, want) in [
+            (r#"{"kind":"deregister"}"#, Fault::Deregister { stat: None }),
+            (r#"{"kind":"deregister","stat":3}"#, Fault::Deregister { stat: Some(3) }),
+            (r#"{"kind":"register"}"#, Fault::Register),
+            (r#"{"kind":"roam"}"#, Fault::Roam),
+            (r#"{"kind":"signal","rssi":7}"#, Fault::Signal { rssi: 7 }),
+            (r#"{"kind":"sim_removed"}"#, Fault::SimRemoved),
+            (r#"{"kind":"sim_inserted"}"#, Fault::SimInserted),
+            (r#"{"kind":"power_off"}"#, Fault::PowerOff),
+            (r#"{"kind":"power_on"}"#, Fault::PowerOn),
+        ] {
+            let f: Fault = serde_json::from_str(json).unwrap();
+            assert_eq!(f, want);
+            assert!(f.validate().is_ok());
+            assert_eq!(serde_json::to_value(&f).unwrap()["kind"], f.name());
+        }
+        assert!(Fault::Deregister { stat: Some(1) }.validate().is_err());
+        assert!(Fault::Signal { rssi: 32 }.validate().is_err());
+        assert!(Fault::Signal { rssi: 99 }.validate().is_ok());
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"signal"}"#).is_err());
     }
 
     #[test]

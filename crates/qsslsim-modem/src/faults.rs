@@ -150,6 +150,25 @@ pub fn inject(m: &mut Modem, fault: Fault) {
         }
         Fault::UrcDelay { ms } => m.urcs.set_extra_delay(Duration::from_millis(ms)),
         Fault::ModuleRestart => restart(m),
+        Fault::Deregister { stat } => crate::registration::update(m, |m| {
+            m.network.stat = stat.unwrap_or(crate::registration::NOT_REGISTERED)
+        }),
+        Fault::Register => crate::registration::update(m, |m| {
+            m.network.stat = crate::registration::HOME;
+            m.network.operator = 0;
+        }),
+        Fault::Roam => crate::registration::update(m, |m| {
+            m.network.stat = crate::registration::ROAMING;
+            m.network.operator = 1;
+        }),
+        Fault::Signal { rssi } => m.network.rssi = rssi,
+        Fault::PowerOff => {
+            let delay = m.cfg.timing.power_down;
+            crate::power::request_power_down(m, delay)
+        }
+        Fault::PowerOn => crate::power::power_on(m),
+        Fault::SimRemoved => crate::sim::remove(m),
+        Fault::SimInserted => crate::sim::insert(m),
         other => warn!(fault = other.name(), "fault kind not handled by the module"),
     }
 }
@@ -157,11 +176,16 @@ pub fn inject(m: &mut Modem, fault: Fault) {
 /// The module reboots: every connection drops, settings and the RAM drive are lost, UFS files
 /// and the clock survive; `RDY` when it is back.
 fn restart(m: &mut Modem) {
+    drop_connections(m);
+    m.reboot();
+    m.urc(Urc::Ready);
+}
+
+/// Abort every connection the module has (restart, power-down).
+pub(crate) fn drop_connections(m: &mut Modem) {
     for (id, s) in
         m.sockets.iter().filter(|(_, s)| s.conn != 0).map(|(id, s)| (id, s.conn)).collect::<Vec<_>>()
     {
         m.net(NetAction::Abort { id: id.get(), conn: s });
     }
-    m.reboot();
-    m.urc(Urc::Ready);
 }

@@ -60,6 +60,12 @@ pub struct Modem {
     pub(crate) settings: Settings,
     pub(crate) clock: ModuleClock,
     pub(crate) pdp: PdpTable,
+    /// Registration, operator and signal (`AT+CEREG`, `AT+COPS`, `AT+CSQ`).
+    pub(crate) network: crate::registration::Network,
+    /// `AT+QCFG` items and the URC port: kept across restarts.
+    pub(crate) module_cfg: crate::module_cfg::ModuleCfg,
+    /// The SIM card (kept across restarts, locked again).
+    pub(crate) sim: crate::sim::Sim,
     pub(crate) ssl: Vec<SslContext>,
     pub(crate) sockets: Sockets,
     pub(crate) files: FileStore,
@@ -75,6 +81,10 @@ pub struct Modem {
     pub(crate) out: HostOutput,
     pub(crate) urcs: UrcQueue,
     pub(crate) faults: ArmedFaults,
+    /// On, restarting, powering down or off (`AT+CFUN=1,1`, `AT+QPOWD`).
+    pub(crate) power: crate::power::Power,
+    /// Host bytes discarded while the module was not on.
+    pub(crate) discarded_input: u64,
     input: Input,
     conn_serial: u64,
     scenario: Option<Scenario>,
@@ -86,6 +96,9 @@ impl Modem {
             settings: Settings::default(),
             clock: ModuleClock::new(wall, now),
             pdp: PdpTable::default(),
+            network: crate::registration::Network::default(),
+            module_cfg: crate::module_cfg::ModuleCfg::new(&cfg.at_port),
+            sim: crate::sim::Sim::new(&cfg.sim),
             ssl: crate::ids::SslCtxId::all().map(SslContext::new).collect(),
             sockets: Sockets::default(),
             files: FileStore::default(),
@@ -98,6 +111,8 @@ impl Modem {
             out: HostOutput::default(),
             urcs: UrcQueue::new(cfg.timing.urc_gap, cfg.timing.network_urc_gap, now),
             faults: ArmedFaults::default(),
+            power: crate::power::Power::On,
+            discarded_input: 0,
             input: Input::default(),
             conn_serial: 0,
             scenario: None,
@@ -118,6 +133,12 @@ impl Modem {
     /// Bytes from the host.
     pub fn host_input(&mut self, bytes: &[u8], now: Instant) {
         self.now = now;
+        crate::power::on_time(self);
+        if self.power != crate::power::Power::On {
+            crate::power::discard_input(self, bytes);
+            self.pump();
+            return;
+        }
         self.consume_host(bytes);
         self.pump();
     }
@@ -218,12 +239,29 @@ impl Modem {
     /// when given.
     pub fn set_clock(&mut self, utc: time::OffsetDateTime, zone_quarters: Option<i8>, now: Instant) {
         self.now = now;
+        let zone_before = self.clock.zone_quarters();
         self.clock.set_utc(utc, zone_quarters, now);
+        // The network's time with a new zone: reported as AT+CTZR asks (policy `ctzr-reports`).
+        if zone_quarters.is_some_and(|z| z != zone_before) {
+            let zone = self.clock.zone_quarters();
+            let tz = format!("{}{:02}", if zone < 0 { '-' } else { '+' }, zone.unsigned_abs());
+            match self.settings.ctzr {
+                1 => self.urc(Urc::TimeZone(format!("+CTZV: {tz}"))),
+                2 => {
+                    let full = self.clock.format_full(now, false);
+                    let time = full.get(..19).unwrap_or(&full).to_string();
+                    self.urc(Urc::TimeZone(format!("+CTZE: \"{tz}\",0,\"{time}\"")))
+                }
+                _ => {}
+            }
+        }
+        self.pump();
     }
 
     /// Time passed; call at [`Self::next_deadline`].
     pub fn on_time(&mut self, now: Instant) {
         self.now = now;
+        crate::power::on_time(self);
         if let Some(Busy::Closing { id, conn, deadline }) = self.busy {
             if now >= deadline {
                 // The linger ran out: drop the connection and answer.
@@ -266,7 +304,8 @@ impl Modem {
             Some(Busy::Closing { deadline, .. }) => Some(deadline),
             _ => None,
         };
-        [port, urc, scenario, close].into_iter().flatten().min()
+        let power = self.power.deadline();
+        [port, urc, scenario, close, power].into_iter().flatten().min()
     }
 
     /// The next thing to do, in order.
@@ -482,6 +521,14 @@ impl Modem {
         }
     }
 
+    /// Queue the boot output (`RDY`, `+CFUN: 1`, `+CPIN: READY`, `+QUSIM: 1`,
+    /// `+QIND: SMS DONE`), as the daemon does at start with `--boot-urcs`.
+    pub fn boot_output(&mut self, now: Instant) {
+        self.now = now;
+        crate::power::boot_output(self);
+        self.pump();
+    }
+
     /// Restart: a fresh module that keeps the clock, the UFS drive, pending output and the
     /// connection serial (so events of the old connections stay stale).
     pub(crate) fn reboot(&mut self) {
@@ -492,11 +539,14 @@ impl Modem {
         fresh.conn_serial = self.conn_serial;
         fresh.out = self.out.take_pending();
         fresh.scenario = self.scenario.take();
+        fresh.discarded_input = self.discarded_input;
+        fresh.module_cfg = self.module_cfg.clone();
+        fresh.sim = self.sim.after_restart();
         *self = fresh;
     }
 
     fn urcs_may_flow(&self) -> bool {
-        matches!(self.port, Port::Command) && self.busy.is_none()
+        matches!(self.port, Port::Command) && self.busy.is_none() && self.power == crate::power::Power::On
     }
 
     /// Release what may be released: held input once idle, URCs once the port is free and

@@ -171,5 +171,8 @@ pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
     }
     if network_lost {
         m.urc(Urc::PdpDeact { ctx });
+        if m.settings.cgerep.0 != 0 {
+            m.urc(Urc::Cgev(format!("NW PDN DEACT {ctx}")));
+        }
     }
 }

@@ -14,6 +14,9 @@ pub struct PdpContext {
     pub password: String,
     /// 0 none, 1 PAP, 2 CHAP.
     pub auth: u8,
+    /// Defined (listed by `AT+CGDCONT?`/`AT+CGACT?`): context 1 from the factory, others once
+    /// `AT+CGDCONT`/`AT+QICSGP` configure them or they are activated.
+    pub defined: bool,
     pub active: bool,
     pub dns_primary: String,
     pub dns_secondary: String,
@@ -27,6 +30,7 @@ impl Default for PdpContext {
             user: String::new(),
             password: String::new(),
             auth: 0,
+            defined: false,
             active: false,
             dns_primary: "10.7.157.254".into(),
             dns_secondary: "10.7.157.253".into(),
@@ -49,9 +53,26 @@ pub fn local_address(ctx: PdpCtxId) -> String {
     format!("10.7.157.{ctx}")
 }
 
-#[derive(Debug, Clone, Default)]
+/// The one table of PDP contexts that both command families edit: `AT+QICSGP`/`AT+QIACT`
+/// and `AT+CGDCONT`/`AT+CGACT`.
+#[derive(Debug, Clone)]
 pub struct PdpTable {
     contexts: [PdpContext; PdpCtxId::COUNT],
+}
+
+impl Default for PdpTable {
+    fn default() -> Self {
+        let mut t = PdpTable { contexts: Default::default() };
+        t.contexts[0].defined = true;
+        t
+    }
+}
+
+/// The `<PDP_type>` text of `AT+CGDCONT` for a `AT+QICSGP` `<context_type>`, and back.
+pub const PDP_TYPES: &[(u8, &str)] = &[(1, "IP"), (2, "IPV6"), (3, "IPV4V6")];
+
+pub fn type_name(kind: u8) -> &'static str {
+    PDP_TYPES.iter().find(|(k, _)| *k == kind).map_or("IP", |(_, n)| n)
 }
 
 impl PdpTable {
@@ -63,6 +84,10 @@ impl PdpTable {
     }
     pub fn is_active(&self, ctx: PdpCtxId) -> bool {
         self.get(ctx).active
+    }
+    /// Defined contexts in ascending order.
+    pub fn defined(&self) -> impl Iterator<Item = (PdpCtxId, &PdpContext)> {
+        PdpCtxId::all().zip(self.contexts.iter()).filter(|(_, c)| c.defined || c.active)
     }
     /// Active contexts in ascending order.
     pub fn active(&self) -> impl Iterator<Item = (PdpCtxId, &PdpContext)> {

@@ -34,6 +34,12 @@ pub const FAST_URC_GAP: Duration = Duration::from_millis(5);
 pub const REALISTIC_URC_GAP: Duration = Duration::from_millis(100);
 /// Delay before `+QSSLOPEN: <id>,<err>` in the `realistic` profile (hardware: about 2 s).
 pub const REALISTIC_OPEN_DELAY: Duration = Duration::from_millis(2000);
+/// From `AT+CFUN=<fun>,1`'s `OK` to the restart's boot output: `fast` and `realistic`.
+pub const FAST_RESTART: Duration = Duration::from_millis(100);
+pub const REALISTIC_RESTART: Duration = Duration::from_millis(3000);
+/// From `AT+QPOWD`'s `OK` to `POWERED DOWN` (the maker allows up to 65 s).
+pub const FAST_POWER_DOWN: Duration = Duration::from_millis(100);
+pub const REALISTIC_POWER_DOWN: Duration = Duration::from_millis(1000);
 
 /// One choice: its name (the anchor in `docs/policies.md`), the value, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +219,91 @@ pub fn policies() -> Vec<Policy> {
             "host-queue",
             format!("{} KiB ahead of the port", HOST_QUEUE_BYTES / 1024),
             "Transparent data and push frames flow to the host only while less than this waits undelivered (the daemon's queue and the pty's buffer); the rest stays in the socket's receive buffer, where backpressure reaches the server. A module has only a UART FIFO there, so an answer (OK after +++, a close) never waits long behind server data.",
+        ),
+        p(
+            "network-identity",
+            "CHINA MOBILE 46000, TAC 1A2B, CI B3C4D11, band 3".into(),
+            "The module registers at once on the SIM's home network (the default IMSI's MCC/MNC); AT+COPS, AT+QNWINFO, AT+QSPN and the n=2 registration forms name it. Two other networks are in range for AT+COPS=?.",
+        ),
+        p(
+            "cops-manual",
+            "visited network: roaming (5); unknown: +CME ERROR: 30".into(),
+            "AT+COPS=1 to another network in range registers there as roaming; a name not in range answers +CME ERROR: 30 (no network service) and changes nothing; AT+COPS=4 falls back to automatic selection.",
+        ),
+        p(
+            "no-service-answers",
+            "CSQ 99,99; QCSQ NOSERVICE; QLTS empty".into(),
+            "Without registration (radio off, deregister fault, AT+COPS=2) AT+CSQ answers 99,99, AT+QCSQ \"NOSERVICE\", AT+QNWINFO No Service, AT+QSPN +CME ERROR: 30 and AT+QLTS an empty time, and every active PDP context goes down with +QIURC: \"pdpdeact\".",
+        ),
+        p(
+            "qcsq-values",
+            "derived from the CSQ level".into(),
+            "AT+QCSQ reports RSSI = -113 + 2 x level dBm, RSRP 30 dB below it, SINR 2 x level + 40 and RSRQ -10, so one signal fault moves every figure consistently.",
+        ),
+        p(
+            "pdp-defined",
+            "context 1 from the factory".into(),
+            "AT+CGDCONT? and AT+CGACT? list defined contexts: context 1 (IP, empty APN) from the start, others once AT+CGDCONT or AT+QICSGP configures them or they are activated. Both families edit one table; AT+CGDCONT=<cid> undefines and resets the context.",
+        ),
+        p(
+            "pdp-27007-errors",
+            "+CME ERROR: 3 / 30".into(),
+            "AT+CGDCONT on an active context answers +CME ERROR: 3 (operation not allowed); AT+CGACT=1 or AT+CGATT=1 without service (radio off, not registered, or no APN where the network needs one) answers +CME ERROR: 30. AT+CGACT on a context already in the requested state answers OK, unlike AT+QIACT (policy qiact-twice).",
+        ),
+        p(
+            "cgpaddr-inactive",
+            "\"0.0.0.0\"".into(),
+            "AT+CGPADDR shows the address AT+QIACT? shows while the context is active and \"0.0.0.0\" while it is not, so parsers that expect a second field still find one.",
+        ),
+        p(
+            "cgev-events",
+            "NW PDN DEACT <cid>, NW DETACH".into(),
+            "With AT+CGEREP=1 or 2, a deactivation by the network (pdp_lost, deregister) writes +CGEV: NW PDN DEACT <cid> after +QIURC: \"pdpdeact\", and losing registration writes +CGEV: NW DETACH after them; the host's own AT+CGACT=0, AT+QIDEACT and AT+CGATT=0 are not reported.",
+        ),
+        p(
+            "boot-output",
+            "RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE".into(),
+            "After AT+CFUN=<fun>,1, a power-on (fault power_on, --power-on-after) and, with --boot-urcs, at daemon start, each line a URC of its own in the order a public BG96 log shows (without APP RDY, which the maker documents for other firmware). Without --boot-urcs the daemon starts silent so the first command's answer is the first byte a host reads. The module_restart fault keeps its RDY alone.",
+        ),
+        p(
+            "restart-delay",
+            format!("{} ms (fast), {} ms (realistic)", FAST_RESTART.as_millis(), REALISTIC_RESTART.as_millis()),
+            "From AT+CFUN=<fun>,1's OK to the restart: connections drop, every setting returns to the factory value (echo on, SSL contexts, PDP contexts, registration reports), UFS files and the clock stay, and the boot output follows.",
+        ),
+        p(
+            "power-down-delay",
+            format!("{} ms (fast), {} ms (realistic)", FAST_POWER_DOWN.as_millis(), REALISTIC_POWER_DOWN.as_millis()),
+            "From AT+QPOWD's OK to POWERED DOWN (the maker allows up to 65 s for the network detach); connections drop and queued URCs are lost with the power.",
+        ),
+        p(
+            "powered-down-input",
+            "discarded, counted, traced".into(),
+            "Host bytes that arrive while the module restarts or is powered down are discarded: each read is logged with the running count and traced as a failure record, and nothing answers until the module is on again.",
+        ),
+        p(
+            "nv-settings",
+            "AT+QCFG items and urcport survive restarts".into(),
+            "The maker saves AT+QCFG band/nwscanmode/nwscanseq/iotopmode and AT+QURCCFG=\"urcport\" at once, so AT+CFUN=1,1, AT+QPOWD and module_restart keep them; they change nothing else on a pty (no radio to scan). AT+QSCLK is a volatile setting and returns to 0.",
+        ),
+        p(
+            "urcport",
+            "the AT port; URCs stay on it".into(),
+            "AT+QURCCFG=\"urcport\" reads the port the daemon serves (--at-port, uart1 when that is not usbat/usbmodem/uart1). Setting another port is stored and read back, but URCs keep coming to the pty, the only port there is, so a host that moves them by mistake is not left waiting for ever.",
+        ),
+        p(
+            "qsclk",
+            "stored only".into(),
+            "AT+QSCLK=1 allows sleep on the maker's module (woken by DTR); a pty has no such line, so the emulator stores the value and stays awake.",
+        ),
+        p(
+            "sim-states",
+            "+CPIN: NOT READY on removal; PUK after 3 wrong PINs".into(),
+            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12), AT+QCCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK, which the emulator does not take.",
+        ),
+        p(
+            "ctzr-reports",
+            "on a zone change from the control socket".into(),
+            "The network's time reaches the module only through the control socket's clock verb (or a scenario); when it brings a new zone, AT+CTZR=1 writes +CTZV: <tz> and AT+CTZR=2 writes +CTZE: \"<tz>\",0,\"<local time>\" (zone in quarter hours, no daylight saving). AT+CCLK= from the host is not the network and reports nothing.",
         ),
     ]
 }

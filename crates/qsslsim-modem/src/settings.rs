@@ -47,6 +47,15 @@ pub struct Settings {
     /// `AT+CEREG` / `AT+CREG` report settings.
     pub cereg_n: u8,
     pub creg_n: u8,
+    pub cgreg_n: u8,
+    /// `AT+CTZR` (time zone reports: 0 off, 1 `+CTZV`, 2 `+CTZE`) and `AT+CTZU` (update
+    /// the clock from the network: 0, 1, 3).
+    pub ctzr: u8,
+    pub ctzu: u8,
+    /// `AT+CGEREP` `<mode>` and `<bfr>`: `+CGEV` reports when mode is not 0.
+    pub cgerep: (u8, u8),
+    /// `AT+QSCLK`: sleep allowed (stored only).
+    pub sclk: u8,
     /// `AT+IFC`: (how the host stops the module, how the module stops the host).
     pub flow_control: (FlowControl, FlowControl),
     /// `AT+IPR`.
@@ -62,6 +71,11 @@ impl Default for Settings {
             cfun: 1,
             cereg_n: 0,
             creg_n: 0,
+            cgreg_n: 0,
+            ctzr: 0,
+            ctzu: 0,
+            cgerep: (0, 0),
+            sclk: 0,
             flow_control: (FlowControl::None, FlowControl::None),
             baud_rate: DEFAULT_BAUD_RATE,
         }

@@ -23,20 +23,55 @@ pub enum Urc {
     PdpDeact { ctx: PdpCtxId },
     /// `RDY`: the module finished starting.
     Ready,
+    /// `+CREG: <stat>`, `+CGREG: <stat>` or `+CEREG: <stat>` (report setting 1), with
+    /// `,"<tac>","<ci>",<AcT>` (setting 2, while registered): registration changed.
+    Registration { kind: RegKind, stat: u8, location: Option<String> },
+    /// A fixed line of the boot output or power-down (`+CFUN: 1`, `+CPIN: READY`,
+    /// `+QUSIM: 1`, `+QIND: SMS DONE`, `POWERED DOWN`).
+    Boot(&'static str),
+    /// `+CTZV: <tz>` (`AT+CTZR=1`) or `+CTZE: "<tz>",<dst>,"<time>"` (`AT+CTZR=2`): the
+    /// network changed the time zone. The whole text.
+    TimeZone(String),
+    /// `+CGEV: <event>` (`AT+CGEREP` on): a packet-domain event, e.g. `NW PDN DEACT 1`,
+    /// `NW DETACH`.
+    Cgev(String),
+}
+
+/// Which registration report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegKind {
+    Creg,
+    Cgreg,
+    Cereg,
+}
+
+impl RegKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            RegKind::Creg => "+CREG",
+            RegKind::Cgreg => "+CGREG",
+            RegKind::Cereg => "+CEREG",
+        }
+    }
 }
 
 impl Urc {
     /// Whether this report follows something the network did (so it cannot come sooner than
     /// a network round trip after the command that caused it).
     pub fn from_network(&self) -> bool {
-        !matches!(self, Urc::Ready)
+        !matches!(self, Urc::Ready | Urc::Boot(_))
     }
 
     /// The socket this report is about, if any.
     pub fn socket(&self) -> Option<SocketId> {
         match self {
             Urc::SslOpen { id, .. } | Urc::SslRecv { id } | Urc::SslClosed { id } => Some(*id),
-            Urc::PdpDeact { .. } | Urc::Ready => None,
+            Urc::PdpDeact { .. }
+            | Urc::Ready
+            | Urc::Registration { .. }
+            | Urc::Cgev(_)
+            | Urc::Boot(_)
+            | Urc::TimeZone(_) => None,
         }
     }
 
@@ -57,6 +92,16 @@ impl fmt::Display for Urc {
             Urc::SslClosed { id } => write!(f, "+QSSLURC: \"closed\",{id}"),
             Urc::PdpDeact { ctx } => write!(f, "+QIURC: \"pdpdeact\",{ctx}"),
             Urc::Ready => f.write_str("RDY"),
+            Urc::Boot(text) => f.write_str(text),
+            Urc::TimeZone(text) => f.write_str(text),
+            Urc::Cgev(event) => write!(f, "+CGEV: {event}"),
+            Urc::Registration { kind, stat, location } => {
+                write!(f, "{}: {stat}", kind.prefix())?;
+                match location {
+                    Some(loc) => write!(f, ",{loc}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -91,6 +136,12 @@ mod tests {
         let ctx = PdpCtxId::new(1).unwrap();
         assert_eq!(Urc::PdpDeact { ctx }.to_string(), "+QIURC: \"pdpdeact\",1");
         assert_eq!(Urc::Ready.encode(&Framing::default()), b"\r\nRDY\r\n");
+        let reg = Urc::Registration {
+            kind: RegKind::Cereg,
+            stat: 5,
+            location: Some("\"1A2B\",\"00C3D4E5\",7".into()),
+        };
+        assert_eq!(reg.to_string(), "+CEREG: 5,\"1A2B\",\"00C3D4E5\",7");
     }
 
     #[test]

@@ -116,6 +116,35 @@ pub struct RunArgs {
     #[arg(long)]
     pub apn_required: bool,
 
+    /// The IMEI AT+CGSN/AT+GSN print (15 digits, valid check digit).
+    #[arg(long, default_value = "861536030196001", value_parser = imei)]
+    pub imei: String,
+
+    /// The SIM's IMSI AT+CIMI prints.
+    #[arg(long, default_value = "460001234567890", value_parser = imsi)]
+    pub imsi: String,
+
+    /// Start with no SIM in the holder (AT+CPIN?: +CME ERROR: 10; never registers).
+    #[arg(long)]
+    pub no_sim: bool,
+
+    /// Lock the SIM with this PIN (AT+CPIN?: +CPIN: SIM PIN until AT+CPIN="<pin>").
+    #[arg(long, value_name = "PIN")]
+    pub sim_pin: Option<String>,
+
+    /// Print the module's boot output (RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE)
+    /// when the daemon starts, as a module does after power-on.
+    #[arg(long)]
+    pub boot_urcs: bool,
+
+    /// After AT+QPOWD, power the module on again by itself after MS milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub power_on_after: Option<u64>,
+
+    /// The SIM's ICCID AT+QCCID prints.
+    #[arg(long, default_value = "89860012345678901234", value_parser = iccid)]
+    pub iccid: String,
+
     /// Offer TLS 1.3 as well (the real module stops at TLS 1.2).
     #[arg(long)]
     pub tls13: bool,
@@ -142,4 +171,16 @@ impl RunArgs {
             })
             .collect()
     }
+}
+
+fn imei(s: &str) -> Result<String, String> {
+    qsslsim_modem::identity::check_imei(s).map(|()| s.to_string())
+}
+
+fn imsi(s: &str) -> Result<String, String> {
+    qsslsim_modem::identity::check_imsi(s).map(|()| s.to_string())
+}
+
+fn iccid(s: &str) -> Result<String, String> {
+    qsslsim_modem::identity::check_iccid(s).map(|()| s.to_string())
 }

@@ -41,6 +41,7 @@ pub enum Request {
     Fault { fault: Fault },
     Dtr { level: Level },
     Clock { time: String },
+    Power { on: bool },
     // Empty struct variants (not unit) so that unknown fields are rejected.
     State {},
     Events {},
@@ -233,6 +234,10 @@ pub async fn answer(line: &str, control: &ControlHandle) -> Answer {
                     json!({ "ok": true })
                 }
             }
+        }
+        Request::Power { on } => {
+            control.fault(if on { Fault::PowerOn } else { Fault::PowerOff }).await;
+            json!({ "ok": true })
         }
         Request::Dtr { level } => {
             control.dtr(matches!(level, Level::High)).await;

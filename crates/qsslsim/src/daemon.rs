@@ -48,6 +48,14 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             TimingProfile::Instant => Timing::instant(),
         },
         apn_required: args.apn_required,
+        identity: qsslsim_modem::Identity {
+            imei: args.imei.clone(),
+            imsi: args.imsi.clone(),
+            iccid: args.iccid.clone(),
+            ..qsslsim_modem::Identity::default()
+        },
+        power_on_after: args.power_on_after.map(Duration::from_millis),
+        sim: qsslsim_modem::sim::SimConfig { absent: args.no_sim, pin: args.sim_pin.clone() },
         tls: qsslsim_tls::TlsPolicy {
             allow_tls13: args.tls13,
             strict: args.strict_tls,
@@ -57,6 +65,9 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
         ..ModemConfig::default()
     };
     let mut modem = Modem::new(cfg, runtime::now(), std::time::SystemTime::now());
+    if args.boot_urcs {
+        modem.boot_output(runtime::now());
+    }
     if let Some(path) = &args.scenario {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("--scenario {}: {e}", path.display()))?;

@@ -195,12 +195,36 @@ async fn run_case(name: &str, via: Via) {
                 s.transact("AT+QSSLSTATE\r", "AT+QSSLSTATE\r\r\nOK\r\n").await;
             })
         }),
+        "signal" => (r#"{"kind":"signal","rssi":7}"#, |s| {
+            Box::pin(async move {
+                s.transact("AT+CSQ\r", "\r\n+CSQ: 7,99\r\n\r\nOK\r\n").await;
+            })
+        }),
+        "roam" => (r#"{"kind":"roam"}"#, |s| {
+            Box::pin(async move {
+                s.transact("AT+CEREG?\r", "\r\n+CEREG: 0,5\r\n\r\nOK\r\n").await;
+            })
+        }),
+        "deregister" => (r#"{"kind":"deregister"}"#, |s| {
+            Box::pin(async move {
+                s.expect(b"\r\n+QSSLURC: \"closed\",1\r\n").await;
+                s.expect(b"\r\n+QIURC: \"pdpdeact\",1\r\n").await;
+                s.expect(b"\r\n+QSSLURC: \"closed\",2\r\n").await;
+                s.expect(b"\r\n+QIURC: \"pdpdeact\",2\r\n").await;
+                s.transact("AT+CEREG?\r", "\r\n+CEREG: 0,0\r\n\r\nOK\r\n").await;
+            })
+        }),
+        "power_off" => (r#"{"kind":"power_off"}"#, |s| {
+            Box::pin(async move {
+                s.expect(b"\r\nPOWERED DOWN\r\n").await;
+            })
+        }),
         other => panic!("no case {other}"),
     };
     let mut sim = setup(fault, via).await;
     fire(&mut sim, fault, via).await;
     check(&mut sim).await;
-    if name != "module_restart" && name != "pdp_lost" {
+    if !["module_restart", "pdp_lost", "deregister", "power_off"].contains(&name) {
         unaffected(&mut sim).await;
     }
     if name == "pdp_lost" {
@@ -226,6 +250,10 @@ const CASES: &[&str] = &[
     "receive_stall",
     "urc_delay",
     "module_restart",
+    "signal",
+    "roam",
+    "deregister",
+    "power_off",
 ];
 
 #[tokio::test(start_paused = true)]
@@ -375,4 +403,36 @@ async fn faults_that_cannot_act_are_refused_with_the_reason() {
     };
     assert_eq!(v["ok"], true, "{v}");
     sim.transact("AT\r", "\r\nOK\r\n").await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_power_verb_switches_the_module_off_and_on() {
+    let net = MemoryNet::new(&[(ECHO, Behaviour::Echo)]);
+    let mut sim = Sim::start(ModemConfig::default(), net);
+    sim.transact("ATE0\r", "ATE0\r\r\nOK\r\n").await;
+    for (line, want) in [
+        (r#"{"verb":"power","on":false}"#, "\r\nPOWERED DOWN\r\n"),
+        (
+            r#"{"verb":"power","on":true}"#,
+            "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
+        ),
+    ] {
+        match answer(line, &sim.control).await {
+            Answer::Reply(v) => assert_eq!(v, serde_json::json!({ "ok": true }), "{line}"),
+            Answer::Stream(_) => panic!("power answered with a stream"),
+        }
+        if line.contains("false") {
+            sim.expect(want.as_bytes()).await;
+            // Off: a command is not answered.
+            sim.send(b"AT\r").await;
+            assert!(sim.read_for(Duration::from_secs(2)).await.is_empty());
+        } else {
+            sim.expect(want.as_bytes()).await;
+        }
+    }
+    sim.transact("AT\r", "AT\r\r\nOK\r\n").await;
+    assert!(matches!(
+        answer(r#"{"verb":"power"}"#, &sim.control).await,
+        Answer::Reply(v) if v["ok"] == false
+    ));
 }

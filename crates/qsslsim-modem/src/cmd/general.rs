@@ -80,123 +80,9 @@ identity_line!(Revision, revision);
 identity_line!(Manufacturer, manufacturer);
 identity_line!(Model, model);
 
-/// `AT+CPIN?`: the SIM is ready; no PIN is set, so entering one is not allowed.
-pub struct Cpin(bool);
-
-impl AtCommand for Cpin {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        match cmd.kind {
-            Kind::Read => Ok(Cpin(true)),
-            Kind::Test => Ok(Cpin(false)),
-            _ => Err(Refusal::cme(3, "the SIM has no PIN to enter")),
-        }
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        if self.0 {
-            m.info("+CPIN: READY");
-        }
-        Ok(Flow::Done)
-    }
-}
-
-/// `AT+CSQ`.
-pub struct Csq(bool);
-
-impl AtCommand for Csq {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        exec_or_test(cmd).map(Csq)
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        m.info(if self.0 { "+CSQ: 24,99" } else { "+CSQ: (0-31,99),(0-7,99)" });
-        Ok(Flow::Done)
-    }
-}
-
-/// A registration report setting `<n>` 0–2.
-fn registration(cmd: &Command) -> Result<Setting<u8>, Refusal> {
-    Ok(match &cmd.kind {
-        Kind::Read => Setting::Read,
-        Kind::Test => Setting::Test,
-        Kind::Write(p) => {
-            count(p, 1, 1, "1")?;
-            Setting::Set(int_param(p.first(), "<n>", 0, 2)? as u8)
-        }
-        Kind::Exec => return Err(wrong_form(cmd)),
-    })
-}
-
-/// Answer a registration command; `n` is its report setting.
-fn report_registration(m: &mut Modem, name: &str, setting: Setting<u8>, n: &mut u8) {
-    match setting {
-        Setting::Read => m.info(&format!("{name}: {n},1")),
-        Setting::Test => m.info(&format!("{name}: (0-2)")),
-        Setting::Set(v) => *n = v,
-    }
-}
-
-/// `AT+CEREG`.
-pub struct Cereg(Setting<u8>);
-
-impl AtCommand for Cereg {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        registration(cmd).map(Cereg)
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        let mut n = m.settings.cereg_n;
-        report_registration(m, "+CEREG", self.0, &mut n);
-        m.settings.cereg_n = n;
-        Ok(Flow::Done)
-    }
-}
-
-/// `AT+CREG`.
-pub struct Creg(Setting<u8>);
-
-impl AtCommand for Creg {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        registration(cmd).map(Creg)
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        let mut n = m.settings.creg_n;
-        report_registration(m, "+CREG", self.0, &mut n);
-        m.settings.creg_n = n;
-        Ok(Flow::Done)
-    }
-}
-
-/// `AT+CGATT`: always attached; only attaching (1) is accepted.
-pub struct Cgatt(Setting<()>);
-
-impl AtCommand for Cgatt {
-    const FAMILY: Family = Family::General;
-    fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Cgatt(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 1, "1")?;
-                int_param(p.first(), "<state>", 1, 1)?;
-                Setting::Set(())
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
-    }
-    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
-        match self.0 {
-            Setting::Read => m.info(&format!("+CGATT: {}", u8::from(m.settings.cfun == 1))),
-            Setting::Test => m.info("+CGATT: (0,1)"),
-            Setting::Set(()) => {}
-        }
-        Ok(Flow::Done)
-    }
-}
-
-/// `AT+CFUN`: functionality 0, 1 or 4; leaving 1 deactivates every PDP context.
-pub struct Cfun(Setting<u8>);
+/// `AT+CFUN`: functionality 0, 1 or 4; leaving 1 deactivates every PDP context. `<rst>` 1
+/// restarts the module after `OK` (see [`crate::power`]).
+pub struct Cfun(Setting<(u8, bool)>);
 
 impl AtCommand for Cfun {
     const FAMILY: Family = Family::General;
@@ -210,9 +96,8 @@ impl AtCommand for Cfun {
                 if ![0, 1, 4].contains(&fun) {
                     return Err(Refusal::invalid(format!("<fun> {fun} is not 0, 1 or 4")));
                 }
-                // A reset request (second parameter 1) is accepted but does not restart.
-                opt_int_param(p.get(1), "<rst>", 0, 1, 0)?;
-                Setting::Set(fun as u8)
+                let rst = opt_int_param(p.get(1), "<rst>", 0, 1, 0)? == 1;
+                Setting::Set((fun as u8, rst))
             }
             Kind::Exec => return Err(wrong_form(cmd)),
         }))
@@ -221,14 +106,19 @@ impl AtCommand for Cfun {
         match self.0 {
             Setting::Read => m.info(&format!("+CFUN: {}", m.settings.cfun)),
             Setting::Test => m.info("+CFUN: (0,1,4),(0-1)"),
-            Setting::Set(fun) => {
-                m.settings.cfun = fun;
+            Setting::Set((_, true)) => {
+                let delay = m.cfg.timing.restart;
+                crate::power::request_reset(m, delay);
+            }
+            Setting::Set((fun, false)) => {
                 if fun != 1 {
                     let active: Vec<PdpCtxId> = m.pdp.active().map(|(ctx, _)| ctx).collect();
                     for ctx in active {
                         crate::net_events::deactivate_pdp(m, ctx, false);
                     }
                 }
+                // Registration follows the radio: the reports the host asked for go out.
+                crate::registration::update(m, |m| m.settings.cfun = fun);
             }
         }
         Ok(Flow::Done)

@@ -10,7 +10,13 @@ pub mod clock;
 pub mod data_mode;
 pub mod files;
 pub mod general;
+pub mod identity;
+pub mod module_cfg;
 pub mod pdp;
+pub mod pdp_27007;
+pub mod power;
+pub mod registration;
+pub mod sim;
 pub mod ssl_cfg;
 pub mod ssl_close;
 pub mod ssl_open;
@@ -154,18 +160,40 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<general::Cmee>("+CMEE"),
     entry::<uart::Ifc>("+IFC"),
     entry::<uart::Ipr>("+IPR"),
+    entry::<module_cfg::Qcfg>("+QCFG"),
+    entry::<module_cfg::Qurccfg>("+QURCCFG"),
+    entry::<module_cfg::Qsclk>("+QSCLK"),
     entry::<general::Revision>("+GMR"),
     entry::<general::Revision>("+CGMR"),
     entry::<general::Manufacturer>("+GMI"),
     entry::<general::Manufacturer>("+CGMI"),
     entry::<general::Model>("+GMM"),
     entry::<general::Model>("+CGMM"),
-    entry::<general::Cpin>("+CPIN"),
-    entry::<general::Csq>("+CSQ"),
-    entry::<general::Cereg>("+CEREG"),
-    entry::<general::Creg>("+CREG"),
-    entry::<general::Cgatt>("+CGATT"),
+    entry::<identity::Imei>("+CGSN"),
+    entry::<identity::Imei>("+GSN"),
+    entry::<identity::Cimi>("+CIMI"),
+    entry::<identity::Qccid>("+QCCID"),
+    entry::<identity::Cnum>("+CNUM"),
+    entry::<identity::Qgmr>("+QGMR"),
+    entry::<sim::Cpin>("+CPIN"),
+    entry::<registration::Csq>("+CSQ"),
+    entry::<registration::Cereg>("+CEREG"),
+    entry::<registration::Creg>("+CREG"),
+    entry::<registration::Cgreg>("+CGREG"),
+    entry::<registration::Cops>("+COPS"),
+    entry::<registration::Qcsq>("+QCSQ"),
+    entry::<registration::Qnwinfo>("+QNWINFO"),
+    entry::<registration::Qspn>("+QSPN"),
+    entry::<registration::Ctzr>("+CTZR"),
+    entry::<registration::Ctzu>("+CTZU"),
+    entry::<registration::Qlts>("+QLTS"),
+    entry::<pdp_27007::Cgatt>("+CGATT"),
+    entry::<pdp_27007::Cgdcont>("+CGDCONT"),
+    entry::<pdp_27007::Cgact>("+CGACT"),
+    entry::<pdp_27007::Cgpaddr>("+CGPADDR"),
+    entry::<pdp_27007::Cgerep>("+CGEREP"),
     entry::<general::Cfun>("+CFUN"),
+    entry::<power::Qpowd>("+QPOWD"),
     entry::<clock::Cclk>("+CCLK"),
     entry::<pdp::Qicsgp>("+QICSGP"),
     entry::<pdp::Qiact>("+QIACT"),

@@ -73,6 +73,7 @@ impl AtCommand for Qicsgp {
             }
             Qicsgp::Set { ctx, kind, apn, user, password, auth } => {
                 let c = m.pdp.get_mut(ctx);
+                c.defined = true;
                 c.kind = kind;
                 c.apn = apn;
                 c.user = user;
@@ -117,23 +118,35 @@ impl AtCommand for Qiact {
                 }
             }
             Qiact::Activate(ctx) => {
-                if m.settings.cfun != 1 {
-                    let why = format!("the radio is off (AT+CFUN={})", m.settings.cfun);
-                    return Err(Refusal::code(ErrorCode::OpenPdpFailed, why));
-                }
-                if m.cfg.apn_required && m.pdp.get(ctx).apn.is_empty() {
-                    let why = format!("PDP context {ctx} has no APN and the network requires one");
-                    return Err(Refusal::code(ErrorCode::ApnNotConfigured, why));
-                }
                 if m.pdp.is_active(ctx) {
                     let why = format!("PDP context {ctx} is already active (policy qiact-twice)");
                     return Err(Refusal::code(ErrorCode::OpenPdpFailed, why));
                 }
-                m.pdp.get_mut(ctx).active = true;
+                activate(m, ctx).map_err(|(code, why)| Refusal::code(code, why))?;
             }
         }
         Ok(Flow::Done)
     }
+}
+
+/// Activate `ctx` (`AT+QIACT`, `AT+CGACT=1`): refused without network service, or without an
+/// APN where the network requires one; the code and reason if refused. Activating attaches.
+pub(crate) fn activate(m: &mut Modem, ctx: PdpCtxId) -> Result<(), (ErrorCode, String)> {
+    if m.settings.cfun != 1 {
+        return Err((ErrorCode::OpenPdpFailed, format!("the radio is off (AT+CFUN={})", m.settings.cfun)));
+    }
+    if !m.registered() {
+        return Err((ErrorCode::OpenPdpFailed, "the module is not registered (no network service)".into()));
+    }
+    if m.cfg.apn_required && m.pdp.get(ctx).apn.is_empty() {
+        let why = format!("PDP context {ctx} has no APN and the network requires one");
+        return Err((ErrorCode::ApnNotConfigured, why));
+    }
+    m.network.attached = true;
+    let c = m.pdp.get_mut(ctx);
+    c.active = true;
+    c.defined = true;
+    Ok(())
 }
 
 pub enum Qideact {
