@@ -42,7 +42,7 @@ def test_port_serial_and_paths(qsslsim, tmp_path):
 
     # The trace already holds the exchange; the log is the daemon's -v output.
     records = qsslsim.trace()
-    assert {"type": "host_in", "text": "AT\\r"}.items() <= records[0].items()
+    assert {"type": "host_in", "text": "AT\r"}.items() <= records[0].items()
     assert "ready" in qsslsim.log_text()
 
 
@@ -119,8 +119,8 @@ def test_events_are_live_from_subscription(qsslsim):
     # Several subscribers each get every record.
     with qsslsim.events() as second:
         command(port, b"ATI", b"\r\nQuectel\r\nEG915Q-GL\r\nRevision: EG915QGLR01A01M08\r\n" + OK)
-        assert second.wait_for(type="host_in")["text"] == "ATI\\r"
-    assert events.wait_for(type="host_in")["text"] == "ATI\\r"
+        assert second.wait_for(type="host_in")["text"] == "ATI\r"
+    assert events.wait_for(type="host_in")["text"] == "ATI\r"
 
 
 def test_events_time_out_instead_of_hanging(qsslsim):

@@ -46,7 +46,7 @@ def test_failed_test_shows_trace_and_log(pytester):
     title, trace = section(lines, "qsslsim trace:")
     assert title.rstrip(" -").endswith("/test_fails0/qsslsim/trace.jsonl"), title
     records = [json.loads(line) for line in trace]
-    assert {"type": "host_in", "text": "AT+MARKER\\r"}.items() <= records[0].items()
+    assert {"type": "host_in", "text": "AT+MARKER\r"}.items() <= records[0].items()
     assert records[-1]["type"] == "host_out" and "ERROR" in records[-1]["text"]
 
     title, log = section(lines, "qsslsim log:")

@@ -20,6 +20,9 @@ pub enum Fault {
     /// The next open's server accepts TCP but never answers the ClientHello: the open ends
     /// after `negotiatetime` (569).
     HandshakeStall,
+    /// The next open's TCP connect is never answered (a listener that drops SYNs): the open
+    /// fails when the module's open timeout runs out (policy `open-timeout`).
+    ConnectStall,
     /// The next open's server answers the ClientHello with a fatal alert (566).
     HandshakeAlert,
     /// The server closes the connection: now, after it has sent `after_bytes` more bytes, or
@@ -128,6 +131,7 @@ pub enum OpenFault {
     DnsFailure,
     DnsBusy,
     HandshakeStall,
+    ConnectStall,
     HandshakeAlert,
 }
 
@@ -155,6 +159,7 @@ impl Fault {
             Fault::DnsFailure => "dns_failure",
             Fault::DnsBusy => "dns_busy",
             Fault::HandshakeStall => "handshake_stall",
+            Fault::ConnectStall => "connect_stall",
             Fault::HandshakeAlert => "handshake_alert",
             Fault::ServerClose { .. } => "server_close",
             Fault::ConnectionReset { .. } => "connection_reset",
@@ -220,6 +225,7 @@ impl Fault {
             Fault::DnsFailure => OpenFault::DnsFailure,
             Fault::DnsBusy => OpenFault::DnsBusy,
             Fault::HandshakeStall => OpenFault::HandshakeStall,
+            Fault::ConnectStall => OpenFault::ConnectStall,
             Fault::HandshakeAlert => OpenFault::HandshakeAlert,
             _ => return None,
         })

@@ -24,6 +24,8 @@ pub struct OpenRequest {
     pub tls: qsslsim_tls::TlsClient,
     pub server_name: rustls::pki_types::ServerName<'static>,
     pub handshake_timeout: Duration,
+    /// How long the TCP connect may take before the open fails (policy `open-timeout`).
+    pub connect_timeout: Duration,
     /// An armed open-time fault this open must suffer.
     pub fault: Option<OpenFault>,
     /// Extra time before connecting (timing profile `realistic`).

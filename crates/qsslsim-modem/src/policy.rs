@@ -25,6 +25,9 @@ pub const HOST_QUEUE_BYTES: usize = 4 * 1024;
 /// `+QSSLURC`, `+QIURC`) in the `fast` profile: on the module the network takes far longer,
 /// so a host that reads up to `OK` and drops the rest of that read must not lose the URC.
 pub const FAST_NETWORK_URC_GAP: Duration = Duration::from_millis(50);
+/// How long an open's TCP connect may take before it fails with 566: the maker's manuals give
+/// 150 s as the open's maximum response time ("determined by the network").
+pub const OPEN_CONNECT_TIMEOUT: Duration = Duration::from_secs(150);
 /// Default guard time of the `+++` escape (the maker's figure: one second).
 pub const DEFAULT_GUARD_TIME: Duration = Duration::from_millis(1000);
 /// Gap between a final result and a URC that follows it, so that they arrive in separate
@@ -214,6 +217,11 @@ pub fn policies() -> Vec<Policy> {
             "transparent-flow-control",
             "AT+IFC decides".into(),
             "In transparent mode, when the network cannot take the host's data (64 KiB unsent): with AT+IFC=<x>,2 (RTS/CTS, what host stacks set) the module stops the host, so the daemon stops reading the pty until the server reads; with the factory AT+IFC=0,0 nothing can stop the host, so the module keeps reading (+++ is always seen) and bytes that do not fit are lost, each loss logged and traced with its count.",
+        ),
+        p(
+            "open-timeout",
+            format!("{} s, then 566", OPEN_CONNECT_TIMEOUT.as_secs()),
+            "A TCP connect that gets no answer (a listener that drops SYNs) fails when the open's maximum response time in the maker's manuals runs out, with 566 (socket connect failed); before, it waited as long as the host's TCP stack (over two minutes, unbounded by the module). The fault connect_stall reaches this path.",
         ),
         p(
             "host-queue",

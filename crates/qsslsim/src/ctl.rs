@@ -60,6 +60,7 @@ pub const FAULT_KINDS: &[(&str, &[&str], &str)] = &[
     ("dns_busy", &[], "the next open by name finds DNS busy (564)"),
     ("handshake_stall", &[], "the next open's server never answers the ClientHello (569)"),
     ("handshake_alert", &[], "the next open's server answers with a fatal alert (566)"),
+    ("connect_stall", &[], "the next open's TCP connect is never answered: 566 after 150 s"),
     (
         "server_close",
         &["socket?", "after_bytes?", "after_ms?"],

@@ -93,6 +93,15 @@ async fn run_case(name: &str, via: Via) {
         "dns_failure" => (r#"{"kind":"dns_failure"}"#, |s| Box::pin(open_3_fails_with(s, 565))),
         "dns_busy" => (r#"{"kind":"dns_busy"}"#, |s| Box::pin(open_3_fails_with(s, 564))),
         "handshake_alert" => (r#"{"kind":"handshake_alert"}"#, |s| Box::pin(open_3_fails_with(s, 566))),
+        "connect_stall" => (r#"{"kind":"connect_stall"}"#, |s| {
+            Box::pin(async move {
+                s.transact(&format!("AT+QSSLOPEN=1,0,3,\"127.0.0.1\",{ECHO},0\r"), "\r\nOK\r\n").await;
+                let t0 = Instant::now();
+                s.expect_within(b"\r\n+QSSLOPEN: 3,566\r\n", Duration::from_secs(200)).await;
+                let took = t0.elapsed();
+                assert!(took >= Duration::from_secs(150) && took < Duration::from_secs(151), "{took:?}");
+            })
+        }),
         "handshake_stall" => (r#"{"kind":"handshake_stall"}"#, |s| {
             Box::pin(async move {
                 s.transact(&format!("AT+QSSLOPEN=1,0,3,\"127.0.0.1\",{ECHO},0\r"), "\r\nOK\r\n").await;
@@ -238,6 +247,7 @@ const CASES: &[&str] = &[
     "dns_failure",
     "dns_busy",
     "handshake_stall",
+    "connect_stall",
     "handshake_alert",
     "server_close",
     "server_close_after_bytes",

@@ -116,6 +116,7 @@ impl AtCommand for Qsslopen {
             tls: prepared.config,
             server_name: prepared.server_name,
             handshake_timeout: prepared.handshake_timeout,
+            connect_timeout: crate::policy::OPEN_CONNECT_TIMEOUT,
             fault,
             delay: m.cfg.timing.open_delay,
             link: m.faults.link_defaults.clone(),

@@ -138,10 +138,26 @@ async fn run(
         let _ = events.send(fail(failure, cause.to_string())).await;
         return;
     }
-    let connected = match connector.connect(req.host.clone(), req.port, req.dns_usable).await {
-        Ok(c) => c,
-        Err((failure, cause)) => {
+    let connect = async {
+        if req.fault == Some(OpenFault::ConnectStall) {
+            // The listener drops the SYNs: nothing ever answers.
+            std::future::pending::<()>().await;
+        }
+        connector.connect(req.host.clone(), req.port, req.dns_usable).await
+    };
+    let connected = match tokio::time::timeout(req.connect_timeout, connect).await {
+        Ok(Ok(c)) => c,
+        Ok(Err((failure, cause))) => {
             let _ = events.send(fail(failure, cause)).await;
+            return;
+        }
+        Err(_) => {
+            let cause = format!(
+                "TCP connect got no answer within the open timeout ({} s, policy open-timeout){}",
+                req.connect_timeout.as_secs(),
+                if req.fault == Some(OpenFault::ConnectStall) { " (fault connect_stall)" } else { "" }
+            );
+            let _ = events.send(fail(OpenFailure::ConnectFailed, cause)).await;
             return;
         }
     };
