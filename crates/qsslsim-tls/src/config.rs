@@ -42,6 +42,8 @@ pub struct TlsPolicy {
     pub legacy: bool,
 }
 
+// Derivable only when the legacy engine is compiled out.
+#[allow(clippy::derivable_impls)]
 impl Default for TlsPolicy {
     fn default() -> Self {
         TlsPolicy { allow_tls13: false, strict: false, legacy: cfg!(feature = "legacy-tls") }

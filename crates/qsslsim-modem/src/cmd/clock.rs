@@ -1,8 +1,7 @@
 //! `AT+CCLK`: read and set the module clock used for certificate validity.
 
-use qsslsim_at::{Command, Kind};
+use qsslsim_at::Command;
 
-use super::args::wrong_form;
 use super::general::Setting;
 use super::{AtCommand, Family, Refusal};
 use crate::ids::{count, string_param};
@@ -13,15 +12,11 @@ pub struct Cclk(Setting<String>);
 impl AtCommand for Cclk {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Cclk(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 1, "1")?;
-                Setting::Set(string_param(p.first(), "<time>")?.to_string())
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+        Setting::parse(cmd, |p| {
+            count(p, 1, 1, "1")?;
+            Ok(string_param(p.first(), "<time>")?.to_string())
+        })
+        .map(Cclk)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         let now = m.now;

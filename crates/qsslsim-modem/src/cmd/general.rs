@@ -2,7 +2,7 @@
 //! (`AT+CMEE`, `AT+GMR`, `AT+CPIN?`, `AT+CSQ`, `AT+CEREG?`, `AT+CGATT?`, `AT+CFUN`), and
 //! `AT+QIGETERROR`. The radio side is always registered and attached.
 
-use qsslsim_at::{Command, Kind};
+use qsslsim_at::{Command, Kind, Param};
 
 use super::args::{params, wrong_form};
 use super::{AtCommand, Family, Refusal};
@@ -16,21 +16,30 @@ pub enum Setting<T> {
     Set(T),
 }
 
+impl<T> Setting<T> {
+    /// The read, test and write forms of a setting (the exec form is refused); `write` reads
+    /// the write form's parameters.
+    pub fn parse(cmd: &Command, write: impl FnOnce(&[Param]) -> Result<T, Refusal>) -> Result<Self, Refusal> {
+        match &cmd.kind {
+            Kind::Read => Ok(Setting::Read),
+            Kind::Test => Ok(Setting::Test),
+            Kind::Write(p) => write(p).map(Setting::Set),
+            Kind::Exec => Err(wrong_form(cmd)),
+        }
+    }
+}
+
 /// `AT+CMEE`.
 pub struct Cmee(Setting<u8>);
 
 impl AtCommand for Cmee {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Cmee(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 1, "1")?;
-                Setting::Set(int_param(p.first(), "<n>", 0, 2)? as u8)
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+        Setting::parse(cmd, |p| {
+            count(p, 1, 1, "1")?;
+            Ok(int_param(p.first(), "<n>", 0, 2)? as u8)
+        })
+        .map(Cmee)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         match self.0 {
@@ -87,20 +96,16 @@ pub struct Cfun(Setting<(u8, bool)>);
 impl AtCommand for Cfun {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Cfun(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 2, "1 or 2")?;
-                let fun = int_param(p.first(), "<fun>", 0, 4)?;
-                if ![0, 1, 4].contains(&fun) {
-                    return Err(Refusal::invalid(format!("<fun> {fun} is not 0, 1 or 4")));
-                }
-                let rst = opt_int_param(p.get(1), "<rst>", 0, 1, 0)? == 1;
-                Setting::Set((fun as u8, rst))
+        Setting::parse(cmd, |p| {
+            count(p, 1, 2, "1 or 2")?;
+            let fun = int_param(p.first(), "<fun>", 0, 4)?;
+            if ![0, 1, 4].contains(&fun) {
+                return Err(Refusal::invalid(format!("<fun> {fun} is not 0, 1 or 4")));
             }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+            let rst = opt_int_param(p.get(1), "<rst>", 0, 1, 0)? == 1;
+            Ok((fun as u8, rst))
+        })
+        .map(Cfun)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         match self.0 {

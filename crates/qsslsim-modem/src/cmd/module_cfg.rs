@@ -179,15 +179,11 @@ pub struct Qsclk(Setting<u8>);
 impl AtCommand for Qsclk {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Qsclk(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 1, "1")?;
-                Setting::Set(int_param(p.first(), "<enable>", 0, 1)? as u8)
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+        Setting::parse(cmd, |p| {
+            count(p, 1, 1, "1")?;
+            Ok(int_param(p.first(), "<enable>", 0, 1)? as u8)
+        })
+        .map(Qsclk)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         match self.0 {

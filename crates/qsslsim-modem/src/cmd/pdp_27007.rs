@@ -218,15 +218,11 @@ pub struct Cgatt(Setting<bool>);
 impl AtCommand for Cgatt {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Cgatt(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 1, "1")?;
-                Setting::Set(int_param(p.first(), "<state>", 0, 1)? == 1)
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+        Setting::parse(cmd, |p| {
+            count(p, 1, 1, "1")?;
+            Ok(int_param(p.first(), "<state>", 0, 1)? == 1)
+        })
+        .map(Cgatt)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         match self.0 {
@@ -259,17 +255,13 @@ pub struct Cgerep(Setting<(u8, u8)>);
 impl AtCommand for Cgerep {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Cgerep(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 2, "1 or 2")?;
-                let mode = int_param(p.first(), "<mode>", 0, 2)? as u8;
-                let bfr = opt_int_param(p.get(1), "<bfr>", 0, 1, 0)? as u8;
-                Setting::Set((mode, bfr))
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+        Setting::parse(cmd, |p| {
+            count(p, 1, 2, "1 or 2")?;
+            let mode = int_param(p.first(), "<mode>", 0, 2)? as u8;
+            let bfr = opt_int_param(p.get(1), "<bfr>", 0, 1, 0)? as u8;
+            Ok((mode, bfr))
+        })
+        .map(Cgerep)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         match self.0 {

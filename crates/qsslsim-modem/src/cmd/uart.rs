@@ -3,9 +3,8 @@
 //! decides what transparent mode does when the network cannot take the host's data (policy
 //! `transparent-flow-control`).
 
-use qsslsim_at::{Command, Kind};
+use qsslsim_at::Command;
 
-use super::args::wrong_form;
 use super::general::Setting;
 use super::{AtCommand, Family, Refusal};
 use crate::ids::{count, int_param, opt_int_param};
@@ -28,17 +27,13 @@ fn flow_control(
 impl AtCommand for Ifc {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Ifc(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 2, "1 or 2")?;
-                let by_host = flow_control(p.first(), "<dce_by_dte>", false)?;
-                let by_module = flow_control(p.get(1), "<dte_by_dce>", true)?;
-                Setting::Set((by_host, by_module))
-            }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+        Setting::parse(cmd, |p| {
+            count(p, 1, 2, "1 or 2")?;
+            let by_host = flow_control(p.first(), "<dce_by_dte>", false)?;
+            let by_module = flow_control(p.get(1), "<dte_by_dce>", true)?;
+            Ok((by_host, by_module))
+        })
+        .map(Ifc)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         match self.0 {
@@ -62,19 +57,15 @@ pub struct Ipr(Setting<u32>);
 impl AtCommand for Ipr {
     const FAMILY: Family = Family::General;
     fn parse(cmd: &Command) -> Result<Self, Refusal> {
-        Ok(Ipr(match &cmd.kind {
-            Kind::Read => Setting::Read,
-            Kind::Test => Setting::Test,
-            Kind::Write(p) => {
-                count(p, 1, 1, "1")?;
-                let rate = int_param(p.first(), "<rate>", 0, i64::from(u32::MAX))? as u32;
-                if rate != 0 && !BAUD_RATES.contains(&rate) {
-                    return Err(Refusal::invalid(format!("<rate> {rate} is not a rate the module supports")));
-                }
-                Setting::Set(rate)
+        Setting::parse(cmd, |p| {
+            count(p, 1, 1, "1")?;
+            let rate = int_param(p.first(), "<rate>", 0, i64::from(u32::MAX))? as u32;
+            if rate != 0 && !BAUD_RATES.contains(&rate) {
+                return Err(Refusal::invalid(format!("<rate> {rate} is not a rate the module supports")));
             }
-            Kind::Exec => return Err(wrong_form(cmd)),
-        }))
+            Ok(rate)
+        })
+        .map(Ipr)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         match self.0 {
