@@ -343,6 +343,83 @@ struct Stats {
     bytes_lost_to_faults: u64,
 }
 
+/// Talking to the module over the pty, shared by both soaks: each says only what it does with
+/// a URC.
+trait Talk {
+    fn pty(&mut self) -> &mut Pty;
+    fn urc(&mut self, f: Frame) -> R<()>;
+
+    fn frame(&mut self) -> R<Frame> {
+        let deadline = Instant::now() + HANG;
+        loop {
+            if let Some((f, used)) = parse(&self.pty().buf)? {
+                self.pty().buf.drain(..used);
+                return Ok(f);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "nothing complete from the module within {HANG:?}: {}",
+                    show(&self.pty().buf)
+                ));
+            }
+            self.pty().fill(Duration::from_millis(50));
+        }
+    }
+
+    /// The next final result (or `>` for a prompt), handling URCs on the way.
+    fn final_line(&mut self) -> R<String> {
+        loop {
+            match self.frame()? {
+                Frame::Prompt => return Ok(">".into()),
+                Frame::Line(l) if is_final(&l) => return Ok(l),
+                Frame::Line(l) if !is_urc(&l) => {}
+                other => self.urc(other)?,
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &str) -> R<String> {
+        self.pty().send(cmd.as_bytes())?;
+        self.final_line()
+    }
+
+    fn command_ok(&mut self, cmd: &str) -> R<()> {
+        match self.command(cmd)?.as_str() {
+            "OK" => Ok(()),
+            other => Err(format!("{}: {other}", cmd.trim_end())),
+        }
+    }
+
+    /// Handle whatever URCs arrive within `wait`.
+    fn poll_urcs(&mut self, wait: Duration) -> R<()> {
+        self.pty().fill(wait);
+        while let Some((f, used)) = parse(&self.pty().buf)? {
+            self.pty().buf.drain(..used);
+            self.urc(f)?;
+            self.pty().fill(Duration::ZERO);
+        }
+        Ok(())
+    }
+}
+
+impl Talk for Soak {
+    fn pty(&mut self) -> &mut Pty {
+        &mut self.pty
+    }
+    fn urc(&mut self, f: Frame) -> R<()> {
+        Soak::urc(self, f)
+    }
+}
+
+impl Talk for HostileSoak {
+    fn pty(&mut self) -> &mut Pty {
+        &mut self.pty
+    }
+    fn urc(&mut self, f: Frame) -> R<()> {
+        HostileSoak::urc(self, f)
+    }
+}
+
 struct Soak {
     opts: Options,
     rng: StdRng,
@@ -815,60 +892,6 @@ impl Soak {
         self.poll_urcs(Duration::from_millis(200))?;
         if !self.pty.buf.is_empty() {
             return Err(format!("output after the end: {}", show(&self.pty.buf)));
-        }
-        Ok(())
-    }
-
-    // ---- talking ----------------------------------------------------------------------------
-
-    fn frame(&mut self) -> R<Frame> {
-        let deadline = Instant::now() + HANG;
-        loop {
-            if let Some((f, used)) = parse(&self.pty.buf)? {
-                self.pty.buf.drain(..used);
-                return Ok(f);
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "nothing complete from the module within {HANG:?}: {}",
-                    show(&self.pty.buf)
-                ));
-            }
-            self.pty.fill(Duration::from_millis(50));
-        }
-    }
-
-    /// The next final result (or `>` for a prompt), handling URCs on the way.
-    fn final_line(&mut self) -> R<String> {
-        loop {
-            match self.frame()? {
-                Frame::Prompt => return Ok(">".into()),
-                Frame::Line(l) if is_final(&l) => return Ok(l),
-                Frame::Line(l) if !is_urc(&l) => {}
-                other => self.urc(other)?,
-            }
-        }
-    }
-
-    fn command(&mut self, cmd: &str) -> R<String> {
-        self.pty.send(cmd.as_bytes())?;
-        self.final_line()
-    }
-
-    fn command_ok(&mut self, cmd: &str) -> R<()> {
-        match self.command(cmd)?.as_str() {
-            "OK" => Ok(()),
-            other => Err(format!("{}: {other}", cmd.trim_end())),
-        }
-    }
-
-    /// Handle whatever URCs arrive within `wait`.
-    fn poll_urcs(&mut self, wait: Duration) -> R<()> {
-        self.pty.fill(wait);
-        while let Some((f, used)) = parse(&self.pty.buf)? {
-            self.pty.buf.drain(..used);
-            self.urc(f)?;
-            self.pty.fill(Duration::ZERO);
         }
         Ok(())
     }
@@ -1368,56 +1391,6 @@ impl HostileSoak {
         self.command_ok(&format!("AT+QSSLCLOSE={id},1\r"))?;
         self.socks[id as usize].state = HState::Closed;
         self.stats.closes += 1;
-        Ok(())
-    }
-
-    fn frame(&mut self) -> R<Frame> {
-        let deadline = Instant::now() + HANG;
-        loop {
-            if let Some((f, used)) = parse(&self.pty.buf)? {
-                self.pty.buf.drain(..used);
-                return Ok(f);
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "nothing complete from the module within {HANG:?}: {}",
-                    show(&self.pty.buf)
-                ));
-            }
-            self.pty.fill(Duration::from_millis(50));
-        }
-    }
-
-    fn final_line(&mut self) -> R<String> {
-        loop {
-            match self.frame()? {
-                Frame::Prompt => return Ok(">".into()),
-                Frame::Line(l) if is_final(&l) => return Ok(l),
-                Frame::Line(l) if !is_urc(&l) => {}
-                other => self.urc(other)?,
-            }
-        }
-    }
-
-    fn command(&mut self, cmd: &str) -> R<String> {
-        self.pty.send(cmd.as_bytes())?;
-        self.final_line()
-    }
-
-    fn command_ok(&mut self, cmd: &str) -> R<()> {
-        match self.command(cmd)?.as_str() {
-            "OK" => Ok(()),
-            other => Err(format!("{}: {other}", cmd.trim_end())),
-        }
-    }
-
-    fn poll_urcs(&mut self, wait: Duration) -> R<()> {
-        self.pty.fill(wait);
-        while let Some((f, used)) = parse(&self.pty.buf)? {
-            self.pty.buf.drain(..used);
-            self.urc(f)?;
-            self.pty.fill(Duration::ZERO);
-        }
         Ok(())
     }
 
