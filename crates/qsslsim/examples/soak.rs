@@ -719,6 +719,7 @@ impl Soak {
             match self.frame()? {
                 Frame::RecvData(d) => got = Some(d),
                 Frame::Line(l) if l == "OK" => break,
+                Frame::Line(l) if l == "ERROR" => return self.recv_error_after_close(id),
                 Frame::Line(l) if is_final(&l) => return Err(format!("AT+QSSLRECV={id},1500: {l}")),
                 other => self.urc(other)?,
             }
@@ -726,6 +727,20 @@ impl Soak {
         let data = got.ok_or_else(|| format!("AT+QSSLRECV={id}: OK without +QSSLRECV"))?;
         self.verify(id, &data)?;
         Ok(data.len())
+    }
+
+    /// `AT+QSSLRECV` answered ERROR: right only once the network closed the socket and its
+    /// buffer is drained (note 2.2.4, policy recv-after-close). Its "closed" URC may still be
+    /// on the way, so wait for it a little; a socket that stays open is a failure.
+    fn recv_error_after_close(&mut self, id: u8) -> R<usize> {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while self.socks[id as usize].state != State::RemoteClosed {
+            if Instant::now() > deadline {
+                return Err(format!("AT+QSSLRECV={id},1500: ERROR on a socket the network did not close"));
+            }
+            self.poll_urcs(Duration::from_millis(20))?;
+        }
+        Ok(0)
     }
 
     fn verify(&mut self, id: u8, data: &[u8]) -> R<()> {
