@@ -133,7 +133,12 @@ fn run<C: AtCommand>(m: &mut Modem, cmd: &Command) -> Flow {
 
 /// The one place a refusal is answered, logged, traced and recorded.
 fn refuse(m: &mut Modem, cmd: &Command, family: Family, r: Refusal) -> Flow {
-    let command = format!("AT{}", cmd.name);
+    Flow::Final(report_refusal(m, format!("AT{}", cmd.name), family, r))
+}
+
+/// Log, trace and (for the SSL/TCP family) record a refusal of `command`; the result code the
+/// host sees is returned. Also used where a command's answer comes later (the send prompt).
+pub(crate) fn report_refusal(m: &mut Modem, command: String, family: Family, r: Refusal) -> ResultCode {
     let mut result_text = Vec::new();
     qsslsim_at::Framing::default().result(r.result, crate::errors::cme_text, &mut result_text);
     let result_text = String::from_utf8_lossy(&result_text).trim().to_string();
@@ -143,7 +148,7 @@ fn refuse(m: &mut Modem, cmd: &Command, family: Family, r: Refusal) -> Flow {
     if let Some(code) = code {
         m.last_error = code;
     }
-    Flow::Final(r.result)
+    r.result
 }
 
 /// Every command the module knows.

@@ -8,7 +8,6 @@ use tracing::{info, warn};
 use super::args::params;
 use super::{AtCommand, Family, Refusal};
 use crate::errors::ErrorCode;
-use crate::event::Event;
 use crate::ids::{count, int_param, SocketId};
 use crate::modem::{Flow, Modem, Port};
 use crate::policy::TX_BUFFER_BYTES;
@@ -101,6 +100,12 @@ pub fn consume_prompt(m: &mut Modem, bytes: &[u8]) -> usize {
     feed.used
 }
 
+/// The send ends in ERROR after the prompt: answered like any refusal of the command.
+fn refuse_at_prompt(m: &mut Modem, r: Refusal) {
+    let result = super::report_refusal(m, "AT+QSSLSEND".into(), Family::Socket, r);
+    m.final_result(result);
+}
+
 fn finish(m: &mut Modem, id: SocketId, end: PromptEnd) {
     let data = match end {
         PromptEnd::Cancel => {
@@ -110,30 +115,14 @@ fn finish(m: &mut Modem, id: SocketId, end: PromptEnd) {
         }
         PromptEnd::TooLong => {
             let why = format!("send prompt exceeded {MAX_SEND} bytes without Ctrl+Z; nothing sent");
-            warn!(%id, "{why}");
-            m.event(Event::Refused {
-                command: "AT+QSSLSEND".into(),
-                result: "ERROR".into(),
-                code: Some(ErrorCode::InvalidParam.number()),
-                why,
-            });
-            m.last_error = ErrorCode::InvalidParam;
-            return m.final_result(ResultCode::Error);
+            return refuse_at_prompt(m, Refusal::invalid(why));
         }
         PromptEnd::Send(data) => data,
     };
     if m.sockets.state(id) != SocketState::Connected {
         let why =
             format!("the connection of client id {id} ended at the prompt; {} bytes not sent", data.len());
-        info!(%id, "{why}");
-        m.event(Event::Refused {
-            command: "AT+QSSLSEND".into(),
-            result: "ERROR".into(),
-            code: Some(ErrorCode::SocketClosed.number()),
-            why,
-        });
-        m.last_error = ErrorCode::SocketClosed;
-        return m.final_result(ResultCode::Error);
+        return refuse_at_prompt(m, Refusal::code(ErrorCode::SocketClosed, why));
     }
     // Injected `send_buffer_full` faults: this socket's first, then any socket's.
     let sock = m.sockets.get_mut(id);
