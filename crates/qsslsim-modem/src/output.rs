@@ -30,6 +30,8 @@ pub struct HostOutput {
     /// Whether the current command has begun an information block.
     info_open: bool,
     queue: VecDeque<Output>,
+    /// Host bytes in `queue` (kept as writes are queued and taken, not summed on each look).
+    queued: usize,
     /// Host bytes produced and not yet delivered: the daemon's last report plus what was
     /// produced since.
     backlog: usize,
@@ -69,6 +71,7 @@ impl HostOutput {
         if !self.write.is_empty() {
             let w = std::mem::take(&mut self.write);
             self.backlog += w.len();
+            self.queued += w.len();
             self.queue.push_back(Output::Host(w));
         }
     }
@@ -78,6 +81,7 @@ impl HostOutput {
         self.finish_write();
         if !bytes.is_empty() {
             self.backlog += bytes.len();
+            self.queued += bytes.len();
             self.queue.push_back(Output::Host(bytes));
         }
     }
@@ -92,7 +96,11 @@ impl HostOutput {
     }
 
     pub fn pop(&mut self) -> Option<Output> {
-        self.queue.pop_front()
+        let out = self.queue.pop_front();
+        if let Some(Output::Host(b)) = &out {
+            self.queued -= b.len();
+        }
+        out
     }
 
     /// The daemon's count of host bytes it holds undelivered (its queue and the port's).
@@ -107,13 +115,17 @@ impl HostOutput {
 
     /// Host bytes produced and not yet taken by the daemon.
     pub fn queued_host_bytes(&self) -> usize {
-        self.write.len()
-            + self.queue.iter().map(|o| if let Output::Host(b) = o { b.len() } else { 0 }).sum::<usize>()
+        self.write.len() + self.queued
     }
 
     /// Keep pending output across a restart (framing goes back to defaults).
     pub fn take_pending(&mut self) -> HostOutput {
         self.finish_write();
-        HostOutput { queue: std::mem::take(&mut self.queue), backlog: self.backlog, ..HostOutput::default() }
+        HostOutput {
+            queue: std::mem::take(&mut self.queue),
+            queued: std::mem::take(&mut self.queued),
+            backlog: self.backlog,
+            ..HostOutput::default()
+        }
     }
 }
