@@ -309,6 +309,66 @@ pub fn policies() -> Vec<Policy> {
             "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12), AT+QCCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK, which the emulator does not take.",
         ),
         p(
+            "socket-pool",
+            "SSL and TCP/IP share the twelve ids".into(),
+            "The manuals do not say whether AT+QSSLOPEN client ids and AT+QIOPEN connect ids are one pool. Both are 0-11, both report 563 \"socket identity has been used\", and the SSL note switches an SSL connection's mode with the TCP/IP command AT+QISWTMD, so the module keeps one table: an id taken by either family is taken for both (563). Each family's send/read/close/state commands serve only their own sockets; aimed at the other family's socket they answer ERROR (572), and AT+QSSLSTATE / AT+QISTATE list only their own.",
+        ),
+        p(
+            "ip-open-checks",
+            "ERROR 552 before any network step".into(),
+            "AT+QIOPEN with an unknown <service_type>, a client with <remote_port> 0, a TCP LISTENER or UDP SERVICE with <local_port> 0, or a TCP LISTENER / UDP SERVICE in access mode 2 (no single peer to be transparent to) answers ERROR with 552. Id in use (563) and an inactive context (561) follow `open-checks`: OK then +QIOPEN: <id>,<err> in modes 0/1, ERROR in mode 2.",
+        ),
+        p(
+            "listen-address",
+            "127.0.0.1:<local_port>".into(),
+            "A TCP LISTENER or UDP SERVICE binds the loopback address at the module's <local_port>, so a test client on the same machine reaches it at the port the host asked for. A port already taken fails the open with 574 (port busy), any other bind error with 556; the fault refuse_connect makes the bind fail with 556.",
+        ),
+        p(
+            "incoming-id",
+            "highest free id".into(),
+            "No manual says which id an accepted connection gets; captures from real modules show a listener on id 0 giving its first client id 11, then 9. With no id free the module reports +QIURC: \"incoming full\" and closes the connection. AT+QICFG=\"tcp/accept\",0 refuses connections (closed, logged).",
+        ),
+        p(
+            "incoming-mode",
+            "the listener's mode; buffer for a transparent listener".into(),
+            "The notes disagree (inherit the listener's mode / buffer mode). An incoming connection takes the listener's buffer or push mode; a listener cannot be transparent (`ip-open-checks`).",
+        ),
+        p(
+            "listener-pdp",
+            "released with the context, no \"closed\"".into(),
+            "When the PDP context goes, connections report +QIURC: \"closed\" and wait for AT+QICLOSE; a listener has no connection to report and is released at once (pdpdeact, when the network did it, tells the host).",
+        ),
+        p(
+            "qistate-server-id",
+            "the listener for TCP INCOMING, else the socket's own id".into(),
+            "The manuals define <serverID> only for TCP INCOMING. Elsewhere the module prints the socket's own id, as AT+QSSLSTATE prints it in the same place. <IP_address>: the server for clients, the sender for incoming, the context's own address for a listener (remote port 0), the address given at open for a UDP SERVICE (as captured on hardware).",
+        ),
+        p(
+            "qird-after-close",
+            "+QIRD: 0 once drained".into(),
+            "After +QIURC: \"closed\" the data that came first stays readable with AT+QIRD; once drained a read answers +QIRD: 0 (the TCP/IP notes give ERROR only when there is no such connection) until AT+QICLOSE frees the id. The SSL family answers ERROR there (`recv-after-close`).",
+        ),
+        p(
+            "qicfg-items",
+            "kept and reported; recvind, viewmode, dataformat, tcp/accept act".into(),
+            "AT+QICFG takes the items a module of this family lists, with their ranges; a restart forgets them. recvind adds <len> to +QIURC: \"recv\", viewmode 1 puts the data on the +QIRD line after a comma, dataformat sends and shows hex, tcp/accept 0 refuses incoming connections. The TCP tuning items (retransmission, keepalive, buffer sizes, transpktsize, transwaittm) are accepted and read back but the host's kernel does the TCP; transparent data is cut into packets by the +++ detector's release, not by transpktsize.",
+        ),
+        p(
+            "qisde",
+            "1 (echo)".into(),
+            "The factory AT+QISDE value is not documented; the module echoes data typed at AT+QISEND's prompt (when ATE1) until AT+QISDE=0, as the SSL prompt always does.",
+        ),
+        p(
+            "udp-datagram-size",
+            format!("one send = one datagram, cut at {} bytes", 1460),
+            "Each AT+QISEND payload is one datagram; a UDP socket in transparent mode sends what the +++ detector releases, cut into datagrams of at most 1460 bytes. Datagrams from the network are delivered whole: a read (or push frame) never mixes two, a shorter read leaves the rest of the same datagram for the next.",
+        ),
+        p(
+            "stray-ctrl-z",
+            "dropped before a line".into(),
+            "Some hosts write Ctrl+Z after a fixed-length payload that already ended the send. A Ctrl+Z or ESC arriving with no command line started is dropped without echo instead of spoiling the next command; inside a line it is kept (and the line answers ERROR).",
+        ),
+        p(
             "ctzr-reports",
             "on a zone change from the control socket".into(),
             "The network's time reaches the module only through the control socket's clock verb (or a scenario); when it brings a new zone, AT+CTZR=1 writes +CTZV: <tz> and AT+CTZR=2 writes +CTZE: \"<tz>\",0,\"<local time>\" (zone in quarter hours, no daylight saving). AT+CCLK= from the host is not the network and reports nothing.",

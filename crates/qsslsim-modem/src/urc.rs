@@ -1,6 +1,9 @@
 //! Every unsolicited report the module writes, as one enum with one encoder: the texts live
 //! here and nowhere else. Push-mode data frames (`+QSSLURC: "recv",<id>,<len>` followed by the
-//! bytes) are encoded here too.
+//! bytes, and the TCP/IP family's `+QIURC: "recv",<id>,<len>[,"<ip>",<port>]`) are encoded here
+//! too. The SSL and TCP/IP families report the same events with different texts; the
+//! constructors [`Urc::open_result`], [`Urc::recv`] and [`Urc::closed`] pick by the socket's
+//! kind.
 
 use std::fmt;
 
@@ -8,6 +11,7 @@ use qsslsim_at::Framing;
 
 use crate::errors::ErrorCode;
 use crate::ids::{PdpCtxId, SocketId};
+use crate::socket::Service;
 
 /// An unsolicited report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +23,17 @@ pub enum Urc {
     SslRecv { id: SocketId },
     /// `+QSSLURC: "closed",<id>`: the connection ended without the host asking.
     SslClosed { id: SocketId },
+    /// `+QIOPEN: <id>,<err>`: the result of a TCP/IP open in buffer or push mode.
+    IpOpen { id: SocketId, err: ErrorCode },
+    /// `+QIURC: "recv",<id>` (or with `,<len>` when `AT+QICFG="recvind",1`): data waits in a
+    /// buffer-mode TCP/IP socket.
+    IpRecv { id: SocketId, len: Option<usize> },
+    /// `+QIURC: "closed",<id>`: a TCP/IP connection ended without the host asking.
+    IpClosed { id: SocketId },
+    /// `+QIURC: "incoming",<id>,<server>,"<ip>",<port>`: a listener accepted a connection.
+    Incoming { id: SocketId, server: SocketId, remote: std::net::SocketAddr },
+    /// `+QIURC: "incoming full"`: a listener could not give a connection an id.
+    IncomingFull,
     /// `+QIURC: "pdpdeact",<ctx>`: the network deactivated a PDP context.
     PdpDeact { ctx: PdpCtxId },
     /// `RDY`: the module finished starting.
@@ -56,6 +71,34 @@ impl RegKind {
 }
 
 impl Urc {
+    /// The open result for a socket of kind `service`.
+    pub fn open_result(service: Service, id: SocketId, err: ErrorCode) -> Urc {
+        if service.is_ssl() {
+            Urc::SslOpen { id, err }
+        } else {
+            Urc::IpOpen { id, err }
+        }
+    }
+
+    /// Data waits in a buffer-mode socket of kind `service`; `len` is reported by the TCP/IP
+    /// family when `recvind` asks for it.
+    pub fn recv(service: Service, id: SocketId, len: Option<usize>) -> Urc {
+        if service.is_ssl() {
+            Urc::SslRecv { id }
+        } else {
+            Urc::IpRecv { id, len }
+        }
+    }
+
+    /// The connection of a socket of kind `service` ended without the host asking.
+    pub fn closed(service: Service, id: SocketId) -> Urc {
+        if service.is_ssl() {
+            Urc::SslClosed { id }
+        } else {
+            Urc::IpClosed { id }
+        }
+    }
+
     /// Whether this report follows something the network did (so it cannot come sooner than
     /// a network round trip after the command that caused it).
     pub fn from_network(&self) -> bool {
@@ -65,8 +108,15 @@ impl Urc {
     /// The socket this report is about, if any.
     pub fn socket(&self) -> Option<SocketId> {
         match self {
-            Urc::SslOpen { id, .. } | Urc::SslRecv { id } | Urc::SslClosed { id } => Some(*id),
+            Urc::SslOpen { id, .. }
+            | Urc::SslRecv { id }
+            | Urc::SslClosed { id }
+            | Urc::IpOpen { id, .. }
+            | Urc::IpRecv { id, .. }
+            | Urc::IpClosed { id }
+            | Urc::Incoming { id, .. } => Some(*id),
             Urc::PdpDeact { .. }
+            | Urc::IncomingFull
             | Urc::Ready
             | Urc::Registration { .. }
             | Urc::Cgev(_)
@@ -90,6 +140,14 @@ impl fmt::Display for Urc {
             Urc::SslOpen { id, err } => write!(f, "+QSSLOPEN: {id},{err}"),
             Urc::SslRecv { id } => write!(f, "+QSSLURC: \"recv\",{id}"),
             Urc::SslClosed { id } => write!(f, "+QSSLURC: \"closed\",{id}"),
+            Urc::IpOpen { id, err } => write!(f, "+QIOPEN: {id},{err}"),
+            Urc::IpRecv { id, len: None } => write!(f, "+QIURC: \"recv\",{id}"),
+            Urc::IpRecv { id, len: Some(len) } => write!(f, "+QIURC: \"recv\",{id},{len}"),
+            Urc::IpClosed { id } => write!(f, "+QIURC: \"closed\",{id}"),
+            Urc::Incoming { id, server, remote } => {
+                write!(f, "+QIURC: \"incoming\",{id},{server},\"{}\",{}", remote.ip(), remote.port())
+            }
+            Urc::IncomingFull => f.write_str("+QIURC: \"incoming full\""),
             Urc::PdpDeact { ctx } => write!(f, "+QIURC: \"pdpdeact\",{ctx}"),
             Urc::Ready => f.write_str("RDY"),
             Urc::Boot(text) => f.write_str(text),
@@ -106,17 +164,30 @@ impl fmt::Display for Urc {
     }
 }
 
-/// A push-mode data frame: `<CR><LF>+QSSLURC: "recv",<id>,<len><CR><LF>` then the bytes, with
-/// nothing after them.
-pub fn push_frame(id: SocketId, data: &[u8]) -> Vec<u8> {
-    let mut out = format!("\r\n+QSSLURC: \"recv\",{id},{}\r\n", data.len()).into_bytes();
+/// A push-mode data frame: `<CR><LF>` and the header line ([`push_text`]) `<CR><LF>`, then the
+/// bytes, with nothing after them.
+pub fn push_frame(
+    service: Service,
+    id: SocketId,
+    from: Option<std::net::SocketAddr>,
+    data: &[u8],
+) -> Vec<u8> {
+    let mut out = format!("\r\n{}\r\n", push_text(service, id, from, data.len())).into_bytes();
     out.extend_from_slice(data);
     out
 }
 
-/// The text of a push frame's header, for logs and traces.
-pub fn push_text(id: SocketId, len: usize) -> String {
-    format!("+QSSLURC: \"recv\",{id},{len}")
+/// The header of a push frame: `+QSSLURC: "recv",<id>,<len>` for SSL,
+/// `+QIURC: "recv",<id>,<len>` for TCP/IP, and for a `"UDP SERVICE"` the sender appended as
+/// `,"<ip>",<port>`.
+pub fn push_text(service: Service, id: SocketId, from: Option<std::net::SocketAddr>, len: usize) -> String {
+    match (service, from) {
+        (Service::Ssl, _) => format!("+QSSLURC: \"recv\",{id},{len}"),
+        (Service::UdpService, Some(from)) => {
+            format!("+QIURC: \"recv\",{id},{len},\"{}\",{}", from.ip(), from.port())
+        }
+        _ => format!("+QIURC: \"recv\",{id},{len}"),
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +217,29 @@ mod tests {
 
     #[test]
     fn push_frames_carry_the_bytes_raw() {
-        assert_eq!(push_frame(id(2), b"ab\r\n"), b"\r\n+QSSLURC: \"recv\",2,4\r\nab\r\n".to_vec());
+        assert_eq!(
+            push_frame(Service::Ssl, id(2), None, b"ab\r\n"),
+            b"\r\n+QSSLURC: \"recv\",2,4\r\nab\r\n".to_vec()
+        );
+        assert_eq!(push_frame(Service::Tcp, id(1), None, b"xy"), b"\r\n+QIURC: \"recv\",1,2\r\nxy".to_vec());
+        let from = Some("127.0.0.1:7000".parse().unwrap());
+        assert_eq!(
+            push_frame(Service::UdpService, id(0), from, b"z"),
+            b"\r\n+QIURC: \"recv\",0,1,\"127.0.0.1\",7000\r\nz".to_vec()
+        );
+    }
+
+    #[test]
+    fn tcpip_texts_are_the_makers() {
+        assert_eq!(Urc::IpOpen { id: id(0), err: ErrorCode::Ok }.to_string(), "+QIOPEN: 0,0");
+        assert_eq!(Urc::IpRecv { id: id(2), len: None }.to_string(), "+QIURC: \"recv\",2");
+        assert_eq!(Urc::IpRecv { id: id(2), len: Some(9) }.to_string(), "+QIURC: \"recv\",2,9");
+        assert_eq!(Urc::IpClosed { id: id(5) }.to_string(), "+QIURC: \"closed\",5");
+        let remote = "127.0.0.1:62060".parse().unwrap();
+        assert_eq!(
+            Urc::Incoming { id: id(11), server: id(0), remote }.to_string(),
+            "+QIURC: \"incoming\",11,0,\"127.0.0.1\",62060"
+        );
+        assert_eq!(Urc::IncomingFull.to_string(), "+QIURC: \"incoming full\"");
     }
 }

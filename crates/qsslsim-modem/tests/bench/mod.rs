@@ -372,6 +372,12 @@ pub fn describe(a: &NetAction) -> String {
         NetAction::Close { id, conn, linger } => format!("close {id} #{conn} {linger:?}"),
         NetAction::Abort { id, conn } => format!("abort {id} #{conn}"),
         NetAction::Fault { id, conn, fault } => format!("fault {id} #{conn} {fault:?}"),
+        NetAction::Listen(r) => format!("listen {} #{} {:?} port {}", r.id, r.conn, r.transport, r.port),
+        NetAction::SendTo { id, conn, host, port, data } => {
+            format!("send {id} #{conn} to {host}:{port} {:?}", String::from_utf8_lossy(data))
+        }
+        NetAction::Accept { ticket, id, conn, .. } => format!("accept ticket {ticket} as {id} #{conn}"),
+        NetAction::Reject { ticket } => format!("reject ticket {ticket}"),
     }
 }
 
