@@ -7,6 +7,7 @@
 pub mod args;
 pub mod basic;
 pub mod clock;
+pub mod crsm;
 pub mod data_mode;
 pub mod files;
 pub mod general;
@@ -216,6 +217,11 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<ssl_state::Qsslstate>("+QSSLSTATE"),
     entry::<ssl_close::Qsslclose>("+QSSLCLOSE"),
     entry::<data_mode::Qiswtmd>("+QISWTMD"),
+    entry::<identity::Ccid>("+CCID"),
+    entry::<sim::Qpinc>("+QPINC"),
+    entry::<sim::Qsimstat>("+QSIMSTAT"),
+    entry::<crsm::Crsm>("+CRSM"),
+    entry::<pdp_27007::Cgcontrdp>("+CGCONTRDP"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
