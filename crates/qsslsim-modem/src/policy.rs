@@ -306,7 +306,7 @@ pub fn policies() -> Vec<Policy> {
         p(
             "sim-states",
             "+CPIN: NOT READY on removal; PUK after 3 wrong PINs".into(),
-            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12), AT+QCCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK (policy sim-puk).",
+            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12/13), AT+QCCID and AT+CCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK (policy sim-puk).",
         ),
         p(
             "ctzr-reports",
