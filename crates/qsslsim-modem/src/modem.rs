@@ -535,7 +535,7 @@ impl Modem {
         }
     }
 
-    /// Queue the boot output (`RDY`, `+CFUN: 1`, `+CPIN: READY`, `+QUSIM: 1`,
+    /// Queue the boot output (`RDY`, `+CFUN: 1`, `APP RDY`, `+CPIN: READY`, `+QUSIM: 1`,
     /// `+QIND: SMS DONE`), as the daemon does at start with `--boot-urcs`.
     pub fn boot_output(&mut self, now: Instant) {
         self.now = now;

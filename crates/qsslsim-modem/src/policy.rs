@@ -270,8 +270,8 @@ pub fn policies() -> Vec<Policy> {
         ),
         p(
             "boot-output",
-            "RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE".into(),
-            "After AT+CFUN=<fun>,1, a power-on (fault power_on, --power-on-after) and, with --boot-urcs, at daemon start, each line a URC of its own in the order a public BG96 log shows (without APP RDY, which the maker documents for other firmware). Without --boot-urcs the daemon starts silent so the first command's answer is the first byte a host reads. The module_restart fault keeps its RDY alone.",
+            "RDY, +CFUN: 1, APP RDY, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE".into(),
+            "After AT+CFUN=<fun>,1, a power-on (fault power_on, --power-on-after) and, with --boot-urcs, at daemon start, each line a URC of its own in the order a public BG96 log shows. No EG800Q/EG91xQ document found says whether this firmware prints APP RDY; the BG95/BG96/EG25-G firmware does, TinyGSM waits for it after a restart and Zephyr proceeds on it, so it is printed, after +CFUN: 1 as in that log, also when the SIM is missing or locked (the boot output then ends at the SIM's +CPIN: line). Without --boot-urcs the daemon starts silent so the first command's answer is the first byte a host reads. The module_restart fault keeps its RDY alone.",
         ),
         p(
             "restart-delay",
@@ -306,7 +306,7 @@ pub fn policies() -> Vec<Policy> {
         p(
             "sim-states",
             "+CPIN: NOT READY on removal; PUK after 3 wrong PINs".into(),
-            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12), AT+QCCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK, which the emulator does not take.",
+            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12/13), AT+QCCID and AT+CCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK (policy sim-puk).",
         ),
         p(
             "socket-pool",
@@ -372,6 +372,31 @@ pub fn policies() -> Vec<Policy> {
             "ctzr-reports",
             "on a zone change from the control socket".into(),
             "The network's time reaches the module only through the control socket's clock verb (or a scenario); when it brings a new zone, AT+CTZR=1 writes +CTZV: <tz> and AT+CTZR=2 writes +CTZE: \"<tz>\",0,\"<local time>\" (zone in quarter hours, no daylight saving). AT+CCLK= from the host is not the network and reports nothing.",
+        ),
+        p(
+            "sim-puk",
+            "--sim-puk, default 12345678; 10 tries".into(),
+            "After three wrong PINs AT+CPIN? reads +CPIN: SIM PUK and AT+CPIN=\"<puk>\",\"<new pin>\" (quoted or bare digits, new PIN 4 to 8 digits or +CME ERROR: 50) unblocks the card, sets the new PIN and writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE; a PIN alone answers +CME ERROR: 12, a wrong PUK +CME ERROR: 16. The tenth wrong PUK blocks the card for good: AT+CPIN? and what needs the card answer +CME ERROR: 13 (SIM failure) and the boot output ends at +CPIN: NOT READY. AT+QPINC counts the tries left (maker: at most 3 PIN and 10 PUK tries); PIN2 is never asked for, so \"P2\" stays at 3,10. A card put back starts with full counters.",
+        ),
+        p(
+            "qsimstat",
+            "off; survives a restart".into(),
+            "AT+QSIMSTAT? reads +QSIMSTAT: <enable>,<inserted> (1 with a card, 0 without; the maker's 2, before the card is read, never shows because the card is read at once). With AT+QSIMSTAT=1 the faults sim_removed and sim_inserted write +QSIMSTAT: 1,0 / +QSIMSTAT: 1,1 before their +CPIN: lines, as the maker's example orders them. The maker saves the setting at once, so a restart keeps it.",
+        ),
+        p(
+            "crsm-files",
+            "EF ICCID, IMSI, HPLMNwAcT; others 106,130".into(),
+            "AT+CRSM READ BINARY (176) reads three elementary files built from the configured identity: 2FE2 (ICCID in swapped-nibble BCD, padded with F), 6F07 (IMSI with its length byte and parity nibble), 6F62 (one record: the home network of AT+COPS=? and the E-UTRAN bit). P1/P2 is the offset (past the end: 107,0); P3 = 0 or more than is left reads to the end. Any other file answers 106,130 (file not found); READ RECORD on these files 105,129, UPDATE 105,130 (no access), GET RESPONSE and STATUS 109,0. The ICCID needs only a card; the rest an unlocked one (+CME ERROR: 10/11/12/13). Malformed commands answer ERROR.",
+        ),
+        p(
+            "cgcontrdp-values",
+            "bearer 5 + cid - 1, mask 255.255.255.0, gateway 10.7.157.100".into(),
+            "AT+CGCONTRDP prints, per active context, +CGCONTRDP: <cid>,<bearer_id>,\"<apn>\",\"<addr>.<mask>\",\"<gw>\",\"<dns1>\",\"<dns2>\" in 27.007's field order, every string quoted as Quectel firmware prints them; the address is the one of policy pdp-address, the DNS servers those AT+QIDNSCFG shows; an inactive context prints no line. No EG800Q/EG91xQ document found gives an example; some firmware leaves out the mask or the gateway, so hosts should not count fields.",
+        ),
+        p(
+            "ccid",
+            "+CCID: <iccid>".into(),
+            "AT+CCID answers like AT+QCCID with its own prefix. The maker's EC2x/EG9x manual lists only AT+QCCID; Particle's client for EG91 and BG9x reads +CCID: from AT+CCID and notes the Quectel firmware's answer, so the emulator accepts it.",
         ),
     ]
 }

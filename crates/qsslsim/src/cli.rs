@@ -132,7 +132,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "PIN")]
     pub sim_pin: Option<String>,
 
-    /// Print the module's boot output (RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE)
+    /// The SIM's PUK: after three wrong PINs, AT+CPIN="<puk>","<new pin>" unblocks the card.
+    #[arg(long, value_name = "PUK", default_value = qsslsim_modem::sim::DEFAULT_PUK)]
+    pub sim_puk: String,
+
+    /// Print the module's boot output (RDY, +CFUN: 1, APP RDY, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE)
     /// when the daemon starts, as a module does after power-on.
     #[arg(long)]
     pub boot_urcs: bool,

@@ -55,7 +55,11 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             ..qsslsim_modem::Identity::default()
         },
         power_on_after: args.power_on_after.map(Duration::from_millis),
-        sim: qsslsim_modem::sim::SimConfig { absent: args.no_sim, pin: args.sim_pin.clone() },
+        sim: qsslsim_modem::sim::SimConfig {
+            absent: args.no_sim,
+            pin: args.sim_pin.clone(),
+            puk: args.sim_puk.clone(),
+        },
         tls: qsslsim_tls::TlsPolicy {
             allow_tls13: args.tls13,
             strict: args.strict_tls,

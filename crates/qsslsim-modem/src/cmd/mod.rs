@@ -7,6 +7,7 @@
 pub mod args;
 pub mod basic;
 pub mod clock;
+pub mod crsm;
 pub mod data_mode;
 pub mod files;
 pub mod general;
@@ -230,6 +231,11 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<ip_state::Qistate>("+QISTATE"),
     entry::<ip_cfg::Qicfg>("+QICFG"),
     entry::<ip_cfg::Qisde>("+QISDE"),
+    entry::<identity::Ccid>("+CCID"),
+    entry::<sim::Qpinc>("+QPINC"),
+    entry::<sim::Qsimstat>("+QSIMSTAT"),
+    entry::<crsm::Crsm>("+CRSM"),
+    entry::<pdp_27007::Cgcontrdp>("+CGCONTRDP"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
