@@ -313,6 +313,16 @@ pub fn policies() -> Vec<Policy> {
             "on a zone change from the control socket".into(),
             "The network's time reaches the module only through the control socket's clock verb (or a scenario); when it brings a new zone, AT+CTZR=1 writes +CTZV: <tz> and AT+CTZR=2 writes +CTZE: \"<tz>\",0,\"<local time>\" (zone in quarter hours, no daylight saving). AT+CCLK= from the host is not the network and reports nothing.",
         ),
+        p(
+            "keylog-source",
+            "--keylog FILE, else SSLKEYLOGFILE".into(),
+            "The secrets of every TLS session, on either engine (rustls and OpenSSL), go to one file as NSS key-log lines that Wireshark reads, one whole line per write. The flag wins; the variable (when set and not empty) is honoured as browsers and curl honour it. The --demo peer inside the daemon logs nothing itself (the daemon's client side already holds the same sessions); a standalone qsslsim peer --keylog (or SSLKEYLOGFILE) logs the server side.",
+        ),
+        p(
+            "keylog-open",
+            "exit 1 before READY if it cannot be opened".into(),
+            "The file is created with mode 0600 (it holds secrets) and appended to; an existing file keeps its mode, with a warning if others may read it. One that cannot be opened stops the daemon with qsslsim: cannot open the TLS key log <path>: <cause>, as --trace does: a capture that cannot be decrypted later is worse than no start. A write that fails later is logged once and the daemon goes on.",
+        ),
     ]
 }
 
