@@ -191,3 +191,87 @@ fn an_unopenable_keylog_stops_the_daemon_before_ready() {
         )
     );
 }
+
+/// Whether `tshark` runs here; prints why the test is skipped when it does not.
+fn have_tshark(test: &str) -> bool {
+    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIP {test}: tshark is not installed (apt-get install tshark)");
+    }
+    ok
+}
+
+/// `tshark -i lo` writing the packets of one TCP port to `file`, once it is seen to capture:
+/// its "Capturing on" comes before packets really arrive, so plain TCP connections are made
+/// to the port until tshark prints one (`None` when it cannot capture here, e.g. without the
+/// right to).
+fn capture(port: u16, file: &Path) -> Option<Child> {
+    let mut child = Command::new("tshark")
+        .args(["-i", "lo", "-f", &format!("tcp port {port}"), "-l", "-P", "-w"])
+        .arg(file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for _ in stdout.lines().map_while(Result::ok) {
+            let _ = tx.send(());
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        drop(std::net::TcpStream::connect(("127.0.0.1", port)));
+        if rx.recv_timeout(Duration::from_millis(200)).is_ok() {
+            return Some(child);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// The decrypted application data of `capture` as text, one record per line.
+fn decrypted(capture: &Path, port: u16, keylog: Option<&Path>) -> String {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(capture).args(["-d", &format!("tcp.port=={port},tls")]);
+    if let Some(k) = keylog {
+        cmd.args(["-o", &format!("tls.keylog_file:{}", k.display())]);
+    }
+    cmd.args(["-o", "data.show_as_text:TRUE", "-Y", "data", "-T", "fields", "-e", "data.text"]);
+    let out = cmd.stderr(Stdio::null()).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn tshark_decrypts_a_capture_with_the_key_log() {
+    let test = "tshark_decrypts_a_capture_with_the_key_log";
+    if !have_tshark(test) {
+        return;
+    }
+    let dir = scratch("tshark");
+    let (keys, pcap) = (dir.join("keys.log"), dir.join("lo.pcapng"));
+    let (_peer, port) = peer(None);
+    let Some(tshark) = capture(port, &pcap) else {
+        eprintln!("SKIP {test}: tshark cannot capture on lo here (needs root or the capture capabilities)");
+        return;
+    };
+    let (_d, mut p) = daemon(&["--keylog", keys.to_str().unwrap()], None);
+    let text = "Hello through TLS!";
+    p.transact(&format!("AT+QSSLOPEN=1,1,4,\"127.0.0.1\",{port},0\r"), OK);
+    p.expect(b"\r\n+QSSLOPEN: 4,0\r\n");
+    p.transact(&format!("AT+QSSLSEND=4,{}\r", text.len()), "\r\n> ");
+    p.send(text.as_bytes());
+    p.expect(b"\r\nSEND OK\r\n\r\n+QSSLURC: \"recv\",4\r\n");
+    p.transact("AT+QSSLCLOSE=4\r", OK);
+    // Let the last packets reach the file, then stop tshark as Ctrl+C would.
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = nix::unistd::Pid::from_raw(tshark.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let mut tshark = tshark;
+    tshark.wait().unwrap();
+    // The message, once each way (the peer echoes it); nothing readable without the key log.
+    assert_eq!(decrypted(&pcap, port, Some(&keys)), format!("{text}\n{text}\n"));
+    assert_eq!(decrypted(&pcap, port, None), "");
+}
