@@ -321,7 +321,7 @@ pub fn policies() -> Vec<Policy> {
         p(
             "keylog-open",
             "exit 1 before READY if it cannot be opened".into(),
-            "The file is created with mode 0600 (it holds secrets) and appended to; an existing file keeps its mode, with a warning if others may read it. One that cannot be opened stops the daemon with qsslsim: cannot open the TLS key log <path>: <cause>, as --trace does: a capture that cannot be decrypted later is worse than no start. A write that fails later is logged once and the daemon goes on.",
+            "The file is created with mode 0600 (it holds secrets) and appended to; an existing file keeps its mode, with a warning if others may read it. Only a regular file is taken: the handshakes write the lines themselves, and a FIFO nobody reads would hold them up. One that cannot be opened (or is no regular file) stops the daemon with qsslsim: cannot open the TLS key log <path>: <cause>, as --trace does: a capture that cannot be decrypted later is worse than no start. A write that fails later is logged once and the daemon goes on.",
         ),
     ]
 }

@@ -29,10 +29,24 @@ pub struct KeyLogWriter {
 
 impl KeyLogWriter {
     /// Opens `path` for appending, creating it with mode 0600. An existing file keeps its
-    /// mode; a warning is logged when others may read it.
+    /// mode; a warning is logged when others may read it. Only a regular file is taken: lines
+    /// are written by the handshakes themselves, which a FIFO nobody reads (or a device)
+    /// would hold up, and opening such a FIFO would not even return.
     pub fn open(path: &Path) -> io::Result<KeyLogWriter> {
+        let regular = |meta: std::fs::Metadata| {
+            if meta.is_file() {
+                Ok(meta)
+            } else {
+                Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"))
+            }
+        };
+        match std::fs::metadata(path) {
+            Ok(meta) => drop(regular(meta)?),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
         let file = OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
-        let mode = file.metadata()?.permissions().mode();
+        let mode = regular(file.metadata()?)?.permissions().mode();
         if mode & 0o077 != 0 {
             tracing::warn!(
                 path = %path.display(),
@@ -157,6 +171,20 @@ mod tests {
     #[test]
     fn an_unopenable_path_is_an_error() {
         let dir = temp("no-such-dir");
-        assert!(KeyLogWriter::open(&dir.join("keys.log")).is_err());
+        let e = KeyLogWriter::open(&dir.join("keys.log")).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn only_a_regular_file_is_taken() {
+        let e = KeyLogWriter::open(&std::env::temp_dir()).unwrap_err();
+        assert_eq!(e.to_string(), "not a regular file");
+        // A FIFO nobody reads: refused at once, where opening it would block.
+        let fifo = temp("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert_eq!(KeyLogWriter::open(&fifo).unwrap_err().to_string(), "not a regular file");
+            let _ = std::fs::remove_file(&fifo);
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! `--keylog FILE` and `SSLKEYLOGFILE` through the real daemon: every `AT+QSSLOPEN`, on either
 //! TLS engine, appends the NSS key-log line of its session, exactly the line the built-in peer
 //! (`qsslsim peer --keylog`) derived on the server side; the flag wins over the variable; a
-//! file that cannot be opened stops the daemon before `READY` (policy `keylog-open`). With
-//! `tshark` installed, a capture of one session on `lo` is decrypted with the file.
+//! file that cannot be opened, or is no regular file, stops the daemon before `READY` (policy
+//! `keylog-open`). With `tshark` installed, a capture of one session on `lo` is decrypted with
+//! the file.
 
 mod support;
 
@@ -174,22 +175,26 @@ fn sslkeylogfile_names_the_file_and_the_flag_wins_over_it() {
 #[test]
 fn an_unopenable_keylog_stops_the_daemon_before_ready() {
     let dir = scratch("unopenable");
-    let path = dir.join("missing").join("keys.log");
-    let out = Command::new(env!("CARGO_BIN_EXE_qsslsim"))
-        .args(["--keylog", path.to_str().unwrap()])
-        .env_remove("SSLKEYLOGFILE")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "no READY line");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        format!(
-            "qsslsim: cannot open the TLS key log {}: No such file or directory (os error 2)\n",
-            path.display()
-        )
-    );
+    let fifo = dir.join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for (path, cause) in [
+        (dir.join("missing").join("keys.log"), "No such file or directory (os error 2)"),
+        // A FIFO nobody reads would hold up the handshakes (and opening it would hang).
+        (fifo, "not a regular file"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_qsslsim"))
+            .args(["--keylog", path.to_str().unwrap()])
+            .env_remove("SSLKEYLOGFILE")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", path.display());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "no READY line");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("qsslsim: cannot open the TLS key log {}: {cause}\n", path.display())
+        );
+    }
 }
 
 /// Whether `tshark` runs here; prints why the test is skipped when it does not.
