@@ -41,7 +41,9 @@ impl KeyLogWriter {
             }
         };
         match std::fs::metadata(path) {
-            Ok(meta) => drop(regular(meta)?),
+            Ok(meta) => {
+                regular(meta)?;
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
