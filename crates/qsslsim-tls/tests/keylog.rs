@@ -14,8 +14,6 @@ use common::{b, handshake, module_time, rustls_server_with, server_config, setti
 use qsslsim_at::Param;
 use qsslsim_tls::keylog::{self, KeyLogWriter};
 use qsslsim_tls::{ContextTls, Prepared, SslSettings, TlsClient, TlsPolicy};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// The TLS 1.3 labels a full handshake logs (NSS key-log format).
 const TLS13_LABELS: [&str; 5] = [
@@ -130,6 +128,9 @@ async fn rustls_tls13_logs_the_five_traffic_secrets() {
 /// Handshakes on the second engine as the daemon does and reads the server's greeting.
 #[cfg(feature = "legacy-tls")]
 async fn legacy_handshake(p: &Prepared, addr: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
     let TlsClient::Legacy(spec) = &p.config else { panic!("not the second engine: {:?}", p.config) };
     let tcp = TcpStream::connect(addr).await.unwrap();
     let mut tls = tokio_openssl::SslStream::new(spec.ssl().unwrap(), tcp).unwrap();
