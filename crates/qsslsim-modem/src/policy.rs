@@ -398,6 +398,16 @@ pub fn policies() -> Vec<Policy> {
             "+CCID: <iccid>".into(),
             "AT+CCID answers like AT+QCCID with its own prefix. The maker's EC2x/EG9x manual lists only AT+QCCID; Particle's client for EG91 and BG9x reads +CCID: from AT+CCID and notes the Quectel firmware's answer, so the emulator accepts it.",
         ),
+        p(
+            "keylog-source",
+            "--keylog FILE, else SSLKEYLOGFILE".into(),
+            "The secrets of every TLS session, on either engine (rustls and OpenSSL), go to one file as NSS key-log lines that Wireshark reads, one whole line per write. The flag wins; the variable (when set and not empty) is honoured as browsers and curl honour it. The --demo peer inside the daemon logs nothing itself (the daemon's client side already holds the same sessions); a standalone qsslsim peer --keylog (or SSLKEYLOGFILE) logs the server side.",
+        ),
+        p(
+            "keylog-open",
+            "exit 1 before READY if it cannot be opened".into(),
+            "The file is created with mode 0600 (it holds secrets) and appended to; an existing file keeps its mode, with a warning if others may read it. Only a regular file is taken: the handshakes write the lines themselves, and a FIFO nobody reads would hold them up. One that cannot be opened (or is no regular file) stops the daemon with qsslsim: cannot open the TLS key log <path>: <cause>, as --trace does: a capture that cannot be decrypted later is worse than no start. A write that fails later is logged once and the daemon goes on.",
+        ),
     ]
 }
 

@@ -157,12 +157,23 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict_tls: bool,
 
+    /// Append the secrets of every TLS session (either engine) to FILE, in the NSS key-log
+    /// format Wireshark reads (mode 0600). Without it, the SSLKEYLOGFILE environment
+    /// variable names the file when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
 impl RunArgs {
+    /// The key log file: `--keylog`, else `SSLKEYLOGFILE` when set and not empty.
+    pub fn keylog_path(&self) -> Option<PathBuf> {
+        keylog_path(self.keylog.as_ref())
+    }
+
     /// `--file` entries as (module name, host path).
     pub fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
         self.file
@@ -175,6 +186,15 @@ impl RunArgs {
             })
             .collect()
     }
+}
+
+/// The environment variable that names the key log when `--keylog` is not given (the one
+/// browsers, curl and Wireshark's documentation use).
+pub const KEYLOG_ENV: &str = "SSLKEYLOGFILE";
+
+/// `flag`, else `SSLKEYLOGFILE` when set and not empty.
+pub fn keylog_path(flag: Option<&PathBuf>) -> Option<PathBuf> {
+    flag.cloned().or_else(|| std::env::var_os(KEYLOG_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
 }
 
 fn imei(s: &str) -> Result<String, String> {
