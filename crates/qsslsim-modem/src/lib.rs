@@ -13,6 +13,7 @@ pub(crate) mod faults;
 pub mod files;
 pub mod identity;
 pub mod ids;
+pub mod ip_services;
 pub mod modem;
 pub mod module_cfg;
 pub mod net;

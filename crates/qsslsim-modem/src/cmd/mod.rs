@@ -11,6 +11,7 @@ pub mod data_mode;
 pub mod files;
 pub mod general;
 pub mod identity;
+pub mod ip_services;
 pub mod module_cfg;
 pub mod pdp;
 pub mod pdp_27007;
@@ -216,6 +217,9 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<ssl_state::Qsslstate>("+QSSLSTATE"),
     entry::<ssl_close::Qsslclose>("+QSSLCLOSE"),
     entry::<data_mode::Qiswtmd>("+QISWTMD"),
+    entry::<ip_services::Qidnsgip>("+QIDNSGIP"),
+    entry::<ip_services::Qping>("+QPING"),
+    entry::<ip_services::Qntp>("+QNTP"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.

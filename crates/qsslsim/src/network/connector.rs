@@ -31,6 +31,12 @@ pub trait Connector: Send + Sync + 'static {
         port: u16,
         dns_usable: bool,
     ) -> Pin<Box<dyn Future<Output = ConnectResult> + Send>>;
+
+    /// The name and address rules the IP services (lookup, ping, NTP) go through; the
+    /// default is the sandbox with no rules (loopback and `localhost` only).
+    fn net_policy(&self) -> Arc<NetPolicy> {
+        Arc::new(NetPolicy::default())
+    }
 }
 
 /// Real TCP through [`NetPolicy`].
@@ -55,5 +61,9 @@ impl Connector for TcpConnector {
             let local_port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
             Ok(Connected { stream: Box::new(stream), reported: dest.reported, local_port })
         })
+    }
+
+    fn net_policy(&self) -> Arc<NetPolicy> {
+        self.policy.clone()
     }
 }

@@ -6,6 +6,7 @@ pub mod connection;
 pub mod connector;
 pub mod link;
 pub mod resolve;
+pub mod services;
 mod tls_legacy;
 
 pub use connection::{spawn_connection, ConnectionHandle, Reports};
