@@ -173,9 +173,12 @@ pub fn on_event(m: &mut Modem, ev: NetEvent) {
     }
 }
 
+/// A job (or one echo) failed: logged, traced, and left for `AT+QIGETERROR` as a failed
+/// open's code is.
 fn failed(m: &mut Modem, failure: &ServiceFailure) {
     warn!(code = failure.code.number(), cause = %failure.cause, "IP service failed");
     m.event(Event::Failure { id: None, code: failure.code.number(), cause: failure.cause.clone() });
+    m.last_error = failure.code;
 }
 
 fn on_lookup(m: &mut Modem, ev: ServiceEvent) {

@@ -125,6 +125,8 @@ fn a_failed_lookup_reports_its_code_alone() {
         let r = request(&mut b);
         answer(&mut b, ServiceEvent::Failed { job: r.job, failure: fail(code) });
         assert_eq!(b.take_text(), format!("\r\n+QIURC: \"dnsgip\",{code}\r\n"));
+        // Explained by AT+QIGETERROR, as a failed open is.
+        assert_eq!(b.last_error(), code.number());
     }
 }
 
