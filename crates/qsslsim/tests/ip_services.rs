@@ -93,7 +93,8 @@ fn dnsgip_names_addresses_and_failures() {
 
 #[test]
 fn ping_loopback_by_name_and_the_sandbox_loses_the_rest() {
-    let (_d, mut p) = started(&["--resolve", "peer.test=127.0.0.1"]);
+    let (_d, mut p) =
+        started(&["--resolve", "peer.test=127.0.0.1", "--route", "192.0.2.5:443=127.0.0.1:443"]);
     p.transact("AT+QPING=1,\"127.0.0.1\"\r", "\r\nOK\r\n");
     p.expect(b"\r\n+QPING: 561\r\n");
     p.transact("AT+QIACT=1\r", "\r\nOK\r\n");
@@ -102,6 +103,10 @@ fn ping_loopback_by_name_and_the_sandbox_loses_the_rest() {
     let (min, max) = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
     let avg = times.iter().sum::<u32>() / 3;
     assert_eq!(urc(&mut p), format!("+QPING: 0,3,3,0,{min},{max},{avg}"));
+    // A routed address pings its loopback target and reports itself.
+    p.transact("AT+QPING=1,\"192.0.2.5\",4,1\r", "\r\nOK\r\n");
+    let ms = echo_reply(&urc(&mut p), "192.0.2.5");
+    assert_eq!(urc(&mut p), format!("+QPING: 0,1,1,0,{ms},{ms},{ms}"));
     // A destination that is not loopback never leaves the machine: every echo is lost.
     p.transact("AT+QPING=1,\"192.0.2.1\",1,2\r", "\r\nOK\r\n");
     p.expect(b"\r\n+QPING: 569\r\n\r\n+QPING: 569\r\n\r\n+QPING: 0,2,0,2,0,0,0\r\n");
@@ -111,8 +116,10 @@ fn ping_loopback_by_name_and_the_sandbox_loses_the_rest() {
 
 #[test]
 fn ntp_from_a_loopback_server_sets_the_clock() {
-    let port = ntp_server(2);
-    let (_d, mut p) = started(&["--resolve", "ntp.test=127.0.0.1"]);
+    let port = ntp_server(3);
+    let route = format!("192.0.2.9:123=127.0.0.1:{port}");
+    let (_d, mut p) =
+        started(&["--resolve", "ntp.test=127.0.0.1", "--resolve", "pool.test=192.0.2.9", "--route", &route]);
     p.transact("AT+QIACT=1\r", "\r\nOK\r\n");
     p.transact("AT+CCLK=\"25/01/01,00:00:00+32\"\r", "\r\nOK\r\n");
     p.transact(&format!("AT+QNTP=1,\"ntp.test\",{port}\r"), "\r\nOK\r\n");
@@ -129,6 +136,9 @@ fn ntp_from_a_loopback_server_sets_the_clock() {
     p.send(b"AT+CCLK?\r");
     let text = String::from_utf8(p.read_until(b"OK\r\n", Duration::from_secs(10))).unwrap();
     assert!(text.starts_with("\r\n+CCLK: \"25/01/01,00:00:0"), "{text:?}");
+    // A name whose address is routed to the loopback server, on the default port.
+    p.transact("AT+QNTP=1,\"pool.test\"\r", "\r\nOK\r\n");
+    p.expect(b"\r\n+QNTP: 0,\"2026/08/06,12:40:04+00\"\r\n");
     // Names and sandbox.
     p.transact("AT+QNTP=1,\"nosuch.invalid\"\r", "\r\nOK\r\n");
     p.expect(b"\r\n+QNTP: 565\r\n");
