@@ -669,6 +669,8 @@ impl Harness {
                 assert!(c.up(), "link fault on a connection that is not up: {c:?}");
                 false
             }
+            // IP service jobs (lookup, ping, NTP) use no connection; left unanswered here.
+            NetAction::Service(_) => false,
         }
     }
 

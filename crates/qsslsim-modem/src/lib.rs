@@ -14,6 +14,7 @@ pub mod files;
 pub mod identity;
 pub mod ids;
 pub mod ip_cfg;
+pub mod ip_services;
 mod listener;
 pub mod modem;
 pub mod module_cfg;

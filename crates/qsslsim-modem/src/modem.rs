@@ -71,6 +71,8 @@ pub struct Modem {
     pub(crate) ip_cfg: crate::ip_cfg::IpCfg,
     pub(crate) sockets: Sockets,
     pub(crate) files: FileStore,
+    /// IP service jobs in progress (`AT+QIDNSGIP`, `AT+QPING`, `AT+QNTP`).
+    pub(crate) services: crate::ip_services::Services,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
     pub(crate) last_error: ErrorCode,
     /// The code the running command records although it answers OK (see `cmd::run`).
@@ -105,6 +107,7 @@ impl Modem {
             ip_cfg: crate::ip_cfg::IpCfg::default(),
             sockets: Sockets::default(),
             files: FileStore::default(),
+            services: Default::default(),
             last_error: ErrorCode::Ok,
             command_code: None,
             last_transparent: None,
@@ -195,7 +198,12 @@ impl Modem {
     /// An event from the network layer.
     pub fn net_event(&mut self, ev: NetEvent, now: Instant) {
         self.now = now;
-        let (id, conn) = ev.target();
+        let Some((id, conn)) = ev.target() else {
+            // An IP service job's answer: no socket (the job checks its own serial).
+            crate::ip_services::on_event(self, ev);
+            self.pump();
+            return;
+        };
         let Some(id) = SocketId::new(id) else {
             warn!(id, "network event for a socket that does not exist");
             return;

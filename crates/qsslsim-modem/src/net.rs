@@ -135,6 +135,9 @@ pub enum NetAction {
         conn: u64,
         fault: LinkFault,
     },
+    /// Run an IP service job (lookup, ping, NTP) that uses no socket; answered by
+    /// [`NetEvent::Service`] events carrying the job's serial.
+    Service(crate::ip_services::ServiceRequest),
 }
 
 #[derive(Debug, Clone)]
@@ -187,11 +190,15 @@ pub enum NetEvent {
         id: u8,
         conn: u64,
     },
+    /// An answer for an IP service job (no socket: see [`crate::ip_services`]).
+    Service(crate::ip_services::ServiceEvent),
 }
 
 impl NetEvent {
-    pub fn target(&self) -> (u8, u64) {
-        match *self {
+    /// The socket and connection serial the event is for; `None` for IP service events,
+    /// which name a job instead.
+    pub fn target(&self) -> Option<(u8, u64)> {
+        Some(match *self {
             NetEvent::Opened { id, conn, .. }
             | NetEvent::OpenFailed { id, conn, .. }
             | NetEvent::Data { id, conn, .. }
@@ -200,6 +207,7 @@ impl NetEvent {
             | NetEvent::Incoming { id, conn, .. }
             | NetEvent::RemoteClosed { id, conn, .. }
             | NetEvent::Closed { id, conn } => (id, conn),
-        }
+            NetEvent::Service(_) => return None,
+        })
     }
 }

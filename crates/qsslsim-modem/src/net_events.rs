@@ -59,6 +59,7 @@ pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
             _ => {}
         },
         NetEvent::Closed { .. } => close_done(m, id),
+        ev @ NetEvent::Service(_) => crate::ip_services::on_event(m, ev),
     }
 }
 
@@ -186,6 +187,7 @@ pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
             SocketState::Initial | SocketState::Closing => {}
         }
     }
+    crate::ip_services::pdp_down(m, ctx);
     if network_lost {
         m.urc(Urc::PdpDeact { ctx });
         if m.settings.cgerep.0 != 0 {

@@ -44,6 +44,18 @@ pub const REALISTIC_RESTART: Duration = Duration::from_millis(3000);
 pub const FAST_POWER_DOWN: Duration = Duration::from_millis(100);
 pub const REALISTIC_POWER_DOWN: Duration = Duration::from_millis(1000);
 
+/// The lifetime `AT+QIDNSGIP` reports for a name (an address reports 0, as on hardware): the
+/// emulator's resolver (`--resolve`, the system's) gives none.
+pub const DNS_TTL: Duration = Duration::from_secs(300);
+/// The TTL `AT+QPING` reports for every reply (the value in every hardware capture); the
+/// emulator does not read the reply's own.
+pub const PING_TTL: u8 = 255;
+/// Where the ping probe dials when the system refuses unprivileged ICMP sockets: a TCP
+/// connect that is answered (accepted or refused) counts as a reply.
+pub const PING_PROBE_PORT: u16 = 443;
+/// How long `AT+QNTP` waits for the server's answer to its one request.
+pub const NTP_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// One choice: its name (the anchor in `docs/policies.md`), the value, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -407,6 +419,51 @@ pub fn policies() -> Vec<Policy> {
             "keylog-open",
             "exit 1 before READY if it cannot be opened".into(),
             "The file is created with mode 0600 (it holds secrets) and appended to; an existing file keeps its mode, with a warning if others may read it. Only a regular file is taken: the handshakes write the lines themselves, and a FIFO nobody reads would hold them up. One that cannot be opened (or is no regular file) stops the daemon with qsslsim: cannot open the TLS key log <path>: <cause>, as --trace does: a capture that cannot be decrypted later is worse than no start. A write that fails later is logged once and the daemon goes on.",
+        ),
+        p(
+            "ip-service-checks",
+            "OK, then 561 in the report".into(),
+            "AT+QIDNSGIP, AT+QPING and AT+QNTP on a context that is not active answer OK and then report 561 (+QIURC: \"dnsgip\",561, +QPING: 561, +QNTP: 561), as hardware does for ping; AT+QIGETERROR reads 561. A context that goes down while a job runs (AT+QIDEACT, pdp_lost) ends the job with the same report.",
+        ),
+        p(
+            "ip-service-busy",
+            "ERROR (564 lookup, 568 ping/NTP)".into(),
+            "One lookup, one ping and one time synchronisation may run at a time. A second AT+QIDNSGIP while one runs answers ERROR and records 564 (DNS busy); a second AT+QPING or AT+QNTP answers ERROR and records 568 (operation busy).",
+        ),
+        p(
+            "dnsgip-failure",
+            "+QIURC: \"dnsgip\",<err> alone".into(),
+            "A failed lookup reports only its code, as host stacks expect (the manuals give no failure line): 565 for a name that does not resolve (unmapped in the sandbox, no usable DNS server, fault dns_failure), 564 for fault dns_busy, 561 for an inactive context.",
+        ),
+        p(
+            "dns-ttl",
+            format!("{} s for names, 0 for addresses", DNS_TTL.as_secs()),
+            "The emulator's resolver (--resolve, localhost, the system's in --net host) gives no lifetime, so AT+QIDNSGIP reports a fixed one seen on hardware; an IP address resolves to itself with 0, as captured on hardware. Every address a name has is reported (several --resolve rules for one name give several).",
+        ),
+        p(
+            "ping-method",
+            format!("ICMP echo, else a TCP probe to port {PING_PROBE_PORT}; TTL {PING_TTL}"),
+            "AT+QPING sends real ICMP echoes through an unprivileged ICMP socket when the system allows it (net.ipv4.ping_group_range); otherwise a TCP connect to the destination that is answered at all (accepted or refused) counts as the reply. Either way the time is measured, 32 bytes and TTL 255 are reported (the values in every hardware capture), and the echoes go one after another, each as soon as the previous one is answered or timed out.",
+        ),
+        p(
+            "ping-failure",
+            "+QPING: <err> alone; lost echoes 569".into(),
+            "A ping that fails as a whole (name 565/564, context 561) reports only +QPING: <err>, with no summary. An echo not answered within <timeout> reports +QPING: 569 and counts as lost in the summary; when none came back, min, max and avg are 0.",
+        ),
+        p(
+            "ip-service-sandbox",
+            "lost at once: 569".into(),
+            "In the sandbox, a ping or NTP destination that is not loopback after --route is unreachable: every echo reports +QPING: 569 at once and AT+QNTP reports +QNTP: 569 at once, with the reason in the log and trace, instead of waiting out the timeouts for packets that never leave the machine.",
+        ),
+        p(
+            "ntp-timeout",
+            format!("one request, {} s; +QNTP: <err> alone", NTP_TIMEOUT.as_secs()),
+            "AT+QNTP sends one SNTP request and waits this long for the answer before reporting +QNTP: 569; a failure reports only its code (565 name, 561 context). An answer that is not a server's (mode 4) with a non-zero stratum is ignored.",
+        ),
+        p(
+            "qntp-autosettime",
+            "default 1; UTC fields, module zone".into(),
+            "<autosettime> defaults to 1 (the manuals list 0/1 without a default): the module clock (AT+CCLK) takes the server's UTC time and keeps its zone. +QNTP: 0,\"YYYY/MM/DD,hh:mm:ss±zz\" prints the UTC time with the module's zone tag, as captured on hardware. AT+QNTP? answers +QNTP: \"<server>\",<port> only while a synchronisation runs, else just OK.",
         ),
     ]
 }

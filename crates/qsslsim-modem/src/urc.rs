@@ -50,6 +50,32 @@ pub enum Urc {
     /// `+CGEV: <event>` (`AT+CGEREP` on): a packet-domain event, e.g. `NW PDN DEACT 1`,
     /// `NW DETACH`.
     Cgev(String),
+    /// `+QIURC: "dnsgip",<err>[,<IP_count>,<DNS_ttl>]`: the head of an `AT+QIDNSGIP` answer
+    /// (count and lifetime only when err is 0).
+    DnsGip { err: ErrorCode, found: Option<(usize, u64)> },
+    /// `+QIURC: "dnsgip","<addr>"`: one address of an `AT+QIDNSGIP` answer.
+    DnsGipAddr(std::net::IpAddr),
+    /// `+QPING: 0,"<ip>",32,<time>,<ttl>` (a reply) or `+QPING: <err>` (an echo lost).
+    PingEcho { err: ErrorCode, reply: Option<crate::ip_services::EchoReply> },
+    /// `+QPING: 0,<sent>,<rcvd>,<lost>,<min>,<max>,<avg>` (the ping finished) or
+    /// `+QPING: <err>` (it failed as a whole).
+    PingSummary { err: ErrorCode, stats: Option<PingStats> },
+    /// `+QNTP: 0,"<time>"` or `+QNTP: <err>`.
+    Ntp { err: ErrorCode, time: Option<String> },
+}
+
+/// Bytes in every echo `AT+QPING` reports (every hardware capture shows 32).
+pub const PING_BYTES: u32 = 32;
+
+/// The counts and round-trip times (ms) of a finished ping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PingStats {
+    pub sent: u32,
+    pub rcvd: u32,
+    pub lost: u32,
+    pub min: u32,
+    pub max: u32,
+    pub avg: u32,
 }
 
 /// Which registration report.
@@ -121,7 +147,12 @@ impl Urc {
             | Urc::Registration { .. }
             | Urc::Cgev(_)
             | Urc::Boot(_)
-            | Urc::TimeZone(_) => None,
+            | Urc::TimeZone(_)
+            | Urc::DnsGip { .. }
+            | Urc::DnsGipAddr(_)
+            | Urc::PingEcho { .. }
+            | Urc::PingSummary { .. }
+            | Urc::Ntp { .. } => None,
         }
     }
 
@@ -153,6 +184,22 @@ impl fmt::Display for Urc {
             Urc::Boot(text) => f.write_str(text),
             Urc::TimeZone(text) => f.write_str(text),
             Urc::Cgev(event) => write!(f, "+CGEV: {event}"),
+            Urc::DnsGip { err, found: Some((count, ttl)) } => {
+                write!(f, "+QIURC: \"dnsgip\",{err},{count},{ttl}")
+            }
+            Urc::DnsGip { err, found: None } => write!(f, "+QIURC: \"dnsgip\",{err}"),
+            Urc::DnsGipAddr(addr) => write!(f, "+QIURC: \"dnsgip\",\"{addr}\""),
+            Urc::PingEcho { err, reply: Some(r) } => {
+                write!(f, "+QPING: {err},\"{}\",{PING_BYTES},{},{}", r.addr, r.time_ms, r.ttl)
+            }
+            Urc::PingEcho { err, reply: None } | Urc::PingSummary { err, stats: None } => {
+                write!(f, "+QPING: {err}")
+            }
+            Urc::PingSummary { err, stats: Some(s) } => {
+                write!(f, "+QPING: {err},{},{},{},{},{},{}", s.sent, s.rcvd, s.lost, s.min, s.max, s.avg)
+            }
+            Urc::Ntp { err, time: Some(time) } => write!(f, "+QNTP: {err},\"{time}\""),
+            Urc::Ntp { err, time: None } => write!(f, "+QNTP: {err}"),
             Urc::Registration { kind, stat, location } => {
                 write!(f, "{}: {stat}", kind.prefix())?;
                 match location {
@@ -213,6 +260,29 @@ mod tests {
             location: Some("\"1A2B\",\"00C3D4E5\",7".into()),
         };
         assert_eq!(reg.to_string(), "+CEREG: 5,\"1A2B\",\"00C3D4E5\",7");
+    }
+
+    #[test]
+    fn ip_service_texts() {
+        let ok = ErrorCode::Ok;
+        assert_eq!(Urc::DnsGip { err: ok, found: Some((2, 300)) }.to_string(), "+QIURC: \"dnsgip\",0,2,300");
+        assert_eq!(
+            Urc::DnsGip { err: ErrorCode::DnsFailed, found: None }.to_string(),
+            "+QIURC: \"dnsgip\",565"
+        );
+        let addr = "127.0.0.1".parse().unwrap();
+        assert_eq!(Urc::DnsGipAddr(addr).to_string(), "+QIURC: \"dnsgip\",\"127.0.0.1\"");
+        let reply = crate::ip_services::EchoReply { addr, time_ms: 7, ttl: 255 };
+        assert_eq!(
+            Urc::PingEcho { err: ok, reply: Some(reply) }.to_string(),
+            "+QPING: 0,\"127.0.0.1\",32,7,255"
+        );
+        assert_eq!(Urc::PingEcho { err: ErrorCode::Timeout, reply: None }.to_string(), "+QPING: 569");
+        let stats = PingStats { sent: 4, rcvd: 3, lost: 1, min: 1, max: 9, avg: 4 };
+        assert_eq!(Urc::PingSummary { err: ok, stats: Some(stats) }.to_string(), "+QPING: 0,4,3,1,1,9,4");
+        let time = Some("2026/08/06,12:40:04+32".to_string());
+        assert_eq!(Urc::Ntp { err: ok, time }.to_string(), "+QNTP: 0,\"2026/08/06,12:40:04+32\"");
+        assert_eq!(Urc::Ntp { err: ErrorCode::Timeout, time: None }.to_string(), "+QNTP: 569");
     }
 
     #[test]

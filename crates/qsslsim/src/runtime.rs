@@ -218,6 +218,10 @@ fn dispatch(
                 conns.get_mut(&id).expect("live").fault(fault);
             }
         }
+        // Runs to its end on its own; a late answer for a job the module dropped is stale.
+        NetAction::Service(req) => {
+            crate::network::services::spawn(req, connector.net_policy(), reports.events.clone());
+        }
     }
 }
 

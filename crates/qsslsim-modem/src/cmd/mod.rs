@@ -17,6 +17,7 @@ pub mod ip_close;
 pub mod ip_open;
 pub mod ip_recv;
 pub mod ip_send;
+pub mod ip_services;
 pub mod ip_state;
 pub mod module_cfg;
 pub mod pdp;
@@ -236,6 +237,9 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<sim::Qsimstat>("+QSIMSTAT"),
     entry::<crsm::Crsm>("+CRSM"),
     entry::<pdp_27007::Cgcontrdp>("+CGCONTRDP"),
+    entry::<ip_services::Qidnsgip>("+QIDNSGIP"),
+    entry::<ip_services::Qping>("+QPING"),
+    entry::<ip_services::Qntp>("+QNTP"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.

@@ -19,7 +19,7 @@ use crate::socket::{AccessMode, OpenSpec, Service, SocketState};
 use crate::urc::Urc;
 
 /// Longest server address accepted.
-const MAX_ADDR_LEN: usize = 150;
+pub(crate) const MAX_ADDR_LEN: usize = 150;
 
 pub enum Qsslopen {
     Test,

@@ -40,6 +40,7 @@ pub fn error_text(code: u16) -> &'static str {
         565 => "DNS parse failed",
         566 => "socket connect failed",
         567 => "socket has been closed",
+        568 => "operation busy",
         569 => "operation timeout",
         570 => "PDP context break down",
         571 => "cancel send",
@@ -378,6 +379,7 @@ pub fn describe(a: &NetAction) -> String {
         }
         NetAction::Accept { ticket, id, conn, .. } => format!("accept ticket {ticket} as {id} #{conn}"),
         NetAction::Reject { ticket } => format!("reject ticket {ticket}"),
+        NetAction::Service(r) => format!("service #{} {:?} {} pdp {}", r.job, r.kind, r.host, r.pdp),
     }
 }
 

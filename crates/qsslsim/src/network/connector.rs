@@ -86,6 +86,11 @@ pub trait Connector: Send + Sync + 'static {
             Ok(ConnectedUdp { socket, reported: dest.reported, local_port })
         })
     }
+    /// The name and address rules the IP services (lookup, ping, NTP) go through; the
+    /// default is the sandbox with no rules (loopback and `localhost` only).
+    fn net_policy(&self) -> Arc<NetPolicy> {
+        Arc::new(NetPolicy::default())
+    }
 }
 
 /// The failure a refused bind reports: 574 for a port in use, 556 otherwise.
@@ -148,5 +153,9 @@ impl Connector for TcpConnector {
     ) -> Boxed<Result<Destination, (OpenFailure, String)>> {
         let policy = self.policy.clone();
         Box::pin(async move { policy.destination(&host, port, dns_usable).await })
+    }
+
+    fn net_policy(&self) -> Arc<NetPolicy> {
+        self.policy.clone()
     }
 }

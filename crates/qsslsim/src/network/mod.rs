@@ -8,6 +8,7 @@ pub mod datagram;
 pub mod link;
 pub mod listener;
 pub mod resolve;
+pub mod services;
 mod tls_legacy;
 
 pub use connection::{spawn_accepted, spawn_connection, ConnectionHandle, Reports};
