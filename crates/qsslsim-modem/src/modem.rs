@@ -124,6 +124,12 @@ impl Modem {
         &self.cfg
     }
 
+    /// The port settings the host has made (`ATE`, `AT&D`, `AT+IFC`, `AT+IPR`, ...): the
+    /// daemon reads flow control and the baud rate from here for a network client's lines.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub fn files_mut(&mut self) -> &mut FileStore {
         &mut self.files
     }
