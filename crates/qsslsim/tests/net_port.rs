@@ -248,7 +248,13 @@ fn the_module_keeps_its_state_across_clients() {
     // No echo: ATE0 is still in force.
     c.transact("AT\r", "\r\nOK\r\n");
     drop(c);
-    // And on the pty once no client has the port.
+    // And on the pty once no client has the port (bytes written to it before the daemon has
+    // seen the client leave are dropped, by design: wait for the log line).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while d.log_text().matches("the pty is the AT port again").count() < 2 {
+        assert!(Instant::now() < deadline, "{}", d.log_text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut port = support::Port::open(std::path::Path::new(&d.pty));
     port.transact("AT\r", "\r\nOK\r\n");
 }
