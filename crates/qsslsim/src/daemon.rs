@@ -119,15 +119,21 @@ async fn start_demo(args: &mut RunArgs) -> Result<std::net::SocketAddr, String> 
     Ok(addr)
 }
 
-/// The banner `--demo` prints after `READY`: the peer, how to open the port, the flow to type
+/// The banner `--demo` prints after `READY`: the peer, how to open the port (and the network
+/// endpoints' pyserial URLs), the flow to type
 /// (buffer, transparent with `+++` and `ATO`, push), and with `--control` one `qsslsim ctl`
 /// example that works while socket 4 is open.
-pub fn demo_text(link: &str, peer: std::net::SocketAddr, control: Option<&str>) -> String {
+pub fn demo_text(link: &str, peer: std::net::SocketAddr, control: Option<&str>, urls: &[String]) -> String {
     let mut text = format!(
         "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
 Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
 "
     );
+    for url in urls {
+        text.push_str(&format!(
+            "Or over TCP:     python3 -m serial.tools.miniterm {url}    (one client at a time)\n"
+        ));
+    }
     if let Some(ctl) = control {
         text.push_str(&format!(
             "Control socket:  {ctl}    (while socket 4 is open: qsslsim ctl --control {ctl} fault server_close socket=4)
@@ -280,7 +286,12 @@ pub async fn run(mut args: RunArgs) -> i32 {
     if let Some(peer) = demo_peer {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
         let control = args.control.as_ref().map(|p| p.display().to_string());
-        say(&demo_text(&shown, peer, control.as_deref()));
+        let urls: Vec<String> = listening
+            .iter()
+            .filter_map(|line| line.split_once(' '))
+            .map(|(kind, addr)| format!("{}://{addr}", if kind == "TCP" { "socket" } else { "rfc2217" }))
+            .collect();
+        say(&demo_text(&shown, peer, control.as_deref(), &urls));
     }
     #[cfg(debug_assertions)]
     if std::env::var_os("QSSLSIM_TEST_PANIC_AFTER_READY").is_some() {
