@@ -186,6 +186,20 @@ fn rfc2217_negotiates_like_a_com_port_server_and_echoes_settings() {
 }
 
 #[test]
+fn flowcontrol_suspend_holds_output_to_the_client_until_resume() {
+    use qsslsim::rfc2217::{FLOWCONTROL_RESUME, FLOWCONTROL_SUSPEND};
+    let d = NetDaemon::start(&["--rfc2217", "127.0.0.1:0"]);
+    let mut c = rfc2217_open(d.rfc2217.unwrap());
+    c.send(&sb(FLOWCONTROL_SUSPEND, &[]));
+    c.send(b"AT\r");
+    c.sock.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let mut buf = [0u8; 64];
+    assert!(c.sock.read(&mut buf).is_err(), "output while suspended");
+    c.send(&sb(FLOWCONTROL_RESUME, &[]));
+    c.expect(b"AT\r\r\nOK\r\n");
+}
+
+#[test]
 fn dtr_off_over_rfc2217_leaves_transparent_mode_with_at_d1_and_iac_is_escaped_both_ways() {
     let d = NetDaemon::start(&["--demo", "--rfc2217", "127.0.0.1:0"]);
     let mut c = rfc2217_open(d.rfc2217.unwrap());
