@@ -211,7 +211,8 @@ impl Modem {
         self.pump();
     }
 
-    /// The DTR pin changed level (a pty has none: the daemon's control socket drives this).
+    /// The DTR pin changed level (a pty has none: the daemon's control socket or an RFC 2217
+    /// client drives this).
     pub fn set_dtr(&mut self, high: bool, now: Instant) {
         self.now = now;
         let rising = high && !self.settings.dtr_high;

@@ -351,9 +351,19 @@ impl Server {
 
     fn subnegotiation(&mut self, sub: &[u8], events: &mut Vec<Event>) {
         let [COM_PORT, command, value @ ..] = sub else { return };
+        self.com_port_command(*command, value, events);
+        // A client that speaks the option has agreed to it, even if it never said so: pyserial
+        // takes our offers as answers to requests it has not sent yet, and then sends none.
+        if !self.notified {
+            self.notified = true;
+            self.notify_modem_state();
+        }
+    }
+
+    fn com_port_command(&mut self, command: u8, value: &[u8], events: &mut Vec<Event>) {
         let byte = value.first().copied();
         let s = &mut self.settings;
-        match *command {
+        match command {
             SIGNATURE if value.is_empty() => self.reply(SIGNATURE, SIGNATURE_TEXT.as_bytes()),
             SIGNATURE => events.push(Event::Signature(String::from_utf8_lossy(value).into_owned())),
             SET_BAUDRATE => {
@@ -478,6 +488,14 @@ mod tests {
         s
     }
 
+    /// A server whose client has agreed to COM-PORT-OPTION (the modem state taken too).
+    fn agreed() -> Server {
+        let mut s = server();
+        s.receive(&[IAC, DO, COM_PORT, IAC, WILL, COM_PORT]);
+        assert_eq!(s.take_output(), sb(NOTIFY_MODEMSTATE + SERVER, &[MODEM_STATE]));
+        s
+    }
+
     fn sb(command: u8, value: &[u8]) -> Vec<u8> {
         let mut v = vec![IAC, SB, COM_PORT, command];
         escape_into(value, &mut v);
@@ -560,7 +578,7 @@ mod tests {
 
     #[test]
     fn set_baudrate_is_accepted_and_echoed_a_query_reports_the_current_rate() {
-        let mut s = server();
+        let mut s = agreed();
         assert_eq!(s.receive(&sb(SET_BAUDRATE, &9600u32.to_be_bytes())), [Event::Baud(9600)]);
         assert_eq!(s.take_output(), sb(SET_BAUDRATE + SERVER, &9600u32.to_be_bytes()));
         assert!(s.receive(&sb(SET_BAUDRATE, &[0, 0, 0, 0])).is_empty());
@@ -573,7 +591,7 @@ mod tests {
 
     #[test]
     fn framing_settings_are_echoed_and_out_of_range_values_answered_with_the_current() {
-        let mut s = server();
+        let mut s = agreed();
         assert_eq!(s.receive(&sb(SET_DATASIZE, &[7])), [Event::Framing("data bits", 7)]);
         assert_eq!(s.take_output(), sb(SET_DATASIZE + SERVER, &[7]));
         assert!(s.receive(&sb(SET_DATASIZE, &[9])).is_empty());
@@ -588,7 +606,7 @@ mod tests {
 
     #[test]
     fn set_control_drives_dtr_rts_and_break_and_answers_queries() {
-        let mut s = server();
+        let mut s = agreed();
         let cases: &[(u8, Option<Event>, u8)] = &[
             (9, Some(Event::Dtr(false)), 9),
             (7, None, 9),
@@ -627,7 +645,7 @@ mod tests {
 
     #[test]
     fn purge_state_polls_masks_suspend_and_signature() {
-        let mut s = server();
+        let mut s = agreed();
         assert_eq!(s.receive(&sb(PURGE_DATA, &[1])), [Event::Purge { input: true, output: false }]);
         assert_eq!(s.take_output(), sb(PURGE_DATA + SERVER, &[1]));
         assert_eq!(s.receive(&sb(PURGE_DATA, &[3])), [Event::Purge { input: true, output: true }]);
@@ -651,25 +669,44 @@ mod tests {
     }
 
     #[test]
-    fn the_modem_state_notification_follows_the_mask_set_before_agreement() {
+    fn the_modem_state_notification_follows_the_mask_set_before_it() {
         let mut s = server();
         s.receive(&sb(SET_MODEMSTATE_MASK, &[0x10]));
-        s.take_output();
+        assert_eq!(
+            s.take_output(),
+            [sb(SET_MODEMSTATE_MASK + SERVER, &[0x10]), sb(NOTIFY_MODEMSTATE + SERVER, &[0x10])].concat()
+        );
         s.receive(&[IAC, WILL, COM_PORT]);
-        assert_eq!(s.take_output(), sb(NOTIFY_MODEMSTATE + SERVER, &[0x10]));
+        assert!(s.take_output().is_empty(), "once only");
+    }
+
+    /// pyserial may read our offers before it sends its own requests: it then takes them as
+    /// answers and never says DO/WILL COM-PORT-OPTION itself, only its SET-* commands.
+    #[test]
+    fn a_client_that_only_speaks_the_option_gets_the_modem_state_too() {
+        let mut s = server();
+        s.receive(&[IAC, DO, ECHO, IAC, WILL, BINARY, IAC, DO, BINARY]);
+        assert_eq!(s.take_output(), [IAC, WONT, ECHO]);
+        assert!(!s.com_port());
+        s.receive(&sb(SET_BAUDRATE, &115200u32.to_be_bytes()));
+        assert_eq!(
+            s.take_output(),
+            [sb(SET_BAUDRATE + SERVER, &115200u32.to_be_bytes()), sb(NOTIFY_MODEMSTATE + SERVER, &[0x30])]
+                .concat()
+        );
     }
 
     #[test]
     fn subnegotiations_split_anywhere_and_other_options_ignored() {
         let all = sb(SET_CONTROL, &[9]);
         for cut in 0..=all.len() {
-            let mut s = server();
+            let mut s = agreed();
             let mut events = s.receive(&all[..cut]);
             events.extend(s.receive(&all[cut..]));
             assert_eq!(events, [Event::Dtr(false)], "cut at {cut}");
             assert_eq!(s.take_output(), sb(SET_CONTROL + SERVER, &[9]));
         }
-        let mut s = server();
+        let mut s = agreed();
         // Terminal type subnegotiation; a COM-PORT one that is too short.
         assert!(s.receive(&[IAC, SB, 24, 0, b'x', IAC, SE, IAC, SB, COM_PORT, IAC, SE]).is_empty());
         assert!(s.take_output().is_empty());
