@@ -273,7 +273,7 @@ async fn read_client(
                     continue;
                 }
                 rfc2217::Event::Break(on) => FromClient::Line(Line::Note(format!("break {}", on_off(on)))),
-                rfc2217::Event::Framing(name, v) => FromClient::Line(Line::Note(format!("{name} {v}"))),
+                rfc2217::Event::Framing(name, v) => FromClient::Line(Line::Note(framing(name, v))),
                 rfc2217::Event::FlowControl(v) => FromClient::Line(Line::Note(format!(
                     "flow control {}",
                     match v {
@@ -289,6 +289,21 @@ async fn read_client(
             }
         }
     }
+}
+
+/// A framing setting in words (RFC 2217 codes: parity 1-5 none/odd/even/mark/space, stop
+/// size 1-3 one/two/one and a half).
+fn framing(name: &str, v: u8) -> String {
+    let word = match (name, v) {
+        ("parity", 1) => "none",
+        ("parity", 2) => "odd",
+        ("parity", 3) => "even",
+        ("parity", 4) => "mark",
+        ("parity", 5) => "space",
+        ("stop bits", 3) => "1.5",
+        _ => return format!("{name} {v}"),
+    };
+    format!("{name} {word}")
 }
 
 fn on_off(on: bool) -> &'static str {
@@ -355,6 +370,15 @@ mod tests {
             assert!(err.contains("--listen-any"), "{err}");
             assert!(check_address("--tcp", bad.parse().unwrap(), true).is_ok());
         }
+    }
+
+    #[test]
+    fn framing_in_words() {
+        assert_eq!(framing("parity", 1), "parity none");
+        assert_eq!(framing("parity", 3), "parity even");
+        assert_eq!(framing("stop bits", 1), "stop bits 1");
+        assert_eq!(framing("stop bits", 3), "stop bits 1.5");
+        assert_eq!(framing("data bits", 7), "data bits 7");
     }
 
     #[test]
