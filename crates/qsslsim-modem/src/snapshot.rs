@@ -35,6 +35,7 @@ impl Modem {
             .map(|(id, s)| {
                 json!({
                     "id": id.get(),
+                    "service": s.service.name(),
                     "state": s.state(),
                     "state_code": s.state().code(),
                     "mode": s.mode,
