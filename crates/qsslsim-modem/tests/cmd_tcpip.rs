@@ -435,3 +435,22 @@ fn datagram_faults_reach_only_udp_sockets() {
     assert_eq!(faults, vec![(1, udp_conn, LinkFault::DatagramReorder)]);
     let _ = tcp_conn;
 }
+
+#[test]
+fn host_stack_lines_the_other_tests_do_not_send() {
+    let mut b = Bench::new();
+    let conn = tcp(&mut b, 0, 0);
+    // SX: all sockets of context 1; RT: close with a 1 s timeout.
+    b.check(
+        "AT+QISTATE=0,1",
+        "\r\n+QISTATE: 0,\"TCP\",\"192.0.2.2\",8009,50000,2,1,0,0,\"uart1\"\r\n\r\nOK\r\n",
+    );
+    b.check("AT+QISTATE=0,2", OK);
+    assert_eq!(b.at("AT+QICLOSE=0,1"), "");
+    assert!(described(&b.take_actions()).contains(&format!("close 0 #{conn} 1s")));
+    b.advance(std::time::Duration::from_secs(1));
+    assert_eq!(b.take_text(), OK);
+    // ZL's open with spaces after the commas.
+    b.check("AT+QIOPEN=1, 1, \"TCP\", \"192.0.2.2\", 8009, 0, 0", OK);
+    assert_eq!(b.open_request(1).port, 8009);
+}
