@@ -641,3 +641,89 @@ fn qisde_and_recvind() {
     at(&mut p, "AT+QIRD=0", "\r\n+QIRD: 5\r\nquiet\r\n\r\nOK\r\n");
     at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
 }
+
+/// EC200U-AN §2.5.5 / §2.4.4 (and BG96-AN §2.3.5): the network drops the context — each
+/// connection reports `+QIURC: "closed"`, then `+QIURC: "pdpdeact",1`; the host "must execute
+/// AT+QIDEACT to deactivate the context and reset all connections", and AT+QIDEACT "closes all
+/// TCP/IP connections set up in this context": nothing is left to list afterwards.
+#[test]
+#[ignore = "DISCREPANCY: after +QIURC: \"pdpdeact\" and AT+QIDEACT the socket is still listed in state 4 (needs AT+QICLOSE); EC200U-AN §2.4.4/§2.5.5 say QIDEACT closes and resets all the context's connections"]
+fn ec200u_an_2_5_5_pdpdeact_then_qideact_resets_connections() {
+    let server = tcp_echo();
+    let r = route("220.180.239.212:8009", server);
+    let control = std::env::temp_dir().join(format!("qsslsim-tcpip-examples-{}.sock", std::process::id()));
+    let control = control.to_str().unwrap().to_string();
+    let (_d, mut p) = start(&["--route", &r, "--control", &control]);
+    activate(&mut p);
+    at(&mut p, "AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0", "\r\nOK\r\n");
+    p.expect(b"\r\n+QIOPEN: 0,0\r\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qsslsim"))
+        .args(["ctl", "--control", &control, "fault", "pdp_lost", "ctx=1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    p.expect(b"\r\n+QIURC: \"closed\",0\r\n");
+    p.expect(b"\r\n+QIURC: \"pdpdeact\",1\r\n");
+    at(&mut p, "AT+QIACT?", "\r\nOK\r\n");
+    at(&mut p, "AT+QIDEACT=1", "\r\nOK\r\n");
+    at(&mut p, "AT+QISTATE", "\r\nOK\r\n");
+    // The id is free again.
+    at(&mut p, "AT+QIACT=1", "\r\nOK\r\n");
+    at(&mut p, "AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0", "\r\nOK\r\n");
+    p.expect(b"\r\n+QIOPEN: 0,0\r\n");
+    at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
+    let _ = std::fs::remove_file(&control);
+}
+
+/// BG95-AN §3.11 / EC200U-AN §3.7 "PING" (the example as quoted by MuditaOS): `OK`, one
+/// `+QPING: 0,"<ip>",32,<time>,255` per echo, then `+QPING: 0,<sent>,<rcvd>,<lost>,<min>,<max>,
+/// <avg>`. The name resolves to the note's address, which `--route` sends to loopback; the
+/// round-trip times are measured, so only their shape is checked.
+#[test]
+fn bg95_an_3_11_ping() {
+    let server = tcp_echo();
+    let r = format!("61.135.169.125:0=127.0.0.1:{}", server.port());
+    let (_d, mut p) = start(&["--resolve", "www.baidu.com=61.135.169.125", "--route", &r]);
+    activate(&mut p);
+    at(&mut p, "AT+QPING=1,\"www.baidu.com\"", "\r\nOK\r\n");
+    let mut times = Vec::new();
+    for _ in 0..4 {
+        p.expect(b"\r\n+QPING: 0,\"61.135.169.125\",32,");
+        let rest = String::from_utf8(p.read_until(b"\r\n", WAIT)).unwrap();
+        let ms = rest.strip_suffix(",255\r\n").unwrap_or_else(|| panic!("{rest:?}"));
+        times.push(ms.parse::<u32>().unwrap());
+    }
+    p.expect(b"\r\n+QPING: 0,4,4,0,");
+    let rest = String::from_utf8(p.read_until(b"\r\n", WAIT)).unwrap();
+    let v: Vec<u32> = rest.trim_end().split(',').map(|x| x.parse().unwrap()).collect();
+    let (min, max) = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
+    assert_eq!((v[0], v[1]), (min, max), "{rest:?} vs {times:?}");
+    assert!(v[2] >= min && v[2] <= max, "{rest:?}");
+    geterror(&mut p, true, 0, "operate successfully");
+}
+
+/// The first half of the HW capture in `hw_udp_service_with_domain_and_echo` (spaces between
+/// parameters, a domain at open, `AT+QIDNSGIP`, a datagram to the resolved address), without
+/// the reply's sender, so the parts that agree stay checked while the discrepancy is ignored.
+#[test]
+fn hw_udp_service_with_domain_spaces_and_dnsgip() {
+    let _lock = port_lock("3030");
+    let echo = udp_echo();
+    let r = route("195.34.89.241:7", echo);
+    let (_d, mut p) = start(&["--resolve", "echo.u-blox.com=195.34.89.241", "--route", &r]);
+    activate(&mut p);
+    at(&mut p, "AT+QIOPEN=1, 0, \"UDP SERVICE\", \"echo.u-blox.com\", 7, 3030, 0", "\r\nOK\r\n");
+    p.expect(b"\r\n+QIOPEN: 0,0\r\n");
+    at(&mut p, "AT+QIDNSGIP=1, \"echo.u-blox.com\"", "\r\nOK\r\n");
+    p.expect(b"\r\n+QIURC: \"dnsgip\",0,1,300\r\n");
+    p.expect(b"\r\n+QIURC: \"dnsgip\",\"195.34.89.241\"\r\n");
+    at(&mut p, "AT+QISEND=0,14,\"195.34.89.241\",7", "\r\n> ");
+    p.send(b"echo teste 001");
+    p.expect(b"echo teste 001\r\nSEND OK\r\n");
+    p.expect(b"\r\n+QIURC: \"recv\",0\r\n");
+    p.send(b"AT+QIRD=0\r");
+    p.expect(b"AT+QIRD=0\r\r\n+QIRD: 14,\"");
+    let rest = p.read_until(b"OK\r\n", WAIT);
+    assert!(rest.ends_with(b"\r\necho teste 001\r\n\r\nOK\r\n"), "{}", support::show(&rest));
+    at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
+}
