@@ -67,6 +67,29 @@ fn geterror(p: &mut Port, echo: bool, code: u16, text: &str) {
     }
 }
 
+/// `AT+QISEND=0,0` until the server has acknowledged all `total` bytes, as the note advises a
+/// host to query; every answer on the way must add up (`<total>,<acked>,<unacked>`), and the
+/// last is the note's exact `+QISEND: <total>,<total>,0`.
+#[track_caller]
+fn qisend_counters_settle(p: &mut Port, total: usize) {
+    let done = format!("AT+QISEND=0,0\r\r\n+QISEND: {total},{total},0\r\n\r\nOK\r\n");
+    for _ in 0..40 {
+        p.send(b"AT+QISEND=0,0\r");
+        let got = String::from_utf8(p.read_until(b"OK\r\n", WAIT)).unwrap();
+        if got == done {
+            return;
+        }
+        let fields = got
+            .strip_prefix("AT+QISEND=0,0\r\r\n+QISEND: ")
+            .and_then(|r| r.strip_suffix("\r\n\r\nOK\r\n"))
+            .unwrap_or_else(|| panic!("{got:?}"));
+        let v: Vec<usize> = fields.split(',').map(|x| x.parse().unwrap()).collect();
+        assert!(v.len() == 3 && v[0] == total && v[1] + v[2] == total, "{got:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("+QISEND: {total},{total},0 never came");
+}
+
 /// EC200U-AN §3.1.4: `AT+QICSGP=1,1,"CMNET"` (APN only) → OK, then activate, query, deactivate.
 #[test]
 #[ignore = "DISCREPANCY: AT+QICSGP=1,1,\"CMNET\" (APN without user/password) answers ERROR; EC200U-AN §2.4.2 makes them optional and §3.1.4 shows OK"]
@@ -142,14 +165,12 @@ fn bg95_an_3_3_tcp_client_buffer_mode() {
     while n < 9 {
         n = got_rx.recv_timeout(WAIT).unwrap().0;
     }
-    std::thread::sleep(Duration::from_millis(50));
-    at(&mut p, "AT+QISEND=0,0", "\r\n+QISEND: 9,9,0\r\n\r\nOK\r\n");
+    qisend_counters_settle(&mut p, 9);
     at(&mut p, "AT+QISENDEX=0,\"3132333435\"", "\r\nSEND OK\r\n");
     while n < 14 {
         n = got_rx.recv_timeout(WAIT).unwrap().0;
     }
-    std::thread::sleep(Duration::from_millis(50));
-    at(&mut p, "AT+QISEND=0,0", "\r\n+QISEND: 14,14,0\r\n\r\nOK\r\n");
+    qisend_counters_settle(&mut p, 14);
     go_tx.send(()).unwrap();
     p.expect(b"\r\n+QIURC: \"recv\",0\r\n");
     at(&mut p, "AT+QIRD=0,1500", "\r\n+QIRD: 5\r\ntest1\r\n\r\nOK\r\n");
@@ -525,7 +546,8 @@ fn zephyr_like_fixed_send_with_stray_ctrl_z() {
     p.expect_quiet(Duration::from_millis(200));
 }
 
-/// The FreeRTOS BG96 port's UDP flow: a `"UDP SERVICE"` on a local port in direct push mode,
+/// A FreeRTOS/RT-Thread-style UDP flow (their Quectel socket ports open `"UDP SERVICE",
+/// "127.0.0.1",0,<port>,1`): a `"UDP SERVICE"` on a local port in direct push mode,
 /// `AT+QISEND=<id>,<len>,"<ip>",<port>` to a peer; a datagram from the peer arrives as
 /// `+QIURC: "recv",<id>,<len>,"<ip>",<port><CR><LF><data>` (BG96-AN §2.3.2). `AT+QISENDEX` is
 /// not for a UDP SERVICE (BG96-AN §2.2.9).
@@ -684,6 +706,40 @@ fn ec200u_an_2_5_5_pdpdeact_then_qideact_resets_connections() {
     p.expect(b"\r\n+QIURC: \"pdpdeact\",1\r\n");
     at(&mut p, "AT+QIACT?", "\r\nOK\r\n");
     at(&mut p, "AT+QIDEACT=1", "\r\nOK\r\n");
+    at(&mut p, "AT+QISTATE", "\r\nOK\r\n");
+    // The id is free again.
+    at(&mut p, "AT+QIACT=1", "\r\nOK\r\n");
+    at(&mut p, "AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0", "\r\nOK\r\n");
+    p.expect(b"\r\n+QIOPEN: 0,0\r\n");
+    at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
+    let _ = std::fs::remove_file(&control);
+}
+
+/// EC200U-AN §2.5.5 (and BG96-AN §2.3.5): the network drops the context — each connection
+/// reports `+QIURC: "closed"`, then `+QIURC: "pdpdeact",1`; the host deactivates with
+/// AT+QIDEACT, closes the socket and can start again. (What AT+QIDEACT alone leaves behind is
+/// `ec200u_an_2_5_5_pdpdeact_then_qideact_resets_connections`.)
+#[test]
+fn ec200u_an_2_5_5_pdpdeact_urcs() {
+    let server = tcp_echo();
+    let r = route("220.180.239.212:8009", server);
+    let control =
+        std::env::temp_dir().join(format!("qsslsim-tcpip-examples-urcs-{}.sock", std::process::id()));
+    let control = control.to_str().unwrap().to_string();
+    let (_d, mut p) = start(&["--route", &r, "--control", &control]);
+    activate(&mut p);
+    at(&mut p, "AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0", "\r\nOK\r\n");
+    p.expect(b"\r\n+QIOPEN: 0,0\r\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qsslsim"))
+        .args(["ctl", "--control", &control, "fault", "pdp_lost", "ctx=1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    p.expect(b"\r\n+QIURC: \"closed\",0\r\n");
+    p.expect(b"\r\n+QIURC: \"pdpdeact\",1\r\n");
+    at(&mut p, "AT+QIACT?", "\r\nOK\r\n");
+    at(&mut p, "AT+QIDEACT=1", "\r\nOK\r\n");
+    at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
     at(&mut p, "AT+QISTATE", "\r\nOK\r\n");
     // The id is free again.
     at(&mut p, "AT+QIACT=1", "\r\nOK\r\n");
