@@ -51,7 +51,8 @@ fn route(from: &str, to: SocketAddr) -> String {
     format!("{from}={to}")
 }
 
-/// The context set-up every example starts with (EC200U-AN §3.1.4, our module's address).
+/// The context set-up every example starts with (EC200U-AN §3.1.4 with the user, password and
+/// authentication written out, since the APN-only form is a discrepancy; our module's address).
 fn activate(p: &mut Port) {
     at(p, "AT+QICSGP=1,1,\"CMNET\",\"\",\"\",1", "\r\nOK\r\n");
     at(p, "AT+QIACT=1", "\r\nOK\r\n");
