@@ -184,6 +184,9 @@ pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
                 m.net(NetAction::Abort { id: id.get(), conn });
                 m.release_socket(id, "PDP context deactivated");
             }
+            // After "pdpdeact" the host deactivates the context to reset what it left
+            // behind: sockets already closed are released (policy `qideact-resets`).
+            SocketState::Closing if !network_lost => m.release_socket(id, "the host deactivated the context"),
             SocketState::Initial | SocketState::Closing => {}
         }
     }

@@ -353,7 +353,7 @@ pub fn policies() -> Vec<Policy> {
         p(
             "qistate-server-id",
             "the listener for TCP INCOMING, else the socket's own id".into(),
-            "The manuals define <serverID> only for TCP INCOMING. Elsewhere the module prints the socket's own id, as AT+QSSLSTATE prints it in the same place. <IP_address>: the server for clients, the sender for incoming, the context's own address for a listener (remote port 0), the address given at open for a UDP SERVICE (as captured on hardware).",
+            "The manuals define <serverID> only for TCP INCOMING. Elsewhere the module prints the socket's own id, as AT+QSSLSTATE prints it in the same place. <IP_address>: the server for clients, the sender for incoming, the context's own address for a listener (remote port 0) and for a UDP SERVICE (with the remote port given at open), as the notes define it and a hardware capture shows.",
         ),
         p(
             "qird-after-close",
@@ -374,6 +374,11 @@ pub fn policies() -> Vec<Policy> {
             "udp-datagram-size",
             format!("one send = one datagram, cut at {} bytes", 1460),
             "Each AT+QISEND payload is one datagram; a UDP socket in transparent mode sends what the +++ detector releases, cut into datagrams of at most 1460 bytes. Datagrams from the network are delivered whole: a read (or push frame) never mixes two, a shorter read leaves the rest of the same datagram for the next.",
+        ),
+        p(
+            "qideact-resets",
+            "releases the context's closed sockets".into(),
+            "AT+QIDEACT (and AT+CGACT=0, AT+CFUN=0) closes the context's connections with \"closed\" URCs, and releases the sockets that were already closed (after +QIURC: \"pdpdeact\" the notes tell the host to run AT+QIDEACT to reset them); afterwards AT+QISTATE and AT+QSSLSTATE no longer list those.",
         ),
         p(
             "stray-ctrl-z",

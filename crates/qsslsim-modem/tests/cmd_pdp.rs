@@ -36,6 +36,9 @@ fn qicsgp_write_reads_back_per_context() {
     b.check("AT+QICSGP=2,2,\"v6\",\"u\",\"p\",3", OK);
     b.check("AT+QICSGP=2", "\r\n+QICSGP: 2,\"v6\",\"u\",\"p\",3\r\n\r\nOK\r\n");
     b.check("AT+QICSGP=1", "\r\n+QICSGP: 1,\"UNINET\",\"\",\"\",1\r\n\r\nOK\r\n");
+    // The APN alone (the maker's example AT+QICSGP=1,1,"CMNET"): no credentials, no auth.
+    b.check("AT+QICSGP=1,1,\"CMNET\"", OK);
+    b.check("AT+QICSGP=1", "\r\n+QICSGP: 1,\"CMNET\",\"\",\"\",0\r\n\r\nOK\r\n");
 }
 
 #[test]
@@ -69,7 +72,6 @@ fn qicsgp_refusals_record_552_and_change_nothing() {
         format!("AT+QICSGP=1,1,\"x\",\"{cred}\",\"\""),
         format!("AT+QICSGP=1,1,\"x\",\"\",\"{cred}\""),
         "AT+QICSGP=1,1".into(),
-        "AT+QICSGP=1,1,\"x\"".into(),
         "AT+QICSGP=1,1,\"x\",\"\"".into(),
         "AT+QICSGP=1,1,\"x\",\"\",\"\",1,1".into(),
         "AT+QICSGP".into(),

@@ -271,7 +271,7 @@ fn a_udp_service_reads_datagrams_with_their_sender_and_sends_to_an_address() {
     let conn = serve(&mut b, 0, "UDP SERVICE", 3030);
     b.check(
         "AT+QISTATE=1,0",
-        "\r\n+QISTATE: 0,\"UDP SERVICE\",\"127.0.0.1\",0,3030,2,1,0,0,\"uart1\"\r\n\r\nOK\r\n",
+        "\r\n+QISTATE: 0,\"UDP SERVICE\",\"10.7.157.1\",0,3030,2,1,0,0,\"uart1\"\r\n\r\nOK\r\n",
     );
     let from = "127.0.0.1:7000".parse().unwrap();
     b.net(NetEvent::Datagram { id: 0, conn, from, data: b"one".to_vec() });

@@ -399,7 +399,7 @@ fn dispatch(
         NetAction::Listen(req) => {
             let id = req.id;
             let handle = match req.transport {
-                Transport::Tcp => spawn_listener(req, reports.clone(), pending.clone()),
+                Transport::Tcp => spawn_listener(req, connector.clone(), reports.clone(), pending.clone()),
                 Transport::Udp => spawn_service(req, connector.clone(), reports.clone()),
             };
             conns.insert(id, handle);

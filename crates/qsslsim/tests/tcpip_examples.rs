@@ -12,8 +12,10 @@
 //! - HW: captures on real modules (tcpip-facts.md §8.5–§8.8).
 //! - Host flows: what TinyGSM, Zephyr and the FreeRTOS BG96 port send.
 //!
-//! Tests marked `#[ignore = "DISCREPANCY: ..."]` hold the note's bytes where the emulator
-//! differs; the reason is on the attribute.
+//! Where the emulator first differed from the notes (the APN-only `AT+QICSGP`, a UDP SERVICE's
+//! address in `AT+QISTATE`, a routed datagram sender, `AT+QIDEACT` after "pdpdeact", a
+//! listener still accepting right after `AT+QICLOSE`'s `OK`), the test was written to the
+//! notes' bytes and the emulator fixed.
 
 #[path = "support/plain_servers.rs"]
 mod plain_servers;
@@ -93,7 +95,6 @@ fn qisend_counters_settle(p: &mut Port, total: usize) {
 
 /// EC200U-AN §3.1.4: `AT+QICSGP=1,1,"CMNET"` (APN only) → OK, then activate, query, deactivate.
 #[test]
-#[ignore = "DISCREPANCY: AT+QICSGP=1,1,\"CMNET\" (APN without user/password) answers ERROR; EC200U-AN §2.4.2 makes them optional and §3.1.4 shows OK"]
 fn ec200u_an_3_1_4_context_with_apn_only() {
     let (_d, mut p) = start(&[]);
     at(&mut p, "AT+QICSGP=1,1,\"CMNET\"", "\r\nOK\r\n");
@@ -350,7 +351,6 @@ fn lte_an_udp_service_buffer_mode() {
 /// both hardware captures show (`"187.47.157.166"` for a service opened with
 /// `"echo.u-blox.com"`, HW-misc 37470322433; the listener likewise shows its WAN address).
 #[test]
-#[ignore = "DISCREPANCY: QISTATE of a UDP SERVICE shows the address typed at open, not the local address (BG96-AN p.17, HW 37470322433)"]
 fn bg96_an_2_2_6_udp_service_state_shows_local_address() {
     let _lock = port_lock("3030");
     let (_d, mut p) = start(&[]);
@@ -369,7 +369,6 @@ fn bg96_an_2_2_6_udp_service_state_shows_local_address() {
 /// service), and `AT+QIRD=0` reporting the reply's sender as `"195.34.89.241",7`: the address
 /// the host sent to, not where `--route` took it.
 #[test]
-#[ignore = "DISCREPANCY: a UDP SERVICE reports a routed peer's datagram with the loopback address it was routed to, not the address the host sent to (HW 37470322433)"]
 fn hw_udp_service_with_domain_and_echo() {
     let _lock = port_lock("3030");
     let echo = udp_echo();
@@ -688,7 +687,6 @@ fn qisde_and_recvind() {
 /// AT+QIDEACT to deactivate the context and reset all connections", and AT+QIDEACT "closes all
 /// TCP/IP connections set up in this context": nothing is left to list afterwards.
 #[test]
-#[ignore = "DISCREPANCY: after +QIURC: \"pdpdeact\" and AT+QIDEACT the socket is still listed in state 4 (needs AT+QICLOSE); EC200U-AN §2.4.4/§2.5.5 say QIDEACT closes and resets all the context's connections"]
 fn ec200u_an_2_5_5_pdpdeact_then_qideact_resets_connections() {
     let server = tcp_echo();
     let r = route("220.180.239.212:8009", server);
@@ -842,7 +840,6 @@ fn bg96_an_2_2_4_listener_in_push_mode() {
 /// once: close and reopen the LTE-AN example's listener twenty times, connecting right after
 /// each `OK`.
 #[test]
-#[ignore = "DISCREPANCY: AT+QICLOSE on a TCP LISTENER answers OK before the listening socket is closed; a connect right after OK is still accepted (fails within 20 close rounds at --timing fast)"]
 fn bg96_an_2_2_5_listener_closed_when_qiclose_answers() {
     let _lock = port_lock("2020");
     let (_d, mut p) = start(&[]);

@@ -51,7 +51,7 @@ impl AtCommand for Qistate {
 
 /// The `+QISTATE` line of socket `id`, if it is a TCP/IP socket in use.
 /// `<IP_address>`: the server (clients), the sender (incoming), the module's own address
-/// (listener), the address given at open (UDP SERVICE, as seen on hardware). `<serverID>`: the
+/// (listener, UDP SERVICE: the maker's notes, and a hardware capture). `<serverID>`: the
 /// listener for an incoming connection, else the socket's own id (policy `qistate-server-id`).
 pub fn state_line(m: &Modem, id: SocketId) -> Option<String> {
     let s = m.sockets.get(id);
@@ -61,7 +61,7 @@ pub fn state_line(m: &Modem, id: SocketId) -> Option<String> {
     let typed = || s.remote_ip.map(|ip| ip.to_string()).unwrap_or_else(|| s.host.clone());
     let (ip, remote_port, server) = match s.service {
         Service::TcpListener => (crate::pdp::local_address(s.pdp), 0, id),
-        Service::UdpService => (s.host.clone(), s.port, id),
+        Service::UdpService => (crate::pdp::local_address(s.pdp), s.port, id),
         Service::TcpIncoming { server } => (typed(), s.port, server),
         _ => (typed(), s.port, id),
     };

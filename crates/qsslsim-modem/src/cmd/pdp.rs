@@ -50,13 +50,21 @@ impl AtCommand for Qicsgp {
         if p.len() == 1 {
             return Ok(Qicsgp::Query(ctx));
         }
-        count(p, 5, 6, "1, 5 or 6")?;
+        // <username>,<password> come as a pair and may be left out with <authentication>
+        // (the maker's example: AT+QICSGP=1,1,"CMNET").
+        if !matches!(p.len(), 3 | 5 | 6) {
+            return Err(ParamError::Count { got: p.len(), allowed: "1, 3, 5 or 6" }.into());
+        }
+        let credential = |i: usize, name| match p.len() {
+            3 => Ok(String::new()),
+            _ => bounded(p.get(i), name, MAX_CREDENTIAL, "is longer than 127 bytes").map(String::from),
+        };
         Ok(Qicsgp::Set {
             ctx,
             kind: int_param(p.get(1), "<context_type>", 1, 3)? as u8,
             apn: bounded(p.get(2), "<APN>", MAX_APN, "is longer than 100 bytes")?.into(),
-            user: bounded(p.get(3), "<username>", MAX_CREDENTIAL, "is longer than 127 bytes")?.into(),
-            password: bounded(p.get(4), "<password>", MAX_CREDENTIAL, "is longer than 127 bytes")?.into(),
+            user: credential(3, "<username>")?,
+            password: credential(4, "<password>")?,
             auth: opt_int_param(p.get(5), "<authentication>", 0, 3, 0)? as u8,
         })
     }

@@ -37,6 +37,8 @@ pub struct ConnectionHandle {
     link: Arc<Link>,
     task: JoinHandle<()>,
     timers: Vec<JoinHandle<()>>,
+    /// Run when the module lets go of the socket, before the task is aborted.
+    on_drop: Option<Box<dyn FnOnce() + Send>>,
 }
 
 pub(super) enum WriteCmd {
@@ -82,7 +84,12 @@ impl ConnectionHandle {
             link.apply(*fault);
         }
         let task = tokio::spawn(body(write_rx, credit.clone(), link.clone()));
-        ConnectionHandle { conn, writes, credit, link, task, timers: Vec::new() }
+        ConnectionHandle { conn, writes, credit, link, task, timers: Vec::new(), on_drop: None }
+    }
+
+    /// Something to do, synchronously, when the handle is dropped (the socket released).
+    pub(super) fn on_drop(&mut self, f: impl FnOnce() + Send + 'static) {
+        self.on_drop = Some(Box::new(f));
     }
 
     pub fn send(&self, data: Vec<u8>) {
@@ -113,6 +120,9 @@ impl ConnectionHandle {
 
 impl Drop for ConnectionHandle {
     fn drop(&mut self) {
+        if let Some(on_drop) = self.on_drop.take() {
+            on_drop();
+        }
         self.task.abort();
         for t in &self.timers {
             t.abort();

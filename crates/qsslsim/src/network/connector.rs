@@ -86,6 +86,12 @@ pub trait Connector: Send + Sync + 'static {
             Ok(ConnectedUdp { socket, reported: dest.reported, local_port })
         })
     }
+    /// The address the module reports for a peer at `addr` (a datagram's sender, an
+    /// incoming connection): the address the host routed there, if a `--route` leads to it.
+    fn reported_peer(&self, addr: SocketAddr) -> SocketAddr {
+        self.net_policy().unroute(addr)
+    }
+
     /// The name and address rules the IP services (lookup, ping, NTP) go through; the
     /// default is the sandbox with no rules (loopback and `localhost` only).
     fn net_policy(&self) -> Arc<NetPolicy> {

@@ -99,6 +99,7 @@ async fn serve(
 ) {
     let reader = tokio::spawn(read_loop(
         socket.clone(),
+        connector.clone(),
         service,
         id,
         conn,
@@ -145,8 +146,10 @@ async fn serve(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn read_loop(
     socket: Arc<UdpSocket>,
+    peers: Arc<dyn Connector>,
     service: bool,
     id: u8,
     conn: u64,
@@ -179,6 +182,8 @@ async fn read_loop(
             },
             _ = link.changed.notified() => continue,
         };
+        // A sender the host reached through --route shows under the address the host used.
+        let from = peers.reported_peer(from);
         let data = buf[..n].to_vec();
         let copies = match link.datagram_fate() {
             DatagramFate::Deliver => vec![(from, data)],

@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tracing::{info, warn};
 
 use super::connection::Reports;
-use super::connector::bind_failure;
+use super::connector::{bind_failure, Connector};
 use super::ConnectionHandle;
 
 /// Where a listener or UDP service with local port `port` is served.
@@ -43,19 +43,30 @@ impl Pending {
 }
 
 /// Start listener `req`; it reports `Opened` once bound, then one `Incoming` per connection.
-pub fn spawn_listener(req: ListenRequest, reports: Reports, pending: Pending) -> ConnectionHandle {
+pub fn spawn_listener(
+    req: ListenRequest,
+    connector: Arc<dyn Connector>,
+    reports: Reports,
+    pending: Pending,
+) -> ConnectionHandle {
     let link = req.link.clone();
-    ConnectionHandle::spawn(req.conn, &link, move |_writes, _credit, _link| async move {
+    let addr = listen_address(req.port);
+    // Bound here, before the task runs, so that the handle holds a second descriptor of the
+    // socket and stops it listening the moment the module closes it: a connect after
+    // AT+QICLOSE's OK must find nothing listening.
+    let bound = match req.fault {
+        Some(qsslsim_modem::OpenFault::RefuseConnect) => {
+            Err((OpenFailure::BindFailed, "fault refuse_connect: the bind was refused".to_string()))
+        }
+        _ => bind_std(addr).map_err(|e| (bind_failure(&e), format!("listen on {addr} failed: {e}"))),
+    };
+    let closer = bound.as_ref().ok().and_then(|l| l.try_clone().ok());
+    let mut handle = ConnectionHandle::spawn(req.conn, &link, move |_writes, _credit, _link| async move {
         let (id, conn) = (req.id, req.conn);
-        let addr = listen_address(req.port);
-        let bound = match req.fault {
-            Some(qsslsim_modem::OpenFault::RefuseConnect) => {
-                Err((OpenFailure::BindFailed, "fault refuse_connect: the bind was refused".to_string()))
-            }
-            _ => TcpListener::bind(addr)
-                .await
-                .map_err(|e| (bind_failure(&e), format!("listen on {addr} failed: {e}"))),
-        };
+        let bound = bound.and_then(|l| {
+            TcpListener::from_std(l)
+                .map_err(|e| (OpenFailure::BindFailed, format!("listen on {addr} failed: {e}")))
+        });
         let listener = match bound {
             Ok(l) => l,
             Err((failure, cause)) => {
@@ -70,6 +81,7 @@ pub fn spawn_listener(req: ListenRequest, reports: Reports, pending: Pending) ->
         loop {
             match listener.accept().await {
                 Ok((stream, remote)) => {
+                    let remote = connector.reported_peer(remote);
                     let ticket = pending.park(stream);
                     if reports.events.send(NetEvent::Incoming { id, conn, ticket, remote }).await.is_err() {
                         return;
@@ -81,5 +93,22 @@ pub fn spawn_listener(req: ListenRequest, reports: Reports, pending: Pending) ->
                 }
             }
         }
-    })
+    });
+    handle.on_drop(move || {
+        if let Some(listener) = &closer {
+            // Stops the listening socket now; the task's descriptor goes when it is aborted.
+            let _ = socket2::SockRef::from(listener).shutdown(std::net::Shutdown::Both);
+        }
+    });
+    handle
+}
+
+/// A non-blocking listening socket on `addr` (SO_REUSEADDR, as tokio's own bind sets it).
+fn bind_std(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }

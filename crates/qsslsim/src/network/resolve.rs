@@ -126,6 +126,12 @@ impl NetPolicy {
     }
 
     /// Apply routes and the sandbox to a resolved address.
+    /// The address a peer that traffic was routed to appears under: the `--route` source it
+    /// is the target of (the address the host used), else itself.
+    pub fn unroute(&self, dialled: SocketAddr) -> SocketAddr {
+        self.routes.iter().find(|r| r.to == dialled).map(|r| r.from).unwrap_or(dialled)
+    }
+
     pub fn route(&self, reported: SocketAddr) -> Result<Destination, (OpenFailure, String)> {
         let dial = self.routes.iter().find(|r| r.from == reported).map(|r| r.to).unwrap_or(reported);
         if self.mode == NetMode::Sandbox && !dial.ip().is_loopback() {
