@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod host_writer;
 pub mod network;
 pub mod peer;
+pub mod peer_plain;
 pub mod pty;
 pub mod runtime;
 pub mod trace;
