@@ -163,7 +163,7 @@ pub fn demo_text(link: &str, peers: DemoPeers, control: Option<&str>) -> String 
     let (peer, plain) = (peers.tls, peers.plain);
     let mut text = format!(
         "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
-TCP and UDP echo peers on {plain} (TCP and UDP), reachable as 220.180.239.212:8009 and 10.7.89.10:6969 (the maker's TCP/IP note examples).
+Plain TCP and UDP echo peers on {plain} (one port for both), reachable as 220.180.239.212:8009 and 10.7.89.10:6969 (the maker's TCP/IP note examples).
 Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
 "
     );
@@ -194,7 +194,7 @@ Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
   AT+QSSLSEND=4                                 (> type hello, Ctrl+Z: SEND OK, then +QSSLURC: \"recv\",4,5 and hello)
   AT+QSSLCLOSE=4
   AT+QIDEACT=1
-Plain TCP (the maker's TCP/IP note, to the TCP echo):
+Then plain TCP (the maker's TCP/IP note, to the TCP echo):
   AT+QIACT=1
   AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0    (buffer mode: OK, then +QIOPEN: 0,0)
   AT+QISEND=0,5                                     (> then type hello: SEND OK, then +QIURC: \"recv\",0)

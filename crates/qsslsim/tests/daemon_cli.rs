@@ -178,7 +178,7 @@ fn demo_prints_the_flow_and_the_flow_works() {
         // The plain TCP flow after the SSL one is typed by tests/demo_tcp.rs.
         if out.read_line(&mut line).unwrap() == 0
             || line.starts_with("Stop with")
-            || line.starts_with("Plain TCP")
+            || line.starts_with("Then plain TCP")
         {
             break;
         }
