@@ -84,7 +84,15 @@ fn assemble(bytes: &[u8], s3: u8, s5: u8, mode: EchoMode) {
         if !ignored_nul {
             after_terminator = false;
         }
-        if ignored_nul || skipped_lf {
+        // A Ctrl+Z or ESC with no line started is a stray send terminator: dropped.
+        let stray = !ignored_nul
+            && !skipped_lf
+            && matches!(b, 0x1A | 0x1B)
+            && b != s3
+            && b != s5
+            && shadow_len == 0
+            && !shadow_overflow;
+        if ignored_nul || skipped_lf || stray {
             assert!(echoed.is_empty(), "ignored byte {b:#x} was echoed");
             assert_eq!(event, None, "ignored byte {b:#x} produced {event:?}");
             continue;

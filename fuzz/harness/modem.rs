@@ -207,6 +207,25 @@ struct Conn {
 }
 
 impl Conn {
+    fn new(id: u8, conn: u64) -> Self {
+        Conn {
+            id,
+            conn,
+            answered: false,
+            opened: false,
+            failed: false,
+            remote_closed: false,
+            close_requested: false,
+            closed_delivered: false,
+            aborted: false,
+            credit: 0,
+            unsent: 0,
+            echo: VecDeque::new(),
+        }
+    }
+}
+
+impl Conn {
     /// The module may still send on it, grant it, close it or fault it.
     fn up(&self) -> bool {
         self.opened && !self.aborted && !self.remote_closed && !self.failed
@@ -599,23 +618,25 @@ impl Harness {
                         c.conn
                     );
                 }
-                self.conns.push(Conn {
-                    id: req.id,
-                    conn: req.conn,
-                    answered: false,
-                    opened: false,
-                    failed: false,
-                    remote_closed: false,
-                    close_requested: false,
-                    closed_delivered: false,
-                    aborted: false,
-                    credit: 0,
-                    unsent: 0,
-                    echo: VecDeque::new(),
-                });
+                self.conns.push(Conn::new(req.id, req.conn));
                 false
             }
-            NetAction::Send { id, conn, data } => {
+            // A listener or UDP service is bookkept like a connection; an accepted connection
+            // is one that is up from the start.
+            NetAction::Listen(req) => {
+                self.last_serial = self.last_serial.max(req.conn);
+                self.conns.push(Conn::new(req.id, req.conn));
+                false
+            }
+            NetAction::Accept { id, conn, .. } => {
+                self.last_serial = self.last_serial.max(conn);
+                let mut c = Conn::new(id, conn);
+                (c.answered, c.opened) = (true, true);
+                self.conns.push(c);
+                false
+            }
+            NetAction::Reject { .. } => false,
+            NetAction::SendTo { id, conn, data, .. } | NetAction::Send { id, conn, data } => {
                 let c = self.conn_mut(id, conn, "Send");
                 assert!(c.up() && !c.close_requested, "Send on a connection that is not up: {c:?}");
                 assert!(!data.is_empty(), "empty Send");
@@ -648,6 +669,8 @@ impl Harness {
                 assert!(c.up(), "link fault on a connection that is not up: {c:?}");
                 false
             }
+            // IP service jobs (lookup, ping, NTP) use no connection; left unanswered here.
+            NetAction::Service(_) => false,
         }
     }
 

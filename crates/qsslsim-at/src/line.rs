@@ -9,6 +9,8 @@ pub const MAX_LINE_LEN: usize = 1024;
 
 const NUL: u8 = 0;
 const LF: u8 = b'\n';
+const CTRL_Z: u8 = 0x1A;
+const ESC: u8 = 0x1B;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineEvent {
@@ -51,6 +53,13 @@ impl LineAssembler {
         let skip_lf = byte == LF && self.after_terminator && byte != self.s3;
         self.after_terminator = false;
         if skip_lf {
+            return None;
+        }
+        let stray = matches!(byte, CTRL_Z | ESC) && byte != self.s3 && byte != self.s5;
+        if stray && self.buf.is_empty() && !self.overflowed {
+            // A send's terminator arriving after the send already ended (hosts that write
+            // Ctrl+Z after a fixed-length payload): no line starts with it, so it is dropped
+            // unechoed instead of spoiling the next command (policy `stray-ctrl-z`).
             return None;
         }
         if echo {

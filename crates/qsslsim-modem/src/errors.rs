@@ -141,6 +141,10 @@ pub enum OpenFailure {
     HandshakeTimeout,
     /// The context asks for something the emulator cannot do (DTLS, PSK).
     NotSupported,
+    /// A listener or UDP service could not bind its local port.
+    BindFailed,
+    /// A listener or UDP service's local port is already taken.
+    PortBusy,
 }
 
 /// The one mapping table from failure kind to the module's result code.
@@ -153,6 +157,8 @@ pub const OPEN_FAILURE_CODES: &[(OpenFailure, ErrorCode)] = &[
     (OpenFailure::HandshakeFailed, ErrorCode::ConnectFailed),
     (OpenFailure::HandshakeTimeout, ErrorCode::Timeout),
     (OpenFailure::NotSupported, ErrorCode::NotSupported),
+    (OpenFailure::BindFailed, ErrorCode::BindFailed),
+    (OpenFailure::PortBusy, ErrorCode::PortBusy),
 ];
 
 impl OpenFailure {

@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 pub enum Fault {
     /// The next open's TCP connect is refused (566).
     RefuseConnect,
-    /// The next open's name lookup fails (565).
+    /// The next name lookup fails (565): an open by name, or `AT+QIDNSGIP`, `AT+QPING`,
+    /// `AT+QNTP` by name.
     DnsFailure,
-    /// The next open finds the resolver busy (564).
+    /// The next name lookup (likewise) finds the resolver busy (564).
     DnsBusy,
     /// The next open's server accepts TCP but never answers the ClientHello: the open ends
     /// after `negotiatetime` (569).

@@ -91,7 +91,8 @@ pub fn count(params: &[Param], lo: usize, hi: usize, allowed: &'static str) -> R
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal, $lo:literal, $hi:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(transparent)]
         pub struct $name(u8);
 
         impl $name {

@@ -67,8 +67,12 @@ pub struct Modem {
     /// The SIM card (kept across restarts, locked again).
     pub(crate) sim: crate::sim::Sim,
     pub(crate) ssl: Vec<SslContext>,
+    /// `AT+QICFG` items and `AT+QISDE` (forgotten on restart).
+    pub(crate) ip_cfg: crate::ip_cfg::IpCfg,
     pub(crate) sockets: Sockets,
     pub(crate) files: FileStore,
+    /// IP service jobs in progress (`AT+QIDNSGIP`, `AT+QPING`, `AT+QNTP`).
+    pub(crate) services: crate::ip_services::Services,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
     pub(crate) last_error: ErrorCode,
     /// The code the running command records although it answers OK (see `cmd::run`).
@@ -100,8 +104,10 @@ impl Modem {
             module_cfg: crate::module_cfg::ModuleCfg::new(&cfg.at_port),
             sim: crate::sim::Sim::new(&cfg.sim),
             ssl: crate::ids::SslCtxId::all().map(SslContext::new).collect(),
+            ip_cfg: crate::ip_cfg::IpCfg::default(),
             sockets: Sockets::default(),
             files: FileStore::default(),
+            services: Default::default(),
             last_error: ErrorCode::Ok,
             command_code: None,
             last_transparent: None,
@@ -192,13 +198,24 @@ impl Modem {
     /// An event from the network layer.
     pub fn net_event(&mut self, ev: NetEvent, now: Instant) {
         self.now = now;
-        let (id, conn) = ev.target();
+        let Some((id, conn)) = ev.target() else {
+            // An IP service job's answer: no socket (the job checks its own serial).
+            crate::ip_services::on_event(self, ev);
+            self.pump();
+            return;
+        };
         let Some(id) = SocketId::new(id) else {
             warn!(id, "network event for a socket that does not exist");
             return;
         };
         if self.sockets.get(id).conn != conn {
             debug!(%id, conn, "stale network event ignored");
+            if let NetEvent::Incoming { ticket, remote, .. } = ev {
+                // The listener is gone: its late connection is closed, not left hanging.
+                info!(%id, %remote, "connection for a closed listener refused");
+                self.net(NetAction::Reject { ticket });
+                self.pump();
+            }
             return;
         }
         crate::net_events::on_event(self, id, ev);
@@ -447,6 +464,11 @@ impl Modem {
         self.out.info(text);
     }
 
+    /// An information line of bytes that need not be text.
+    pub(crate) fn info_bytes(&mut self, line: &[u8]) {
+        self.out.info_bytes(line);
+    }
+
     /// Raw bytes inside the current response (e.g. the data of `+QSSLRECV`).
     pub(crate) fn raw(&mut self, bytes: &[u8]) {
         self.out.raw(bytes);
@@ -521,7 +543,7 @@ impl Modem {
         }
     }
 
-    /// Queue the boot output (`RDY`, `+CFUN: 1`, `+CPIN: READY`, `+QUSIM: 1`,
+    /// Queue the boot output (`RDY`, `+CFUN: 1`, `APP RDY`, `+CPIN: READY`, `+QUSIM: 1`,
     /// `+QIND: SMS DONE`), as the daemon does at start with `--boot-urcs`.
     pub fn boot_output(&mut self, now: Instant) {
         self.now = now;
@@ -600,10 +622,16 @@ impl Modem {
         if sock.mode != AccessMode::Push || sock.rx.is_empty() {
             return false;
         }
-        let data = sock.take_rx(policy::PUSH_CHUNK_BYTES);
+        // A datagram socket frames one datagram (or its first 1500 bytes) at a time.
+        let (from, limit) = match sock.front_datagram() {
+            Some(d) => (d.from, d.len.min(policy::PUSH_CHUNK_BYTES)),
+            None => (None, policy::PUSH_CHUNK_BYTES),
+        };
+        let service = sock.service;
+        let data = sock.take_rx(limit);
         let more = !sock.rx.is_empty();
-        info!(urc = %urc::push_text(id, data.len()), "push frame");
-        self.out.push_write(urc::push_frame(id, &data));
+        info!(urc = %urc::push_text(service, id, from, data.len()), "push frame");
+        self.out.push_write(urc::push_frame(service, id, from, &data));
         more
     }
 
@@ -693,6 +721,15 @@ impl Modem {
         self.net(NetAction::Send { id: id.get(), conn, data });
     }
 
+    /// A `"UDP SERVICE"` datagram for `host`:`port`, counted like [`Self::queue_send`].
+    pub(crate) fn queue_send_to(&mut self, id: SocketId, host: String, port: u16, data: Vec<u8>) {
+        let sock = self.sockets.get_mut(id);
+        sock.tx_in_flight += data.len();
+        sock.tx_total += data.len() as u64;
+        let conn = sock.conn;
+        self.net(NetAction::SendTo { id: id.get(), conn, host, port, data });
+    }
+
     /// Enter transparent mode on socket `id`: `CONNECT`, then anything already buffered, raw,
     /// as fast as the host takes it.
     pub(crate) fn enter_transparent(&mut self, id: SocketId) {
@@ -711,9 +748,12 @@ impl Modem {
 
     /// Release socket `id` back to Initial (the host closed it, or it never opened).
     pub(crate) fn release_socket(&mut self, id: SocketId, why: &str) {
-        let ctx = self.sockets.get(id).ssl_ctx;
+        let (ctx, ssl) = (self.sockets.get(id).ssl_ctx, self.sockets.get(id).service.is_ssl());
         let unread = self.sockets.release(id, why);
-        if self.sockets.iter().all(|(_, s)| s.state() == SocketState::Initial || s.ssl_ctx != ctx) {
+        let ctx_unused = |s: &crate::socket::Socket| {
+            s.state() == SocketState::Initial || !s.service.is_ssl() || s.ssl_ctx != ctx
+        };
+        if ssl && self.sockets.iter().all(|(_, s)| ctx_unused(s)) {
             // The last connection of this SSL context is gone: the module releases the
             // context's runtime state, its session cache with it (policy `session-cache`).
             self.ssl[ctx.index()].tls.clear_sessions();

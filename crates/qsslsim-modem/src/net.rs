@@ -19,11 +19,12 @@ pub struct OpenRequest {
     pub port: u16,
     /// Whether the PDP context has a usable DNS server (names fail with 565 otherwise).
     pub dns_usable: bool,
-    /// The TLS engine and its configuration: rustls, or the second engine (OpenSSL) for what
-    /// rustls refuses by design (`qsslsim_tls::rustls_can_honour`).
-    pub tls: qsslsim_tls::TlsClient,
-    pub server_name: rustls::pki_types::ServerName<'static>,
-    pub handshake_timeout: Duration,
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// The local port asked for (0: any).
+    pub local_port: u16,
+    /// The TLS layer over TCP (`AT+QSSLOPEN`); `None` for the TCP/IP family.
+    pub tls: Option<TlsSetup>,
     /// How long the TCP connect may take before the open fails (policy `open-timeout`).
     pub connect_timeout: Duration,
     /// An armed open-time fault this open must suffer.
@@ -34,6 +35,36 @@ pub struct OpenRequest {
     pub link: Vec<LinkFault>,
 }
 
+/// The transport under a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// What the TLS handshake of an SSL open needs.
+#[derive(Clone)]
+pub struct TlsSetup {
+    /// The TLS engine and its configuration: rustls, or the second engine (OpenSSL) for what
+    /// rustls refuses by design (`qsslsim_tls::rustls_can_honour`).
+    pub client: qsslsim_tls::TlsClient,
+    pub server_name: rustls::pki_types::ServerName<'static>,
+    pub handshake_timeout: Duration,
+}
+
+/// A local endpoint to serve: a `"TCP LISTENER"` or a `"UDP SERVICE"`.
+#[derive(Debug, Clone)]
+pub struct ListenRequest {
+    pub id: u8,
+    pub conn: u64,
+    pub transport: Transport,
+    /// The module's local port; the daemon binds it on loopback (policy `listen-address`).
+    pub port: u16,
+    /// An armed open-time fault (a refused bind acts like `refuse_connect`).
+    pub fault: Option<OpenFault>,
+    pub link: Vec<LinkFault>,
+}
+
 impl std::fmt::Debug for OpenRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenRequest")
@@ -41,6 +72,8 @@ impl std::fmt::Debug for OpenRequest {
             .field("conn", &self.conn)
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("transport", &self.transport)
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -53,6 +86,30 @@ pub enum NetAction {
         id: u8,
         conn: u64,
         data: Vec<u8>,
+    },
+    /// Bind a listener or a UDP service; answered by [`NetEvent::Opened`] (bound) or
+    /// [`NetEvent::OpenFailed`].
+    Listen(ListenRequest),
+    /// A `"UDP SERVICE"` datagram to `host`:`port` (mapped like an open's destination);
+    /// answered with [`NetEvent::Sent`].
+    SendTo {
+        id: u8,
+        conn: u64,
+        host: String,
+        port: u16,
+        data: Vec<u8>,
+    },
+    /// Take the connection a listener offered ([`NetEvent::Incoming`]) as socket `id`'s
+    /// connection `conn`; it is connected at once.
+    Accept {
+        ticket: u64,
+        id: u8,
+        conn: u64,
+        link: Vec<LinkFault>,
+    },
+    /// Close the offered connection: no id was free.
+    Reject {
+        ticket: u64,
     },
     /// The module has room for `bytes` more received bytes.
     Grant {
@@ -78,6 +135,9 @@ pub enum NetAction {
         conn: u64,
         fault: LinkFault,
     },
+    /// Run an IP service job (lookup, ping, NTP) that uses no socket; answered by
+    /// [`NetEvent::Service`] events carrying the job's serial.
+    Service(crate::ip_services::ServiceRequest),
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +164,21 @@ pub enum NetEvent {
         conn: u64,
         bytes: usize,
     },
+    /// A datagram for a `"UDP SERVICE"`, with its sender.
+    Datagram {
+        id: u8,
+        conn: u64,
+        from: SocketAddr,
+        data: Vec<u8>,
+    },
+    /// Listener `id` accepted a TCP connection from `remote`; the module answers with
+    /// [`NetAction::Accept`] or [`NetAction::Reject`] naming `ticket`.
+    Incoming {
+        id: u8,
+        conn: u64,
+        ticket: u64,
+        remote: SocketAddr,
+    },
     /// The peer closed or the link dropped; no more data will come.
     RemoteClosed {
         id: u8,
@@ -115,17 +190,24 @@ pub enum NetEvent {
         id: u8,
         conn: u64,
     },
+    /// An answer for an IP service job (no socket: see [`crate::ip_services`]).
+    Service(crate::ip_services::ServiceEvent),
 }
 
 impl NetEvent {
-    pub fn target(&self) -> (u8, u64) {
-        match *self {
+    /// The socket and connection serial the event is for; `None` for IP service events,
+    /// which name a job instead.
+    pub fn target(&self) -> Option<(u8, u64)> {
+        Some(match *self {
             NetEvent::Opened { id, conn, .. }
             | NetEvent::OpenFailed { id, conn, .. }
             | NetEvent::Data { id, conn, .. }
             | NetEvent::Sent { id, conn, .. }
+            | NetEvent::Datagram { id, conn, .. }
+            | NetEvent::Incoming { id, conn, .. }
             | NetEvent::RemoteClosed { id, conn, .. }
             | NetEvent::Closed { id, conn } => (id, conn),
-        }
+            NetEvent::Service(_) => return None,
+        })
     }
 }

@@ -1,5 +1,6 @@
-//! What network events do to sockets: open results, received data (buffer, push and
-//! transparent delivery), connections that end, and the sockets that fall with a PDP context.
+//! What network events do to sockets of both families (SSL and TCP/IP): open results, received
+//! data and datagrams (buffer, push and transparent delivery), connections a listener accepted,
+//! connections that end, and the sockets that fall with a PDP context.
 //! State changes go through the socket table's transitions.
 
 use qsslsim_at::ResultCode;
@@ -11,7 +12,7 @@ use crate::ids::{PdpCtxId, SocketId};
 use crate::modem::{Busy, Modem};
 use crate::net::{NetAction, NetEvent};
 use crate::scenario::EventKind;
-use crate::socket::{AccessMode, SocketState};
+use crate::socket::{AccessMode, Service, SocketState};
 use crate::urc::Urc;
 
 pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
@@ -19,6 +20,12 @@ pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
         NetEvent::Opened { remote, local_port, .. } => {
             if m.sockets.state(id) != SocketState::Opening {
                 return;
+            }
+            if m.sockets.get(id).service == Service::TcpListener {
+                m.sockets.listening(id, local_port);
+                info!(%id, local_port, "listening");
+                m.urc(Urc::IpOpen { id, err: ErrorCode::Ok });
+                return m.scenario_event(EventKind::Connected, id);
             }
             m.sockets.opened(id, remote, local_port);
             info!(%id, %remote, local_port, "connected");
@@ -28,7 +35,7 @@ pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
                 m.last_error = ErrorCode::Ok;
                 m.enter_transparent(id);
             } else {
-                m.urc(Urc::SslOpen { id, err: ErrorCode::Ok });
+                m.urc(Urc::open_result(m.sockets.get(id).service, id, ErrorCode::Ok));
             }
             // Last: a fault the scenario fires now must find the open already reported.
             m.scenario_event(EventKind::Connected, id);
@@ -38,7 +45,9 @@ pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
                 open_failed(m, id, failure.code(), &cause);
             }
         }
-        NetEvent::Data { data, .. } => on_data(m, id, data),
+        NetEvent::Data { data, .. } => on_data(m, id, data, None),
+        NetEvent::Datagram { from, data, .. } => on_data(m, id, data, Some(from)),
+        NetEvent::Incoming { ticket, remote, .. } => crate::listener::on_incoming(m, id, ticket, remote),
         NetEvent::Sent { bytes, .. } => {
             let sock = m.sockets.get_mut(id);
             sock.tx_in_flight = sock.tx_in_flight.saturating_sub(bytes);
@@ -50,10 +59,11 @@ pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
             _ => {}
         },
         NetEvent::Closed { .. } => close_done(m, id),
+        ev @ NetEvent::Service(_) => crate::ip_services::on_event(m, ev),
     }
 }
 
-fn on_data(m: &mut Modem, id: SocketId, data: Vec<u8>) {
+fn on_data(m: &mut Modem, id: SocketId, data: Vec<u8>, from: Option<std::net::SocketAddr>) {
     let sock = m.sockets.get_mut(id);
     if !sock.state().is_live() {
         warn!(%id, bytes = data.len(), state = ?sock.state(), "data for a socket that is not connected");
@@ -66,14 +76,16 @@ fn on_data(m: &mut Modem, id: SocketId, data: Vec<u8>) {
         warn!(%id, bytes = data.len(), granted = sock.granted, "network delivered more than granted");
     }
     sock.granted = sock.granted.saturating_sub(data.len());
-    sock.rx_total += data.len() as u64;
     let was_empty = sock.rx.is_empty();
-    sock.rx.extend(data);
+    let len = data.len();
+    sock.receive(data, from);
     match sock.mode {
         AccessMode::Buffer => {
             if was_empty && sock.recv_urc_armed {
                 sock.recv_urc_armed = false;
-                m.urc(Urc::SslRecv { id });
+                let service = sock.service;
+                let len = m.ip_cfg.recvind().then_some(len);
+                m.urc(Urc::recv(service, id, len));
             }
         }
         AccessMode::Push => m.urc_push(id),
@@ -86,8 +98,8 @@ fn on_data(m: &mut Modem, id: SocketId, data: Vec<u8>) {
 }
 
 /// The connection ended without the host asking: in transparent mode `NO CARRIER` once the
-/// data before the end has reached the host, otherwise `+QSSLURC: "closed"`. Buffered data
-/// stays readable.
+/// data before the end has reached the host, otherwise `+QSSLURC: "closed"` or
+/// `+QIURC: "closed"`. Buffered data stays readable.
 pub fn connection_lost(m: &mut Modem, id: SocketId, cause: &str) {
     info!(%id, %cause, "connection lost");
     let unsent = m.sockets.get(id).tx_in_flight;
@@ -106,7 +118,7 @@ pub fn connection_lost(m: &mut Modem, id: SocketId, cause: &str) {
     } else if lingering {
         close_done(m, id);
     } else {
-        m.urc(Urc::SslClosed { id });
+        m.urc(Urc::closed(m.sockets.get(id).service, id));
     }
     // Last, once the socket is Closing: a fault the scenario fires now (pdp_lost,
     // module_restart) must not find it still connected and lose it again, recursively.
@@ -117,14 +129,14 @@ pub fn connection_lost(m: &mut Modem, id: SocketId, cause: &str) {
 pub fn open_failed(m: &mut Modem, id: SocketId, code: ErrorCode, cause: &str) {
     warn!(%id, code = code.number(), %cause, "open failed");
     m.event(Event::Failure { id: Some(id.get()), code: code.number(), cause: cause.to_string() });
-    let conn = m.sockets.get(id).conn;
+    let (conn, service) = (m.sockets.get(id).conn, m.sockets.get(id).service);
     m.release_socket(id, cause);
     m.last_error = code;
     if m.busy == Some(Busy::OpenTransparent { id, conn }) {
         m.busy = None;
         m.final_result(ResultCode::Error);
     } else {
-        m.urc(Urc::SslOpen { id, err: code });
+        m.urc(Urc::open_result(service, id, code));
     }
     // Last, once the socket is released: a fault the scenario fires now (pdp_lost) must not
     // find it still opening and fail it again, recursively.
@@ -137,10 +149,10 @@ fn host_closing(m: &Modem, id: SocketId) -> bool {
     matches!(m.busy, Some(Busy::Closing { id: b, conn: c, .. }) if b == id && c == conn)
 }
 
-/// `AT+QSSLCLOSE` finished lingering.
+/// `AT+QSSLCLOSE` / `AT+QICLOSE` finished lingering.
 pub fn close_done(m: &mut Modem, id: SocketId) {
     if host_closing(m, id) {
-        m.release_socket(id, "AT+QSSLCLOSE finished");
+        m.release_socket(id, "close finished");
         m.busy = None;
         m.final_result(ResultCode::Ok);
     }
@@ -166,9 +178,16 @@ pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
                 m.net(NetAction::Abort { id: id.get(), conn });
                 open_failed(m, id, ErrorCode::PdpBroken, "PDP context deactivated");
             }
+            SocketState::Listening => {
+                // A listener has no connection to lose: it is gone with the context and the
+                // host learns it from "pdpdeact" (policy `listener-pdp`).
+                m.net(NetAction::Abort { id: id.get(), conn });
+                m.release_socket(id, "PDP context deactivated");
+            }
             SocketState::Initial | SocketState::Closing => {}
         }
     }
+    crate::ip_services::pdp_down(m, ctx);
     if network_lost {
         m.urc(Urc::PdpDeact { ctx });
         if m.settings.cgerep.0 != 0 {

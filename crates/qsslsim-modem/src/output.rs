@@ -50,6 +50,18 @@ impl HostOutput {
         }
     }
 
+    /// An information line holding bytes that need not be text (`+QIRD: <n>,<data>`).
+    pub fn info_bytes(&mut self, line: &[u8]) {
+        if !self.info_open {
+            if self.framing.verbose {
+                self.write.extend_from_slice(b"\r\n");
+            }
+            self.info_open = true;
+        }
+        self.write.extend_from_slice(line);
+        self.write.extend_from_slice(b"\r\n");
+    }
+
     /// Raw bytes inside the current response (e.g. the data of `+QSSLRECV`).
     pub fn raw(&mut self, bytes: &[u8]) {
         self.write.extend_from_slice(bytes);

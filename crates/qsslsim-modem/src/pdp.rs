@@ -1,5 +1,6 @@
 //! PDP contexts 1–15: APN configuration (`AT+QICSGP`), activation state (`AT+QIACT`), the
-//! address shown for an active context, and DNS servers (`AT+QIDNSCFG`).
+//! address, mask, gateway and bearer shown for an active context, and DNS servers
+//! (`AT+QIDNSCFG`).
 
 use std::net::IpAddr;
 
@@ -51,6 +52,17 @@ impl PdpContext {
 /// The address `AT+QIACT?` shows for an active context (policy `pdp-address`).
 pub fn local_address(ctx: PdpCtxId) -> String {
     format!("10.7.157.{ctx}")
+}
+
+/// The subnet mask, gateway and EPS bearer id `AT+CGCONTRDP` shows for an active context
+/// (policy `cgcontrdp-values`): one /24 around the addresses of [`local_address`], the
+/// gateway inside it, and bearer ids from 5 up as a network hands them out.
+pub const SUBNET_MASK: &str = "255.255.255.0";
+pub const GATEWAY: &str = "10.7.157.100";
+
+pub fn bearer_id(ctx: PdpCtxId) -> u8 {
+    // EPS bearer ids are 5 to 15.
+    5 + (ctx.get() - 1) % 11
 }
 
 /// The one table of PDP contexts that both command families edit: `AT+QICSGP`/`AT+QIACT`

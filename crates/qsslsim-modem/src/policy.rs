@@ -44,6 +44,18 @@ pub const REALISTIC_RESTART: Duration = Duration::from_millis(3000);
 pub const FAST_POWER_DOWN: Duration = Duration::from_millis(100);
 pub const REALISTIC_POWER_DOWN: Duration = Duration::from_millis(1000);
 
+/// The lifetime `AT+QIDNSGIP` reports for a name (an address reports 0, as on hardware): the
+/// emulator's resolver (`--resolve`, the system's) gives none.
+pub const DNS_TTL: Duration = Duration::from_secs(300);
+/// The TTL `AT+QPING` reports for every reply (the value in every hardware capture); the
+/// emulator does not read the reply's own.
+pub const PING_TTL: u8 = 255;
+/// Where the ping probe dials when the system refuses unprivileged ICMP sockets: a TCP
+/// connect that is answered (accepted or refused) counts as a reply.
+pub const PING_PROBE_PORT: u16 = 443;
+/// How long `AT+QNTP` waits for the server's answer to its one request.
+pub const NTP_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// One choice: its name (the anchor in `docs/policies.md`), the value, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -270,8 +282,8 @@ pub fn policies() -> Vec<Policy> {
         ),
         p(
             "boot-output",
-            "RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE".into(),
-            "After AT+CFUN=<fun>,1, a power-on (fault power_on, --power-on-after) and, with --boot-urcs, at daemon start, each line a URC of its own in the order a public BG96 log shows (without APP RDY, which the maker documents for other firmware). Without --boot-urcs the daemon starts silent so the first command's answer is the first byte a host reads. The module_restart fault keeps its RDY alone.",
+            "RDY, +CFUN: 1, APP RDY, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE".into(),
+            "After AT+CFUN=<fun>,1, a power-on (fault power_on, --power-on-after) and, with --boot-urcs, at daemon start, each line a URC of its own in the order a public BG96 log shows. No EG800Q/EG91xQ document found says whether this firmware prints APP RDY; the BG95/BG96/EG25-G firmware does, TinyGSM waits for it after a restart and Zephyr proceeds on it, so it is printed, after +CFUN: 1 as in that log, also when the SIM is missing or locked (the boot output then ends at the SIM's +CPIN: line). Without --boot-urcs the daemon starts silent so the first command's answer is the first byte a host reads. The module_restart fault keeps its RDY alone.",
         ),
         p(
             "restart-delay",
@@ -306,12 +318,152 @@ pub fn policies() -> Vec<Policy> {
         p(
             "sim-states",
             "+CPIN: NOT READY on removal; PUK after 3 wrong PINs".into(),
-            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12), AT+QCCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK, which the emulator does not take.",
+            "A card pulled out writes +CPIN: NOT READY, then registration is lost; AT+CPIN? then answers +CME ERROR: 10. A card put back (or unlocked) writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE, then registers; a locked one writes +CPIN: SIM PIN, and a restart locks it again. AT+CIMI and AT+CNUM need an unlocked card (+CME ERROR: 10/11/12/13), AT+QCCID and AT+CCID only a card. Three wrong PINs (+CME ERROR: 16 each) leave it wanting its PUK (policy sim-puk).",
+        ),
+        p(
+            "socket-pool",
+            "SSL and TCP/IP share the twelve ids".into(),
+            "The manuals do not say whether AT+QSSLOPEN client ids and AT+QIOPEN connect ids are one pool. Both are 0-11, both report 563 \"socket identity has been used\", and the SSL note switches an SSL connection's mode with the TCP/IP command AT+QISWTMD, so the module keeps one table: an id taken by either family is taken for both (563). Each family's send/read/close/state commands serve only their own sockets; aimed at the other family's socket they answer ERROR (572), and AT+QSSLSTATE / AT+QISTATE list only their own.",
+        ),
+        p(
+            "ip-open-checks",
+            "ERROR 552 before any network step".into(),
+            "AT+QIOPEN with an unknown <service_type>, a client with <remote_port> 0, a TCP LISTENER or UDP SERVICE with <local_port> 0, or a TCP LISTENER / UDP SERVICE in access mode 2 (no single peer to be transparent to) answers ERROR with 552. Id in use (563) and an inactive context (561) follow `open-checks`: OK then +QIOPEN: <id>,<err> in modes 0/1, ERROR in mode 2.",
+        ),
+        p(
+            "listen-address",
+            "127.0.0.1:<local_port>".into(),
+            "A TCP LISTENER or UDP SERVICE binds the loopback address at the module's <local_port>, so a test client on the same machine reaches it at the port the host asked for. A port already taken fails the open with 574 (port busy), any other bind error with 556; the fault refuse_connect makes the bind fail with 556.",
+        ),
+        p(
+            "incoming-id",
+            "highest free id".into(),
+            "No manual says which id an accepted connection gets; captures from real modules show a listener on id 0 giving its first client id 11, then 9. With no id free the module reports +QIURC: \"incoming full\" and closes the connection. AT+QICFG=\"tcp/accept\",0 refuses connections (closed, logged).",
+        ),
+        p(
+            "incoming-mode",
+            "the listener's mode; buffer for a transparent listener".into(),
+            "The notes disagree (inherit the listener's mode / buffer mode). An incoming connection takes the listener's buffer or push mode; a listener cannot be transparent (`ip-open-checks`).",
+        ),
+        p(
+            "listener-pdp",
+            "released with the context, no \"closed\"".into(),
+            "When the PDP context goes, connections report +QIURC: \"closed\" and wait for AT+QICLOSE; a listener has no connection to report and is released at once (pdpdeact, when the network did it, tells the host).",
+        ),
+        p(
+            "qistate-server-id",
+            "the listener for TCP INCOMING, else the socket's own id".into(),
+            "The manuals define <serverID> only for TCP INCOMING. Elsewhere the module prints the socket's own id, as AT+QSSLSTATE prints it in the same place. <IP_address>: the server for clients, the sender for incoming, the context's own address for a listener (remote port 0), the address given at open for a UDP SERVICE (as captured on hardware).",
+        ),
+        p(
+            "qird-after-close",
+            "+QIRD: 0 once drained".into(),
+            "After +QIURC: \"closed\" the data that came first stays readable with AT+QIRD; once drained a read answers +QIRD: 0 (the TCP/IP notes give ERROR only when there is no such connection) until AT+QICLOSE frees the id. The SSL family answers ERROR there (`recv-after-close`).",
+        ),
+        p(
+            "qicfg-items",
+            "kept and reported; recvind, viewmode, dataformat, tcp/accept act".into(),
+            "AT+QICFG takes the items a module of this family lists, with their ranges; a restart forgets them. recvind adds <len> to +QIURC: \"recv\", viewmode 1 puts the data on the +QIRD line after a comma, dataformat sends and shows hex, tcp/accept 0 refuses incoming connections. The TCP tuning items (retransmission, keepalive, buffer sizes, transpktsize, transwaittm) are accepted and read back but the host's kernel does the TCP; transparent data is cut into packets by the +++ detector's release, not by transpktsize.",
+        ),
+        p(
+            "qisde",
+            "1 (echo)".into(),
+            "The factory AT+QISDE value is not documented; the module echoes data typed at AT+QISEND's prompt (when ATE1) until AT+QISDE=0, as the SSL prompt always does.",
+        ),
+        p(
+            "udp-datagram-size",
+            format!("one send = one datagram, cut at {} bytes", 1460),
+            "Each AT+QISEND payload is one datagram; a UDP socket in transparent mode sends what the +++ detector releases, cut into datagrams of at most 1460 bytes. Datagrams from the network are delivered whole: a read (or push frame) never mixes two, a shorter read leaves the rest of the same datagram for the next.",
+        ),
+        p(
+            "stray-ctrl-z",
+            "dropped before a line".into(),
+            "Some hosts write Ctrl+Z after a fixed-length payload that already ended the send. A Ctrl+Z or ESC arriving with no command line started is dropped without echo instead of spoiling the next command; inside a line it is kept (and the line answers ERROR).",
         ),
         p(
             "ctzr-reports",
             "on a zone change from the control socket".into(),
             "The network's time reaches the module only through the control socket's clock verb (or a scenario); when it brings a new zone, AT+CTZR=1 writes +CTZV: <tz> and AT+CTZR=2 writes +CTZE: \"<tz>\",0,\"<local time>\" (zone in quarter hours, no daylight saving). AT+CCLK= from the host is not the network and reports nothing.",
+        ),
+        p(
+            "sim-puk",
+            "--sim-puk, default 12345678; 10 tries".into(),
+            "After three wrong PINs AT+CPIN? reads +CPIN: SIM PUK and AT+CPIN=\"<puk>\",\"<new pin>\" (quoted or bare digits, new PIN 4 to 8 digits or +CME ERROR: 50) unblocks the card, sets the new PIN and writes +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE; a PIN alone answers +CME ERROR: 12, a wrong PUK +CME ERROR: 16. The tenth wrong PUK blocks the card for good: AT+CPIN? and what needs the card answer +CME ERROR: 13 (SIM failure) and the boot output ends at +CPIN: NOT READY. AT+QPINC counts the tries left (maker: at most 3 PIN and 10 PUK tries); PIN2 is never asked for, so \"P2\" stays at 3,10. A card put back starts with full counters.",
+        ),
+        p(
+            "qsimstat",
+            "off; survives a restart".into(),
+            "AT+QSIMSTAT? reads +QSIMSTAT: <enable>,<inserted> (1 with a card, 0 without; the maker's 2, before the card is read, never shows because the card is read at once). With AT+QSIMSTAT=1 the faults sim_removed and sim_inserted write +QSIMSTAT: 1,0 / +QSIMSTAT: 1,1 before their +CPIN: lines, as the maker's example orders them. The maker saves the setting at once, so a restart keeps it.",
+        ),
+        p(
+            "crsm-files",
+            "EF ICCID, IMSI, HPLMNwAcT; others 106,130".into(),
+            "AT+CRSM READ BINARY (176) reads three elementary files built from the configured identity: 2FE2 (ICCID in swapped-nibble BCD, padded with F), 6F07 (IMSI with its length byte and parity nibble), 6F62 (one record: the home network of AT+COPS=? and the E-UTRAN bit). P1/P2 is the offset (past the end: 107,0); P3 = 0 or more than is left reads to the end. Any other file answers 106,130 (file not found); READ RECORD on these files 105,129, UPDATE 105,130 (no access), GET RESPONSE and STATUS 109,0. The ICCID needs only a card; the rest an unlocked one (+CME ERROR: 10/11/12/13). Malformed commands answer ERROR.",
+        ),
+        p(
+            "cgcontrdp-values",
+            "bearer 5 + cid - 1, mask 255.255.255.0, gateway 10.7.157.100".into(),
+            "AT+CGCONTRDP prints, per active context, +CGCONTRDP: <cid>,<bearer_id>,\"<apn>\",\"<addr>.<mask>\",\"<gw>\",\"<dns1>\",\"<dns2>\" in 27.007's field order, every string quoted as Quectel firmware prints them; the address is the one of policy pdp-address, the DNS servers those AT+QIDNSCFG shows; an inactive context prints no line. No EG800Q/EG91xQ document found gives an example; some firmware leaves out the mask or the gateway, so hosts should not count fields.",
+        ),
+        p(
+            "ccid",
+            "+CCID: <iccid>".into(),
+            "AT+CCID answers like AT+QCCID with its own prefix. The maker's EC2x/EG9x manual lists only AT+QCCID; Particle's client for EG91 and BG9x reads +CCID: from AT+CCID and notes the Quectel firmware's answer, so the emulator accepts it.",
+        ),
+        p(
+            "keylog-source",
+            "--keylog FILE, else SSLKEYLOGFILE".into(),
+            "The secrets of every TLS session, on either engine (rustls and OpenSSL), go to one file as NSS key-log lines that Wireshark reads, one whole line per write. The flag wins; the variable (when set and not empty) is honoured as browsers and curl honour it. The --demo peer inside the daemon logs nothing itself (the daemon's client side already holds the same sessions); a standalone qsslsim peer --keylog (or SSLKEYLOGFILE) logs the server side.",
+        ),
+        p(
+            "keylog-open",
+            "exit 1 before READY if it cannot be opened".into(),
+            "The file is created with mode 0600 (it holds secrets) and appended to; an existing file keeps its mode, with a warning if others may read it. Only a regular file is taken: the handshakes write the lines themselves, and a FIFO nobody reads would hold them up. One that cannot be opened (or is no regular file) stops the daemon with qsslsim: cannot open the TLS key log <path>: <cause>, as --trace does: a capture that cannot be decrypted later is worse than no start. A write that fails later is logged once and the daemon goes on.",
+        ),
+        p(
+            "ip-service-checks",
+            "OK, then 561 in the report".into(),
+            "AT+QIDNSGIP, AT+QPING and AT+QNTP on a context that is not active answer OK and then report 561 (+QIURC: \"dnsgip\",561, +QPING: 561, +QNTP: 561), as hardware does for ping; AT+QIGETERROR reads 561. A context that goes down while a job runs (AT+QIDEACT, pdp_lost) ends the job with the same report.",
+        ),
+        p(
+            "ip-service-busy",
+            "ERROR (564 lookup, 568 ping/NTP)".into(),
+            "One lookup, one ping and one time synchronisation may run at a time. A second AT+QIDNSGIP while one runs answers ERROR and records 564 (DNS busy); a second AT+QPING or AT+QNTP answers ERROR and records 568 (operation busy).",
+        ),
+        p(
+            "dnsgip-failure",
+            "+QIURC: \"dnsgip\",<err> alone".into(),
+            "A failed lookup reports only its code, as host stacks expect (the manuals give no failure line): 565 for a name that does not resolve (unmapped in the sandbox, no usable DNS server, fault dns_failure), 564 for fault dns_busy, 561 for an inactive context.",
+        ),
+        p(
+            "dns-ttl",
+            format!("{} s for names, 0 for addresses", DNS_TTL.as_secs()),
+            "The emulator's resolver (--resolve, localhost, the system's in --net host) gives no lifetime, so AT+QIDNSGIP reports a fixed one seen on hardware; an IP address resolves to itself with 0, as captured on hardware. Every address a name has is reported (several --resolve rules for one name give several).",
+        ),
+        p(
+            "ping-method",
+            format!("ICMP echo, else a TCP probe to port {PING_PROBE_PORT}; TTL {PING_TTL}"),
+            "AT+QPING sends real ICMP echoes through an unprivileged ICMP socket when the system allows it (net.ipv4.ping_group_range); otherwise a TCP connect to the destination that is answered at all (accepted or refused) counts as the reply. Either way the time is measured, 32 bytes and TTL 255 are reported (the values in every hardware capture), and the echoes go one after another, each as soon as the previous one is answered or timed out.",
+        ),
+        p(
+            "ping-failure",
+            "+QPING: <err> alone; lost echoes 569".into(),
+            "A ping that fails as a whole (name 565/564, context 561) reports only +QPING: <err>, with no summary. An echo not answered within <timeout> reports +QPING: 569 and counts as lost in the summary; when none came back, min, max and avg are 0.",
+        ),
+        p(
+            "ip-service-sandbox",
+            "lost at once: 569".into(),
+            "In the sandbox, a ping or NTP destination that is not loopback after --route is unreachable: every echo reports +QPING: 569 at once and AT+QNTP reports +QNTP: 569 at once, with the reason in the log and trace, instead of waiting out the timeouts for packets that never leave the machine.",
+        ),
+        p(
+            "ntp-timeout",
+            format!("one request, {} s; +QNTP: <err> alone", NTP_TIMEOUT.as_secs()),
+            "AT+QNTP sends one SNTP request and waits this long for the answer before reporting +QNTP: 569; a failure reports only its code (565 name, 561 context). An answer that is not a server's (mode 4) with a non-zero stratum is ignored.",
+        ),
+        p(
+            "qntp-autosettime",
+            "default 1; UTC fields, module zone".into(),
+            "<autosettime> defaults to 1 (the manuals list 0/1 without a default): the module clock (AT+CCLK) takes the server's UTC time and keeps its zone. +QNTP: 0,\"YYYY/MM/DD,hh:mm:ss±zz\" prints the UTC time with the module's zone tag, as captured on hardware. AT+QNTP? answers +QNTP: \"<server>\",<port> only while a synchronisation runs, else just OK.",
         ),
     ]
 }

@@ -9,7 +9,7 @@ use crate::escape::EscapeDetector;
 use crate::files::Upload;
 use crate::ids::SocketId;
 
-/// Longest payload of one `AT+QSSLSEND` (both forms).
+/// Longest payload of one `AT+QSSLSEND` or `AT+QISEND` (both forms).
 pub const MAX_SEND: usize = 1460;
 const CTRL_Z: u8 = 0x1A;
 const ESC: u8 = 0x1B;
@@ -62,6 +62,12 @@ pub struct Prompt {
     pub id: SocketId,
     /// `Some(n)`: exactly `n` bytes, any values. `None`: until Ctrl+Z (send) or ESC (cancel).
     pub fixed: Option<usize>,
+    /// The command that opened the prompt (`AT+QSSLSEND`, `AT+QISEND`), for its answers.
+    pub command: &'static str,
+    /// Where a `"UDP SERVICE"` datagram goes (`AT+QISEND=<id>,<len>,"<ip>",<port>`).
+    pub dest: Option<(String, u16)>,
+    /// Whether typed data is echoed (with `ATE1`; `AT+QISDE` for `AT+QISEND`).
+    pub echo: bool,
     buf: Vec<u8>,
 }
 
@@ -88,7 +94,7 @@ pub struct PromptFeed {
 
 impl Prompt {
     pub fn new(id: SocketId, fixed: Option<usize>) -> Self {
-        Prompt { id, fixed, buf: Vec::new() }
+        Prompt { id, fixed, command: "AT+QSSLSEND", dest: None, echo: true, buf: Vec::new() }
     }
 
     /// Bytes typed so far.

@@ -46,9 +46,10 @@ impl Power {
     }
 }
 
-/// The boot output after a restart or power-on, in the order a BG96 log shows it (policy
-/// `boot-output`).
-pub const BOOT_LINES: &[&str] = &["RDY", "+CFUN: 1", "+CPIN: READY", "+QUSIM: 1", "+QIND: SMS DONE"];
+/// The boot output after a restart or power-on, in the order a BG96 log shows it, `APP RDY`
+/// included (policy `boot-output`).
+pub const BOOT_LINES: &[&str] =
+    &["RDY", "+CFUN: 1", "APP RDY", "+CPIN: READY", "+QUSIM: 1", "+QIND: SMS DONE"];
 
 /// Queue the boot output.
 pub fn boot_output(m: &mut Modem) {
@@ -62,6 +63,8 @@ pub fn boot_output(m: &mut Modem) {
         other => {
             m.urc(Urc::Ready);
             m.urc(Urc::Boot("+CFUN: 1"));
+            // The application core is ready whatever the card says.
+            m.urc(Urc::Boot("APP RDY"));
             m.urc(Urc::Boot(crate::sim::cpin_text(other)));
         }
     }

@@ -19,8 +19,10 @@ pub enum SocketState {
     Connected,
     /// The peer closed or the PDP context went; waits for `AT+QSSLCLOSE`.
     Closing,
-    /// `AT+QSSLCLOSE` is lingering.
+    /// `AT+QSSLCLOSE` / `AT+QICLOSE` is lingering.
     HostClosing,
+    /// A `"TCP LISTENER"` accepting connections.
+    Listening,
 }
 
 impl SocketState {
@@ -30,6 +32,7 @@ impl SocketState {
             SocketState::Initial => 0,
             SocketState::Opening => 1,
             SocketState::Connected => 2,
+            SocketState::Listening => 3,
             SocketState::Closing | SocketState::HostClosing => 4,
         }
     }
@@ -65,19 +68,87 @@ impl AccessMode {
     }
 }
 
-/// Where an open goes, as `AT+QSSLOPEN` gave it.
+/// What kind of socket a connect id holds. SSL clients and the TCP/IP family share the one
+/// pool of twelve ids (policy `socket-pool`); the kind decides which family's URCs and
+/// commands apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// `AT+QSSLOPEN`: TLS over TCP.
+    Ssl,
+    /// `AT+QIOPEN` `"TCP"`.
+    Tcp,
+    /// `AT+QIOPEN` `"UDP"`: datagrams to and from one remote.
+    Udp,
+    /// `AT+QIOPEN` `"TCP LISTENER"`.
+    TcpListener,
+    /// `AT+QIOPEN` `"UDP SERVICE"`: datagrams to and from anyone, on a local port.
+    UdpService,
+    /// A connection a listener accepted; `server` is the listener's id.
+    TcpIncoming { server: SocketId },
+}
+
+impl Service {
+    /// The `<service_type>` text `AT+QIOPEN` takes and `AT+QISTATE` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Ssl => "SSLClient",
+            Service::Tcp => "TCP",
+            Service::Udp => "UDP",
+            Service::TcpListener => "TCP LISTENER",
+            Service::UdpService => "UDP SERVICE",
+            Service::TcpIncoming { .. } => "TCP INCOMING",
+        }
+    }
+
+    /// The `<service_type>` a host may open with `AT+QIOPEN` (case as the manual writes it).
+    pub fn from_open_name(text: &str) -> Option<Self> {
+        [Service::Tcp, Service::Udp, Service::TcpListener, Service::UdpService]
+            .into_iter()
+            .find(|s| s.name() == text)
+    }
+
+    /// Whether this socket belongs to the SSL command family.
+    pub fn is_ssl(self) -> bool {
+        self == Service::Ssl
+    }
+
+    /// Whether data comes as datagrams (read one at a time, framed one per push report).
+    pub fn is_datagram(self) -> bool {
+        matches!(self, Service::Udp | Service::UdpService)
+    }
+
+    /// Whether the socket carries data at all (a listener only accepts).
+    pub fn carries_data(self) -> bool {
+        self != Service::TcpListener
+    }
+}
+
+/// Where an open goes, as `AT+QSSLOPEN` or `AT+QIOPEN` gave it.
 #[derive(Debug, Clone)]
 pub struct OpenSpec {
+    pub service: Service,
     pub pdp: PdpCtxId,
     pub ssl_ctx: SslCtxId,
     pub host: String,
     pub port: u16,
+    /// The local port asked for (0: any).
+    pub local_port: u16,
     pub mode: AccessMode,
+}
+
+/// One received datagram's place in the receive buffer: who sent it and how many of its
+/// bytes are still unread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Datagram {
+    pub from: Option<SocketAddr>,
+    pub len: usize,
 }
 
 #[derive(Debug, Clone)]
 pub struct Socket {
     state: SocketState,
+    pub service: Service,
     /// Serial of the current connection; events for other serials are stale. 0 = none.
     pub conn: u64,
     pub pdp: PdpCtxId,
@@ -89,6 +160,10 @@ pub struct Socket {
     pub mode: AccessMode,
     /// Received bytes not yet given to the host.
     pub rx: VecDeque<u8>,
+    /// For datagram sockets: the datagrams in `rx`, oldest first.
+    pub datagrams: VecDeque<Datagram>,
+    /// Bytes the host has read (`AT+QIRD=<id>,0`).
+    pub rx_read: u64,
     /// Bytes the network may still deliver without overflowing `rx`.
     pub granted: usize,
     /// Report `+QSSLURC: "recv"` on the next data (buffer mode).
@@ -106,6 +181,7 @@ impl Default for Socket {
     fn default() -> Self {
         Socket {
             state: SocketState::Initial,
+            service: Service::Ssl,
             conn: 0,
             pdp: PdpCtxId::new(PdpCtxId::FIRST).expect("first id is in range"),
             ssl_ctx: SslCtxId::new(SslCtxId::FIRST).expect("first id is in range"),
@@ -115,6 +191,8 @@ impl Default for Socket {
             local_port: 0,
             mode: AccessMode::Buffer,
             rx: VecDeque::new(),
+            datagrams: VecDeque::new(),
+            rx_read: 0,
             granted: 0,
             recv_urc_armed: true,
             tx_in_flight: 0,
@@ -140,10 +218,36 @@ impl Socket {
         data.extend_from_slice(&front[..from_front]);
         data.extend_from_slice(&back[..n - from_front]);
         self.rx.drain(..n);
+        self.rx_read += n as u64;
+        let mut left = n;
+        while left > 0 {
+            let Some(front) = self.datagrams.front_mut() else { break };
+            let used = left.min(front.len);
+            front.len -= used;
+            left -= used;
+            if front.len == 0 {
+                self.datagrams.pop_front();
+            }
+        }
         if self.rx.is_empty() {
             self.recv_urc_armed = true;
         }
         data
+    }
+
+    /// Received bytes for the host; a datagram socket also records the datagram's boundary.
+    pub fn receive(&mut self, data: Vec<u8>, from: Option<SocketAddr>) {
+        if self.service.is_datagram() && !data.is_empty() {
+            self.datagrams.push_back(Datagram { from, len: data.len() });
+        }
+        self.rx_total += data.len() as u64;
+        self.rx.extend(data);
+    }
+
+    /// The unread part of the oldest datagram (datagram sockets), for reads and push frames
+    /// that deliver one datagram at a time.
+    pub fn front_datagram(&self) -> Option<Datagram> {
+        self.datagrams.front().copied()
     }
 
     /// How many more bytes may be granted to the network now. Grants are batched so that a
@@ -209,15 +313,7 @@ impl Sockets {
     /// Initial → Opening for connection `conn`.
     pub fn begin_open(&mut self, id: SocketId, conn: u64, spec: OpenSpec) {
         let detail = format!("to {}:{}", spec.host, spec.port);
-        self.slots[id.index()] = Socket {
-            conn,
-            pdp: spec.pdp,
-            ssl_ctx: spec.ssl_ctx,
-            host: spec.host,
-            port: spec.port,
-            mode: spec.mode,
-            ..Socket::default()
-        };
+        self.begin_open_quiet(id, conn, spec);
         self.set_state(id, SocketState::Opening, detail);
     }
 
@@ -229,14 +325,50 @@ impl Sockets {
         self.set_state(id, SocketState::Connected, format!("{remote} from local port {local_port}"));
     }
 
+    /// Opening → Listening: a `"TCP LISTENER"` is bound.
+    pub fn listening(&mut self, id: SocketId, local_port: u16) {
+        self.slots[id.index()].local_port = local_port;
+        self.set_state(id, SocketState::Listening, format!("listening on local port {local_port}"));
+    }
+
+    /// Initial → Connected: a listener accepted a connection into this id.
+    pub fn accepted(&mut self, id: SocketId, conn: u64, spec: OpenSpec, remote: SocketAddr) {
+        let local_port = spec.local_port;
+        self.begin_open_quiet(id, conn, spec);
+        let sock = &mut self.slots[id.index()];
+        sock.remote_ip = Some(remote.ip());
+        sock.port = remote.port();
+        self.set_state(id, SocketState::Connected, format!("accepted {remote} on local port {local_port}"));
+    }
+
+    fn begin_open_quiet(&mut self, id: SocketId, conn: u64, spec: OpenSpec) {
+        self.slots[id.index()] = Socket {
+            service: spec.service,
+            local_port: spec.local_port,
+            conn,
+            pdp: spec.pdp,
+            ssl_ctx: spec.ssl_ctx,
+            host: spec.host,
+            port: spec.port,
+            mode: spec.mode,
+            ..Socket::default()
+        };
+    }
+
+    /// The highest free id: a listener gives an accepted connection this one (as observed on
+    /// hardware, policy `incoming-id`).
+    pub fn highest_free(&self) -> Option<SocketId> {
+        self.iter().filter(|(_, s)| s.state == SocketState::Initial).map(|(id, _)| id).last()
+    }
+
     /// Connected / HostClosing → Closing: the connection ended without the host asking.
     pub fn remote_closed(&mut self, id: SocketId, cause: &str) {
         self.set_state(id, SocketState::Closing, cause.to_string());
     }
 
-    /// Connected → HostClosing: `AT+QSSLCLOSE` lingers.
+    /// Connected → HostClosing: `AT+QSSLCLOSE` / `AT+QICLOSE` lingers.
     pub fn host_close(&mut self, id: SocketId) {
-        self.set_state(id, SocketState::HostClosing, "AT+QSSLCLOSE lingering".into());
+        self.set_state(id, SocketState::HostClosing, "close lingering".into());
     }
 
     /// Any state → Initial; buffers and counters are discarded. Returns the unread byte count.
@@ -257,6 +389,8 @@ mod tests {
 
     fn spec() -> OpenSpec {
         OpenSpec {
+            service: Service::Ssl,
+            local_port: 0,
             pdp: PdpCtxId::new(1).unwrap(),
             ssl_ctx: SslCtxId::new(2).unwrap(),
             host: "h".into(),

@@ -116,7 +116,9 @@ impl UrcQueue {
     pub fn forget_socket(&mut self, id: SocketId) -> Vec<Pending> {
         let about = |p: &Pending| match p {
             Pending::PushData(i) => *i == id,
-            Pending::Report(u @ (Urc::SslRecv { .. } | Urc::SslClosed { .. })) => u.socket() == Some(id),
+            Pending::Report(
+                u @ (Urc::SslRecv { .. } | Urc::SslClosed { .. } | Urc::IpRecv { .. } | Urc::IpClosed { .. }),
+            ) => u.socket() == Some(id),
             Pending::Report(_) => false,
         };
         let (dropped, kept) = std::mem::take(&mut self.entries).into_iter().partition(|e| about(&e.what));

@@ -354,3 +354,56 @@ fn general_commands_do_not_record_a_result() {
     b.check("AT+CMEE=9", ERROR);
     assert_eq!(b.last_error(), 552);
 }
+
+/// Lines from the summary table of docs/host-stacks.md, written as the stacks write them,
+/// that no other test sends verbatim; each with the module's whole answer.
+#[test]
+fn host_stack_lines_verbatim() {
+    let mut b = Bench::new();
+    for (line, want) in [
+        // TinyGSM factoryDefault() and its debug/normal error modes.
+        ("AT&FZE0&W", OK),
+        ("AT+IPR=0", OK),
+        ("AT&W", OK),
+        ("AT+IPR?", "\r\n+IPR: 0\r\n\r\nOK\r\n"),
+        ("AT+CMEE=0", OK),
+        ("AT+CMEE=2", OK),
+        ("AT+CMEE=1", OK),
+        // Registration reports (Zephyr, FreeRTOS, mbed, Particle).
+        ("AT+CGREG=1", OK),
+        ("AT+CGREG=2", OK),
+        ("AT+CGREG?", "\r\n+CGREG: 2,1,\"1A2B\",\"B3C4D11\",7\r\n\r\nOK\r\n"),
+        // Particle.
+        ("AT+CGEREP=1,0", OK),
+        ("AT+CGEREP?", "\r\n+CGEREP: 1,0\r\n\r\nOK\r\n"),
+        ("AT+COPS=0,2", OK),
+        ("AT+COPS?", "\r\n+COPS: 0,2,\"46000\",7\r\n\r\nOK\r\n"),
+        // Zephyr legacy puts a space before the password.
+        ("AT+QICSGP=1,1,\"internet\",\"user\", \"pwd\",1", OK),
+        ("AT+QICSGP=1", "\r\n+QICSGP: 1,\"internet\",\"user\",\"pwd\",1\r\n\r\nOK\r\n"),
+        // bg9x_ssl and pico_lte SSL settings.
+        ("AT+QSSLCFG=\"negotiatetime\",1,300", OK),
+        ("AT+QSSLCFG=\"ignorelocaltime\",2,1", OK),
+        // bg9x_ssl's state query with no connection; TinyGSM's two-parameter form is not the
+        // SSL note's form (docs/host-stacks.md says so).
+        ("AT+QSSLSTATE=1", OK),
+        ("AT+QSSLSTATE=1,1", ERROR),
+        // mbed's checkhost is not an SSL setting the emulator knows yet.
+        ("AT+QSSLCFG=\"checkhost\",0,\"example.com\"", ERROR),
+        // Identity and network names (TinyGSM, Zephyr, Sixfab).
+        ("AT+QGMR", "\r\nEG915QGLR01A01M08_01.001.01.001\r\n\r\nOK\r\n"),
+        ("AT+QSPN?", "\r\n+QSPN: \"CHINA MOBILE\",\"CMCC\",\"CMCC\",0,\"46000\"\r\n\r\nOK\r\n"),
+        ("AT+QNWINFO", "\r\n+QNWINFO: \"FDD LTE\",\"46000\",\"LTE BAND 3\",1650\r\n\r\nOK\r\n"),
+        // Particle's radio off and on.
+        ("AT+CFUN=0,0", OK),
+        ("AT+CGREG?", "\r\n+CGREG: 2,0\r\n\r\nOK\r\n"),
+        ("AT+CFUN=1,0", OK),
+    ] {
+        b.check(line, want);
+    }
+    b.settle();
+    b.writes.clear();
+    b.check("AT+CGREG?", "\r\n+CGREG: 2,1,\"1A2B\",\"B3C4D11\",7\r\n\r\nOK\r\n");
+    // mbed and Particle power off with the bare form.
+    b.check("AT+QPOWD", OK);
+}

@@ -71,3 +71,17 @@ fn a_tinygsm_style_identity_chain_answers_in_one_response() {
         "\r\nQuectel\r\n\r\nEG915Q-GL\r\n\r\n861536030196001\r\n\r\n+QCCID: 89860012345678901234\r\n\r\nOK\r\n",
     );
 }
+
+#[test]
+fn ccid_answers_like_qccid_with_its_own_prefix() {
+    let mut b = Bench::new();
+    b.check("AT+CCID", "\r\n+CCID: 89860012345678901234\r\n\r\nOK\r\n");
+    b.check("AT+CCID=?", OK);
+    b.check("AT+CCID?", ERROR);
+    let identity = Identity { iccid: "8901260000000000001".into(), ..Identity::default() };
+    let mut b = Bench::with(ModemConfig { identity, ..ModemConfig::default() });
+    b.check("AT+CCID", "\r\n+CCID: 8901260000000000001\r\n\r\nOK\r\n");
+    let sim = qsslsim_modem::sim::SimConfig { absent: true, ..Default::default() };
+    let mut b = Bench::with(ModemConfig { sim, ..ModemConfig::default() });
+    b.check_cme("AT+CCID", 10);
+}

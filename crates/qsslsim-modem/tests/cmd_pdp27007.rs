@@ -140,3 +140,30 @@ fn cgerep_0_keeps_cgev_quiet() {
     b.settle();
     assert_eq!(b.take_text(), "\r\n+QIURC: \"pdpdeact\",1\r\n");
 }
+
+#[test]
+fn cgcontrdp_shows_the_dynamic_parameters_of_active_contexts() {
+    let mut b = Bench::new();
+    // Nothing active: no lines.
+    b.check("AT+CGCONTRDP", OK);
+    b.check("AT+CGCONTRDP=1", OK);
+    b.check("AT+CGCONTRDP=?", "\r\n+CGCONTRDP: ()\r\n\r\nOK\r\n");
+    b.check("AT+QICSGP=1,1,\"internet\",\"\",\"\",0", OK);
+    b.check("AT+QICSGP=3,1,\"iot.apn\",\"\",\"\",0", OK);
+    b.check("AT+QIACT=1", OK);
+    b.check("AT+CGACT=1,3", OK);
+    b.check("AT+QIDNSCFG=3,\"8.8.8.8\",\"1.1.1.1\"", OK);
+    let one = "+CGCONTRDP: 1,5,\"internet\",\"10.7.157.1.255.255.255.0\",\"10.7.157.100\",\"10.7.157.254\",\"10.7.157.253\"";
+    let three =
+        "+CGCONTRDP: 3,7,\"iot.apn\",\"10.7.157.3.255.255.255.0\",\"10.7.157.100\",\"8.8.8.8\",\"1.1.1.1\"";
+    b.check("AT+CGCONTRDP=1", &format!("\r\n{one}\r\n\r\nOK\r\n"));
+    b.check("AT+CGCONTRDP", &format!("\r\n{one}\r\n{three}\r\n\r\nOK\r\n"));
+    b.check("AT+CGCONTRDP=?", "\r\n+CGCONTRDP: (1,3)\r\n\r\nOK\r\n");
+    b.check("AT+CGCONTRDP=2", OK);
+    // The address is the one AT+CGPADDR shows.
+    b.check("AT+CGPADDR=3", "\r\n+CGPADDR: 3,\"10.7.157.3\"\r\n\r\nOK\r\n");
+    b.check("AT+CGCONTRDP=16", ERROR);
+    b.check("AT+CGCONTRDP?", ERROR);
+    b.check("AT+QIDEACT=1", OK);
+    b.check("AT+CGCONTRDP=1", OK);
+}

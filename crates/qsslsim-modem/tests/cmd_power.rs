@@ -9,9 +9,10 @@ use std::time::Duration;
 use bench::{Bench, ERROR, OK};
 use qsslsim_modem::{Event, Fault, ModemConfig, NetAction};
 
-const BOOT: [&str; 5] = [
+const BOOT: [&str; 6] = [
     "\r\nRDY\r\n",
     "\r\n+CFUN: 1\r\n",
+    "\r\nAPP RDY\r\n",
     "\r\n+CPIN: READY\r\n",
     "\r\n+QUSIM: 1\r\n",
     "\r\n+QIND: SMS DONE\r\n",
@@ -147,4 +148,16 @@ fn the_snapshot_names_power_sim_and_registration() {
     let s = b.snapshot();
     assert_eq!(s["power"], "off");
     assert_eq!(s["cfun"], 1);
+}
+
+#[test]
+fn app_rdy_follows_cfun_even_when_the_sim_is_not_ready() {
+    let sim = qsslsim_modem::sim::SimConfig { absent: true, ..Default::default() };
+    let mut b = Bench::with(ModemConfig { sim, ..ModemConfig::default() });
+    b.check("AT+CFUN=1,1", OK);
+    b.advance(Duration::from_secs(1));
+    assert_eq!(
+        b.take_writes_text(),
+        ["\r\nRDY\r\n", "\r\n+CFUN: 1\r\n", "\r\nAPP RDY\r\n", "\r\n+CPIN: NOT INSERTED\r\n"]
+    );
 }

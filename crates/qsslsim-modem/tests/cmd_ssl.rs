@@ -103,16 +103,16 @@ fn qsslcfg_settings_reach_the_open_request() {
     b.pdp_up();
     b.check("AT+QSSLOPEN=1,2,0,\"example.com\",8443", OK);
     let req = b.open_request(0);
-    assert!(req.tls.sends_sni());
-    assert_eq!(req.tls.alpn_protocols(), vec![b"h2".to_vec()]);
-    assert_eq!(req.handshake_timeout, Duration::from_secs(10));
+    assert!(req.tls.as_ref().unwrap().client.sends_sni());
+    assert_eq!(req.tls.as_ref().unwrap().client.alpn_protocols(), vec![b"h2".to_vec()]);
+    assert_eq!(req.tls.as_ref().unwrap().handshake_timeout, Duration::from_secs(10));
     assert_eq!((req.host.as_str(), req.port, req.pdp), ("example.com", 8443, 1));
     // Context 0 kept the defaults.
     b.check("AT+QSSLOPEN=1,0,1,\"example.com\",8443", OK);
     let req = b.open_request(1);
-    assert!(!req.tls.sends_sni());
-    assert!(req.tls.alpn_protocols().is_empty());
-    assert_eq!(req.handshake_timeout, Duration::from_secs(300));
+    assert!(!req.tls.as_ref().unwrap().client.sends_sni());
+    assert!(req.tls.as_ref().unwrap().client.alpn_protocols().is_empty());
+    assert_eq!(req.tls.as_ref().unwrap().handshake_timeout, Duration::from_secs(300));
 }
 
 #[test]

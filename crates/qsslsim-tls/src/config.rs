@@ -1,8 +1,9 @@
 //! Turns one SSL context's settings into the client configuration for one open: the engine
 //! (rustls, or OpenSSL for what rustls refuses by design, see [`rustls_can_honour`]),
 //! protocol versions, cipher suites, the verifier with its CA files, client authentication,
-//! SNI, ALPN and session resumption. [`ContextTls`] is the per-context runtime object that
-//! outlives a single open, so that `session_cache` 1 can resume sessions across opens.
+//! SNI, ALPN, session resumption and the key log ([`crate::keylog`]). [`ContextTls`] is the
+//! per-context runtime object that outlives a single open, so that `session_cache` 1 can
+//! resume sessions across opens.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
@@ -504,6 +505,9 @@ impl ContextTls {
                     .with_custom_certificate_verifier(current.verifier.clone())
                     .with_client_cert_resolver(resolver.clone());
                 config.enable_sni = settings.sni;
+                if let Some(key_log) = crate::keylog::for_rustls() {
+                    config.key_log = key_log;
+                }
                 if !settings.alpn.is_empty() {
                     config.alpn_protocols = vec![settings.alpn.as_bytes().to_vec()];
                 }

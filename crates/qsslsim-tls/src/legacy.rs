@@ -359,6 +359,9 @@ impl LegacyContext {
             b.set_session_cache_mode(SslSessionCacheMode::OFF);
             b.set_options(SslOptions::NO_TICKET);
         }
+        if let Some(key_log) = crate::keylog::installed() {
+            b.set_keylog_callback(move |_, line| key_log.write_line(line));
+        }
         let ctx = b.build();
         probe(&ctx, settings)?;
         let offer = format!(

@@ -4,9 +4,10 @@
 //! or with the `legacy-tls` feature OpenSSL for what rustls refuses by design, see
 //! [`legacy`]), versions, cipher suites ([`suites`]), certificate verification against the
 //! module clock with the module's relaxations, client keys in every common encoding, SNI,
-//! ALPN and session resumption. Whatever no engine can do is either degraded with a warning
-//! (compat) or refused ([`TlsPolicy::strict`]); every failure carries a precise cause
-//! ([`describe_error`]) even though the module reports only a number.
+//! ALPN and session resumption, and the key log of every session ([`keylog`]). Whatever no
+//! engine can do is either degraded with a warning (compat) or refused
+//! ([`TlsPolicy::strict`]); every failure carries a precise cause ([`describe_error`]) even
+//! though the module reports only a number.
 
 mod certinfo;
 mod client;
@@ -15,6 +16,7 @@ mod config;
 pub mod errors;
 mod files;
 pub mod items;
+pub mod keylog;
 mod keys;
 #[cfg(feature = "legacy-tls")]
 pub mod legacy;

@@ -134,7 +134,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "PIN")]
     pub sim_pin: Option<String>,
 
-    /// Print the module's boot output (RDY, +CFUN: 1, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE)
+    /// The SIM's PUK: after three wrong PINs, AT+CPIN="<puk>","<new pin>" unblocks the card.
+    #[arg(long, value_name = "PUK", default_value = qsslsim_modem::sim::DEFAULT_PUK)]
+    pub sim_puk: String,
+
+    /// Print the module's boot output (RDY, +CFUN: 1, APP RDY, +CPIN: READY, +QUSIM: 1, +QIND: SMS DONE)
     /// when the daemon starts, as a module does after power-on.
     #[arg(long)]
     pub boot_urcs: bool,
@@ -155,12 +159,23 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict_tls: bool,
 
+    /// Append the secrets of every TLS session (either engine) to FILE, in the NSS key-log
+    /// format Wireshark reads (mode 0600). Without it, the SSLKEYLOGFILE environment
+    /// variable names the file when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+
     /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
 impl RunArgs {
+    /// The key log file: `--keylog`, else `SSLKEYLOGFILE` when set and not empty.
+    pub fn keylog_path(&self) -> Option<PathBuf> {
+        keylog_path(self.keylog.as_ref())
+    }
+
     /// `--file` entries as (module name, host path).
     pub fn files(&self) -> Result<Vec<(String, PathBuf)>, String> {
         self.file
@@ -173,6 +188,15 @@ impl RunArgs {
             })
             .collect()
     }
+}
+
+/// The environment variable that names the key log when `--keylog` is not given (the one
+/// browsers, curl and Wireshark's documentation use).
+pub const KEYLOG_ENV: &str = "SSLKEYLOGFILE";
+
+/// `flag`, else `SSLKEYLOGFILE` when set and not empty.
+pub fn keylog_path(flag: Option<&PathBuf>) -> Option<PathBuf> {
+    flag.cloned().or_else(|| std::env::var_os(KEYLOG_ENV).filter(|v| !v.is_empty()).map(PathBuf::from))
 }
 
 fn imei(s: &str) -> Result<String, String> {

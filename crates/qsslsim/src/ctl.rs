@@ -56,8 +56,8 @@ pub enum Verb {
 /// docs/faults.md has the full table; a unit test checks this one against `Fault`.
 pub const FAULT_KINDS: &[(&str, &[&str], &str)] = &[
     ("refuse_connect", &[], "the next open's TCP connect is refused (566)"),
-    ("dns_failure", &[], "the next open by name fails its lookup (565)"),
-    ("dns_busy", &[], "the next open by name finds DNS busy (564)"),
+    ("dns_failure", &[], "the next lookup by name (open, QIDNSGIP, QPING, QNTP) fails (565)"),
+    ("dns_busy", &[], "the next lookup by name (open, QIDNSGIP, QPING, QNTP) finds DNS busy (564)"),
     ("handshake_stall", &[], "the next open's server never answers the ClientHello (569)"),
     ("handshake_alert", &[], "the next open's server answers with a fatal alert (566)"),
     ("connect_stall", &[], "the next open's TCP connect is never answered: 566 after 150 s"),

@@ -1,6 +1,6 @@
 //! Starting the emulator from its command line: build the module (preloaded files, identity,
-//! timing, TLS policy), open the pty, publish it (`--link`, the `READY` line), run the event
-//! loop until SIGINT/SIGTERM/SIGHUP, and clean up.
+//! timing, TLS policy, key log), open the pty, publish it (`--link`, the `READY` line), run the
+//! event loop until SIGINT/SIGTERM/SIGHUP, and clean up.
 //!
 //! This module also owns what the daemon puts on the file system and its own output:
 //!
@@ -55,7 +55,11 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             ..qsslsim_modem::Identity::default()
         },
         power_on_after: args.power_on_after.map(Duration::from_millis),
-        sim: qsslsim_modem::sim::SimConfig { absent: args.no_sim, pin: args.sim_pin.clone() },
+        sim: qsslsim_modem::sim::SimConfig {
+            absent: args.no_sim,
+            pin: args.sim_pin.clone(),
+            puk: args.sim_puk.clone(),
+        },
         tls: qsslsim_tls::TlsPolicy {
             allow_tls13: args.tls13,
             strict: args.strict_tls,
@@ -222,6 +226,13 @@ pub async fn run(mut args: RunArgs) -> i32 {
             return 1;
         }
     }
+    // Before any connection can be made, so that no session escapes the key log.
+    if let Some(path) = args.keylog_path() {
+        if let Err(e) = start_keylog(&path) {
+            complain(&format!("qsslsim: {e}"));
+            return 1;
+        }
+    }
     let demo_peers = if args.demo {
         match start_demo(&mut args).await {
             Ok(peers) => Some(peers),
@@ -324,6 +335,18 @@ pub async fn run(mut args: RunArgs) -> i32 {
     }
     readers.abort();
     code
+}
+
+/// `--keylog FILE` (or `SSLKEYLOGFILE`): open FILE (created with mode 0600, appended to) and
+/// make it the key log of every TLS session from now on. A file that cannot be opened stops
+/// the daemon (policy `keylog-open`): a capture the user cannot decrypt later is worse than
+/// no start.
+pub fn start_keylog(path: &Path) -> Result<(), String> {
+    let writer = qsslsim_tls::keylog::KeyLogWriter::open(path)
+        .map_err(|e| format!("cannot open the TLS key log {}: {e}", path.display()))?;
+    qsslsim_tls::keylog::install(writer)
+        .map(|_| ())
+        .map_err(|first| format!("a TLS key log is already open ({})", first.path().display()))
 }
 
 /// Log (at info) each connection the shutdown drops, so `-v` says what a host lost.

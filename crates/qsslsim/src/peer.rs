@@ -5,11 +5,14 @@
 //! `legacy-tls` feature, a client whose ClientHello rustls cannot serve (TLS 1.0/1.1 only, or
 //! only CBC/static-RSA suites, as the maker's example 3.2 configures) is answered by OpenSSL
 //! instead, like the maker's own test server would.
+//! `--keylog` (or `SSLKEYLOGFILE`) logs the secrets of the sessions it serves.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use clap::ValueEnum;
+use qsslsim_tls::keylog::{KeyLogWriter, RustlsKeyLog};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
@@ -65,7 +68,16 @@ pub struct PeerArgs {
     /// Offer TLS 1.3 too (default: TLS 1.2 only, like the module; --proto tls only).
     #[arg(long)]
     pub tls13: bool,
+    /// Append the secrets of every session the peer serves (either engine) to FILE, in the
+    /// NSS key-log format (mode 0600). Without it, SSLKEYLOGFILE names the file when set.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
+
+/// `qsslsim peer --keylog`: the server side's key log. Only the standalone peer sets it; the
+/// peer `--demo` starts inside the daemon leaves it unset, since the daemon's own key log
+/// already holds the client side of the same sessions.
+static SERVER_KEYLOG: OnceLock<Arc<KeyLogWriter>> = OnceLock::new();
 
 /// A server configuration with the built-in certificate (valid for localhost, 127.0.0.1, ::1,
 /// 192.0.2.2 and *.qsslsim.test).
@@ -189,10 +201,23 @@ pub async fn run(args: PeerArgs) -> i32 {
             return 1;
         }
     };
+    let mut config = server_config(args.tls13);
+    if let Some(path) = crate::cli::keylog_path(args.keylog.as_ref()) {
+        let writer = match KeyLogWriter::open(&path) {
+            Ok(w) => Arc::new(w),
+            Err(e) => {
+                complain(&format!("qsslsim peer: cannot open the TLS key log {}: {e}", path.display()));
+                return 1;
+            }
+        };
+        info!(path = %path.display(), "peer: the secrets of every TLS session go to {}", path.display());
+        Arc::make_mut(&mut config).key_log = Arc::new(RustlsKeyLog(writer.clone()));
+        let _ = SERVER_KEYLOG.set(writer);
+    }
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     say(&format!("LISTENING {addr}"));
     info!(%addr, mode = ?args.mode, "peer listening");
-    serve(listener, server_config(args.tls13), args.mode).await;
+    serve(listener, config, args.mode).await;
     0
 }
 
@@ -321,6 +346,9 @@ mod legacy_peer {
                 b.set_certificate(&cert)?;
                 b.set_private_key(&key)?;
                 b.check_private_key()?;
+                if let Some(key_log) = super::SERVER_KEYLOG.get() {
+                    b.set_keylog_callback(move |_, line| key_log.write_line(line));
+                }
                 Ok(b.build())
             };
             build().map_err(|e| tracing::warn!("peer: OpenSSL server context: {e}")).ok()

@@ -7,13 +7,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use qsslsim_modem::{Fault, Modem, NetAction, NetEvent, Output};
+use qsslsim_modem::{Fault, Modem, NetAction, NetEvent, Output, Transport};
 use tokio::io::AsyncReadExt;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::trace;
 
 use crate::host_writer::{HostPort, HostWriter};
-use crate::network::{spawn_connection, ConnectionHandle, Connector, Reports};
+use crate::network::datagram::spawn_service;
+use crate::network::listener::spawn_listener;
+use crate::network::{spawn_accepted, spawn_connection, ConnectionHandle, Connector, Pending, Reports};
 use crate::trace::{Record, Tracer};
 
 /// A read this soon after the loop resumed reading found bytes that were already waiting.
@@ -45,6 +47,7 @@ pub async fn run<H: HostPort>(
     let (acks_tx, mut acks_rx) = mpsc::unbounded_channel::<NetEvent>();
     let reports = Reports { events: events_tx, acks: acks_tx };
     let mut conns: HashMap<u8, ConnectionHandle> = HashMap::new();
+    let pending = Pending::default();
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
     let mut reading = Reading::Live;
@@ -70,7 +73,7 @@ pub async fn run<H: HostPort>(
                         tracer.host_out(&bytes);
                         writer.push(bytes);
                     }
-                    Output::Net(action) => dispatch(action, &mut conns, &connector, &reports),
+                    Output::Net(action) => dispatch(action, &mut conns, &connector, &reports, &pending),
                     Output::Event(event) => tracer.module(event),
                 }
             }
@@ -156,6 +159,7 @@ fn dispatch(
     conns: &mut HashMap<u8, ConnectionHandle>,
     connector: &Arc<dyn Connector>,
     reports: &Reports,
+    pending: &Pending,
 ) {
     let live = |conns: &HashMap<u8, ConnectionHandle>, id: u8, conn: u64| {
         conns.get(&id).filter(|h| h.conn == conn).is_some()
@@ -165,6 +169,30 @@ fn dispatch(
             let id = req.id;
             conns.insert(id, spawn_connection(req, connector.clone(), reports.clone()));
         }
+        NetAction::Listen(req) => {
+            let id = req.id;
+            let handle = match req.transport {
+                Transport::Tcp => spawn_listener(req, reports.clone(), pending.clone()),
+                Transport::Udp => spawn_service(req, connector.clone(), reports.clone()),
+            };
+            conns.insert(id, handle);
+        }
+        NetAction::SendTo { id, conn, host, port, data } => {
+            if live(conns, id, conn) {
+                conns[&id].send_to(host, port, data);
+            }
+        }
+        NetAction::Accept { ticket, id, conn, link } => match pending.take(ticket) {
+            Some(stream) => {
+                conns.insert(id, spawn_accepted(id, conn, stream, &link, reports.clone()));
+            }
+            None => {
+                // The peer left before the module placed it: the socket ends like any other.
+                let cause = "the incoming connection ended before it was accepted".to_string();
+                let _ = reports.events.try_send(NetEvent::RemoteClosed { id, conn, cause });
+            }
+        },
+        NetAction::Reject { ticket } => drop(pending.take(ticket)),
         NetAction::Send { id, conn, data } => {
             if live(conns, id, conn) {
                 conns[&id].send(data);
@@ -189,6 +217,10 @@ fn dispatch(
             if live(conns, id, conn) {
                 conns.get_mut(&id).expect("live").fault(fault);
             }
+        }
+        // Runs to its end on its own; a late answer for a job the module dropped is stale.
+        NetAction::Service(req) => {
+            crate::network::services::spawn(req, connector.net_policy(), reports.events.clone());
         }
     }
 }

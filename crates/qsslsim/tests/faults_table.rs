@@ -424,7 +424,7 @@ async fn the_power_verb_switches_the_module_off_and_on() {
         (r#"{"verb":"power","on":false}"#, "\r\nPOWERED DOWN\r\n"),
         (
             r#"{"verb":"power","on":true}"#,
-            "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
+            "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\nAPP RDY\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
         ),
     ] {
         match answer(line, &sim.control).await {

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use support::Daemon;
 
-const BOOT: &str = "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n";
+const BOOT: &str =
+    "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\nAPP RDY\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n";
 
 /// Wait up to `wait` for `want` (URCs come in several writes); nothing may come before it.
 #[track_caller]
@@ -185,4 +186,44 @@ fn no_sim_flag_leaves_the_holder_empty() {
     p.transact("ATE0\r", "ATE0\r\r\nOK\r\n");
     p.transact("AT+CPIN?\r", "\r\n+CME ERROR: 10\r\n");
     p.transact("AT+CEREG?\r", "\r\n+CEREG: 0,0\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn sim_puk_flag_sets_the_puk_that_unblocks_the_card() {
+    let d = Daemon::start(&["--sim-pin", "4321", "--sim-puk", "87654321"]);
+    let mut p = d.port();
+    p.transact("ATE0\r", "ATE0\r\r\nOK\r\n");
+    for _ in 0..3 {
+        p.transact("AT+CPIN=\"0000\"\r", "\r\n+CME ERROR: 16\r\n");
+    }
+    p.transact("AT+CPIN?\r", "\r\n+CPIN: SIM PUK\r\n\r\nOK\r\n");
+    p.transact("AT+QPINC=\"SC\"\r", "\r\n+QPINC: \"SC\",0,10\r\n\r\nOK\r\n");
+    p.transact("AT+CPIN=\"87654321\",\"1111\"\r", "\r\nOK\r\n");
+    expect_in_time(
+        &mut p,
+        "\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
+        Duration::from_secs(2),
+    );
+    p.transact("AT+CPIN?\r", "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn host_stack_sim_and_context_queries_verbatim() {
+    let d = Daemon::start(&[]);
+    let mut p = d.port();
+    p.transact("ATE0\r", "ATE0\r\r\nOK\r\n");
+    // FreeRTOS: SIM status, then its SIM info (IMSI, HPLMN, ICCID).
+    p.transact("AT+QSIMSTAT?\r", "\r\n+QSIMSTAT: 0,1\r\n\r\nOK\r\n");
+    p.transact("AT+CIMI\r", "\r\n460001234567890\r\n\r\nOK\r\n");
+    p.transact("AT+CRSM=176,28514,0,0,0\r", "\r\n+CRSM: 144,0,\"64F0004000\"\r\n\r\nOK\r\n");
+    p.transact("AT+QCCID\r", "\r\n+QCCID: 89860012345678901234\r\n\r\nOK\r\n");
+    // Particle: the ICCID through AT+CCID.
+    p.transact("AT+CCID\r", "\r\n+CCID: 89860012345678901234\r\n\r\nOK\r\n");
+    // mbed: DNS servers of the active context through AT+CGCONTRDP.
+    p.transact("AT+QIACT=1\r", "\r\nOK\r\n");
+    p.transact(
+        "AT+CGCONTRDP=1\r",
+        "\r\n+CGCONTRDP: 1,5,\"\",\"10.7.157.1.255.255.255.0\",\"10.7.157.100\",\"10.7.157.254\",\"10.7.157.253\"\r\n\r\nOK\r\n",
+    );
+    p.expect_quiet(Duration::from_millis(100));
 }

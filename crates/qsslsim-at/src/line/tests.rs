@@ -280,3 +280,14 @@ fn echo_can_change_per_byte() {
     assert_eq!(asm.push(b'\r', true, &mut out), Some(line("AT")));
     assert_eq!(out, b"A\r");
 }
+
+#[test]
+fn a_stray_ctrl_z_or_esc_before_a_line_is_dropped_unechoed() {
+    let mut asm = LineAssembler::default();
+    let (events, out) = feed(&mut asm, b"\x1a\x1bAT\r", true);
+    assert_eq!(events, vec![line("AT")]);
+    assert_eq!(out, b"AT\r");
+    // Inside a line it stays part of the line.
+    let (events, _) = feed(&mut asm, b"A\x1aT\r", false);
+    assert_eq!(events, vec![line("A\x1aT")]);
+}

@@ -90,12 +90,14 @@ impl AtCommand for Qiswtmd {
 }
 
 /// Socket `id` delivers in buffer mode from now on; data already waiting is announced with
-/// `+QSSLURC: "recv"` unless it already was.
+/// `+QSSLURC: "recv"` or `+QIURC: "recv"` unless it already was.
 pub fn switch_to_buffer(m: &mut Modem, id: SocketId) {
     let sock = m.sockets.get_mut(id);
     sock.mode = AccessMode::Buffer;
     if !sock.rx.is_empty() && sock.recv_urc_armed {
         sock.recv_urc_armed = false;
-        m.urc(Urc::SslRecv { id });
+        let (service, len) = (sock.service, sock.rx.len());
+        let len = m.ip_cfg.recvind().then_some(len);
+        m.urc(Urc::recv(service, id, len));
     }
 }

@@ -1,11 +1,11 @@
 //! Identity commands beyond `AT+GMI`/`GMM`/`GMR` (general.rs): the IMEI (`AT+CGSN`, `AT+GSN`),
-//! the IMSI (`AT+CIMI`), the ICCID (`AT+QCCID`), the subscriber number (`AT+CNUM`) and the
-//! full firmware revision (`AT+QGMR`). Values come from [`crate::identity::Identity`] in the
+//! the IMSI (`AT+CIMI`), the ICCID (`AT+QCCID`, and `AT+CCID`, which Quectel firmware accepts
+//! too), the subscriber number (`AT+CNUM`) and the full firmware revision (`AT+QGMR`). Values come from [`crate::identity::Identity`] in the
 //! module's configuration.
 //!
 //! Forms: the execution form prints the value; the test form answers `OK` alone, as the
 //! maker's manuals show for these commands. `AT+CGSN` and `AT+GSN` print the bare IMEI;
-//! `AT+CIMI` the bare IMSI; `AT+QCCID` prefixes `+QCCID: `; `AT+CNUM` prints
+//! `AT+CIMI` the bare IMSI; `AT+QCCID` prefixes `+QCCID: `, `AT+CCID` `+CCID: `; `AT+CNUM` prints
 //! `+CNUM: ,"<number>",<type>` when the SIM stores a number, else nothing.
 
 use qsslsim_at::{Command, Kind};
@@ -30,6 +30,7 @@ fn line(m: &Modem, what: What) -> Option<String> {
         What::Imei => Some(id.imei.clone()),
         What::Imsi => Some(id.imsi.clone()),
         What::Iccid => Some(format!("+QCCID: {}", id.iccid)),
+        What::Ccid => Some(format!("+CCID: {}", id.iccid)),
         What::Number if id.number.is_empty() => None,
         What::Number => {
             // 145: international format (leading '+'), else 129.
@@ -45,6 +46,7 @@ enum What {
     Imei,
     Imsi,
     Iccid,
+    Ccid,
     Number,
     FullRevision,
 }
@@ -56,7 +58,9 @@ fn answer(m: &mut Modem, exec: bool, what: What) -> Result<Flow, Refusal> {
         let status = m.sim.status();
         let blocked = match what {
             What::Imsi | What::Number => crate::sim::not_ready_error(status),
-            What::Iccid if status == crate::sim::SimStatus::Absent => crate::sim::not_ready_error(status),
+            What::Iccid | What::Ccid if status == crate::sim::SimStatus::Absent => {
+                crate::sim::not_ready_error(status)
+            }
             _ => None,
         };
         if let Some((code, why)) = blocked {
@@ -95,6 +99,12 @@ identity_command!(
     /// `AT+QCCID`: the ICCID.
     Qccid,
     What::Iccid
+);
+identity_command!(
+    /// `AT+CCID`: the ICCID as `+CCID: <iccid>` (Particle's Quectel client, EG91 among its
+    /// modules, reads it this way).
+    Ccid,
+    What::Ccid
 );
 identity_command!(
     /// `AT+CNUM`: the subscriber number, if the SIM stores one.

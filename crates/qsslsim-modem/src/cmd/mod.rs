@@ -7,10 +7,18 @@
 pub mod args;
 pub mod basic;
 pub mod clock;
+pub mod crsm;
 pub mod data_mode;
 pub mod files;
 pub mod general;
 pub mod identity;
+pub mod ip_cfg;
+pub mod ip_close;
+pub mod ip_open;
+pub mod ip_recv;
+pub mod ip_send;
+pub mod ip_services;
+pub mod ip_state;
 pub mod module_cfg;
 pub mod pdp;
 pub mod pdp_27007;
@@ -216,6 +224,22 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<ssl_state::Qsslstate>("+QSSLSTATE"),
     entry::<ssl_close::Qsslclose>("+QSSLCLOSE"),
     entry::<data_mode::Qiswtmd>("+QISWTMD"),
+    entry::<ip_open::Qiopen>("+QIOPEN"),
+    entry::<ip_send::Qisend>("+QISEND"),
+    entry::<ip_send::Qisendex>("+QISENDEX"),
+    entry::<ip_recv::Qird>("+QIRD"),
+    entry::<ip_close::Qiclose>("+QICLOSE"),
+    entry::<ip_state::Qistate>("+QISTATE"),
+    entry::<ip_cfg::Qicfg>("+QICFG"),
+    entry::<ip_cfg::Qisde>("+QISDE"),
+    entry::<identity::Ccid>("+CCID"),
+    entry::<sim::Qpinc>("+QPINC"),
+    entry::<sim::Qsimstat>("+QSIMSTAT"),
+    entry::<crsm::Crsm>("+CRSM"),
+    entry::<pdp_27007::Cgcontrdp>("+CGCONTRDP"),
+    entry::<ip_services::Qidnsgip>("+QIDNSGIP"),
+    entry::<ip_services::Qping>("+QPING"),
+    entry::<ip_services::Qntp>("+QNTP"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
@@ -227,4 +251,17 @@ pub(crate) fn execute(m: &mut Modem, cmd: &Command) -> Flow {
             refuse(m, cmd, Family::General, Refusal::code(ErrorCode::Ok, why))
         }
     }
+}
+
+/// A command of one family (SSL when `ssl`, else TCP/IP) aimed at an id that holds a socket
+/// of the other family is refused with 572: the ids are one pool, the commands are not
+/// (policy `socket-pool`). A free id belongs to neither.
+pub(crate) fn own_family(m: &Modem, id: crate::ids::SocketId, ssl: bool) -> Result<(), Refusal> {
+    let sock = m.sockets.get(id);
+    if sock.state() == crate::socket::SocketState::Initial || sock.service.is_ssl() == ssl {
+        return Ok(());
+    }
+    let family = if ssl { "the SSL commands" } else { "the TCP/IP commands" };
+    let why = format!("id {id} holds a {} socket, which {family} do not serve", sock.service.name());
+    Err(Refusal::code(ErrorCode::NotAllowed, why))
 }

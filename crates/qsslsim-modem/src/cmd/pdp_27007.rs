@@ -1,5 +1,6 @@
 //! PDP contexts the 3GPP 27.007 way: `AT+CGDCONT` (define), `AT+CGACT` (activate),
-//! `AT+CGPADDR` (address), `AT+CGATT` (attach), `AT+CGEREP` (`+CGEV` reports). They edit and
+//! `AT+CGPADDR` (address), `AT+CGCONTRDP` (dynamic parameters: bearer, APN, address and mask,
+//! gateway, DNS servers), `AT+CGATT` (attach), `AT+CGEREP` (`+CGEV` reports). They edit and
 //! activate the same contexts as `AT+QICSGP`/`AT+QIACT`/`AT+QIDEACT` ([`crate::pdp::PdpTable`]),
 //! so a host may define with one family and activate with the other. Failures answer
 //! `+CME ERROR` as 27.007 commands do.
@@ -207,6 +208,60 @@ impl AtCommand for Cgpaddr {
                     m.info(&format!("+CGPADDR: {ctx},\"{addr}\""));
                 }
             }
+        }
+        Ok(Flow::Done)
+    }
+}
+
+/// `AT+CGCONTRDP[=<cid>]`: for each active context named (every active one without a cid)
+/// `+CGCONTRDP: <cid>,<bearer_id>,"<apn>","<addr>.<mask>","<gw>","<dns1>","<dns2>"`, the
+/// address `AT+CGPADDR` and `AT+QIACT?` show and the DNS servers `AT+QIDNSCFG` shows. An
+/// inactive context has no dynamic parameters: no line.
+pub enum Cgcontrdp {
+    Test,
+    Show(Option<PdpCtxId>),
+}
+
+impl AtCommand for Cgcontrdp {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        match &cmd.kind {
+            Kind::Test => Ok(Cgcontrdp::Test),
+            Kind::Exec => Ok(Cgcontrdp::Show(None)),
+            Kind::Write(p) => {
+                count(p, 1, 1, "1")?;
+                Ok(Cgcontrdp::Show(Some(PdpCtxId::param(p.first())?)))
+            }
+            Kind::Read => Err(wrong_form(cmd)),
+        }
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        let active: Vec<PdpCtxId> = m.pdp.active().map(|(ctx, _)| ctx).collect();
+        let lines: Vec<String> = match self {
+            Cgcontrdp::Test => {
+                let ids: Vec<String> = active.iter().map(ToString::to_string).collect();
+                vec![format!("+CGCONTRDP: ({})", ids.join(","))]
+            }
+            Cgcontrdp::Show(which) => active
+                .into_iter()
+                .filter(|ctx| which.is_none() || which == Some(*ctx))
+                .map(|ctx| {
+                    let c = m.pdp.get(ctx);
+                    format!(
+                        "+CGCONTRDP: {ctx},{},\"{}\",\"{}.{}\",\"{}\",\"{}\",\"{}\"",
+                        crate::pdp::bearer_id(ctx),
+                        c.apn,
+                        local_address(ctx),
+                        crate::pdp::SUBNET_MASK,
+                        crate::pdp::GATEWAY,
+                        c.dns_primary,
+                        c.dns_secondary
+                    )
+                })
+                .collect(),
+        };
+        for line in lines {
+            m.info(&line);
         }
         Ok(Flow::Done)
     }

@@ -42,26 +42,35 @@ impl AtCommand for Qsslclose {
             }
             Qsslclose::Close { id, timeout } => (id, timeout),
         };
+        super::own_family(m, id, true)?;
         let sock = m.sockets.get(id);
         let millis = m.ssl[sock.ssl_ctx.index()].settings.closetimemode;
         let linger = if millis { Duration::from_millis(timeout) } else { Duration::from_secs(timeout) };
-        let (state, conn) = (sock.state(), sock.conn);
-        tracing::info!(%id, state = ?state, ?linger, "AT+QSSLCLOSE");
-        match state {
-            SocketState::Connected if !linger.is_zero() => {
-                m.sockets.host_close(id);
-                m.net(NetAction::Close { id: id.get(), conn, linger });
-                // The module's own deadline: the close answers by then whatever the network does
-                // (a write blocked by a server that never reads cannot hold the port).
-                m.busy = Some(Busy::Closing { id, conn, deadline: m.now + linger });
-                Ok(Flow::Suspend)
-            }
-            SocketState::Initial => Ok(Flow::Done),
-            _ => {
-                m.net(NetAction::Abort { id: id.get(), conn });
-                m.release_socket(id, "AT+QSSLCLOSE");
-                Ok(Flow::Done)
-            }
+        Ok(close(m, id, linger, "AT+QSSLCLOSE"))
+    }
+}
+
+/// Close socket `id` of either family: a connection lingers up to `linger` for the peer's
+/// close (the command answers when it ends); anything else is released at once.
+pub(crate) fn close(m: &mut Modem, id: SocketId, linger: Duration, command: &str) -> Flow {
+    let sock = m.sockets.get(id);
+    let (state, conn, stream) = (sock.state(), sock.conn, !sock.service.is_datagram());
+    tracing::info!(%id, state = ?state, ?linger, command, "close");
+    match state {
+        // Only a stream has a peer's close to wait for: UDP sockets and listeners go at once.
+        SocketState::Connected if stream && !linger.is_zero() => {
+            m.sockets.host_close(id);
+            m.net(NetAction::Close { id: id.get(), conn, linger });
+            // The module's own deadline: the close answers by then whatever the network does
+            // (a write blocked by a server that never reads cannot hold the port).
+            m.busy = Some(Busy::Closing { id, conn, deadline: m.now + linger });
+            Flow::Suspend
+        }
+        SocketState::Initial => Flow::Done,
+        _ => {
+            m.net(NetAction::Abort { id: id.get(), conn });
+            m.release_socket(id, command);
+            Flow::Done
         }
     }
 }

@@ -13,13 +13,13 @@ use crate::errors::{ErrorCode, OpenFailure};
 use crate::event::Event;
 use crate::ids::{count, int_param, opt_int_param, string_param, ParamError, PdpCtxId, SocketId, SslCtxId};
 use crate::modem::{Busy, Flow, Modem};
-use crate::net::{NetAction, OpenRequest};
+use crate::net::{NetAction, OpenRequest, TlsSetup, Transport};
 use crate::scenario::EventKind;
-use crate::socket::{AccessMode, OpenSpec, SocketState};
+use crate::socket::{AccessMode, OpenSpec, Service, SocketState};
 use crate::urc::Urc;
 
 /// Longest server address accepted.
-const MAX_ADDR_LEN: usize = 150;
+pub(crate) const MAX_ADDR_LEN: usize = 150;
 
 pub enum Qsslopen {
     Test,
@@ -49,15 +49,29 @@ impl AtCommand for Qsslopen {
         let (lo, hi) = AccessMode::RANGE;
         let mode = opt_int_param(p.get(5), "<access_mode>", lo, hi, 0)?;
         let mode = AccessMode::from_code(mode).expect("range checked against AccessMode::RANGE");
-        Ok(Qsslopen::Open { id, spec: OpenSpec { pdp, ssl_ctx, host: host.to_string(), port, mode } })
+        let spec = OpenSpec {
+            service: Service::Ssl,
+            pdp,
+            ssl_ctx,
+            host: host.to_string(),
+            port,
+            local_port: 0,
+            mode,
+        };
+        Ok(Qsslopen::Open { id, spec })
     }
 
     fn fail_with(self, m: &mut Modem, code: ErrorCode) -> Result<Flow, Refusal> {
         match self {
             Qsslopen::Test => self.apply(m),
-            Qsslopen::Open { id, spec } => {
-                refuse(m, id, spec.mode, code, format!("fault command_error: fails with {code}"))
-            }
+            Qsslopen::Open { id, spec } => refuse(
+                m,
+                Service::Ssl,
+                id,
+                spec.mode,
+                code,
+                format!("fault command_error: fails with {code}"),
+            ),
         }
     }
 
@@ -75,15 +89,8 @@ impl AtCommand for Qsslopen {
             Qsslopen::Open { id, spec } => (id, spec),
         };
         m.scenario_open(&spec.host, spec.port);
-        let refusal = if m.sockets.state(id) != SocketState::Initial {
-            Some((OpenFailure::IdInUse, format!("client id {id} is in use")))
-        } else if !m.pdp.is_active(spec.pdp) {
-            Some((OpenFailure::PdpInactive, format!("PDP context {} is not active", spec.pdp)))
-        } else {
-            None
-        };
-        if let Some((failure, cause)) = refusal {
-            return refuse(m, id, spec.mode, failure.code(), cause);
+        if let Some((failure, cause)) = open_blocked(m, id, &spec) {
+            return refuse(m, Service::Ssl, id, spec.mode, failure.code(), cause);
         }
 
         let now = m.now;
@@ -97,7 +104,7 @@ impl AtCommand for Qsslopen {
                     OpenRefusal::NotSupported(why) => (ErrorCode::NotSupported, why),
                     OpenRefusal::Failed(why) => (ErrorCode::ConnectFailed, why),
                 };
-                return refuse(m, id, spec.mode, code, why);
+                return refuse(m, Service::Ssl, id, spec.mode, code, why);
             }
         };
         let conn = m.next_conn();
@@ -113,9 +120,13 @@ impl AtCommand for Qsslopen {
             host,
             port,
             dns_usable,
-            tls: prepared.config,
-            server_name: prepared.server_name,
-            handshake_timeout: prepared.handshake_timeout,
+            transport: Transport::Tcp,
+            local_port: 0,
+            tls: Some(TlsSetup {
+                client: prepared.config,
+                server_name: prepared.server_name,
+                handshake_timeout: prepared.handshake_timeout,
+            }),
             connect_timeout: crate::policy::OPEN_CONNECT_TIMEOUT,
             fault,
             delay: m.cfg.timing.open_delay,
@@ -131,10 +142,24 @@ impl AtCommand for Qsslopen {
     }
 }
 
+/// Why an open of either family cannot start: the id is taken (SSL and TCP/IP share the pool,
+/// policy `socket-pool`) or the PDP context is not active.
+pub(crate) fn open_blocked(m: &Modem, id: SocketId, spec: &OpenSpec) -> Option<(OpenFailure, String)> {
+    if m.sockets.state(id) != SocketState::Initial {
+        let holder = m.sockets.get(id).service.name();
+        Some((OpenFailure::IdInUse, format!("connect id {id} is in use (by a {holder} socket)")))
+    } else if !m.pdp.is_active(spec.pdp) {
+        Some((OpenFailure::PdpInactive, format!("PDP context {} is not active", spec.pdp)))
+    } else {
+        None
+    }
+}
+
 /// An open that fails before reaching the network: mode 2 answers `ERROR`; modes 0/1 answer
-/// `OK` and report the code in the URC (policy `open-checks`).
-fn refuse(
+/// `OK` and report the code in the open URC of the socket's family (policy `open-checks`).
+pub(crate) fn refuse(
     m: &mut Modem,
+    service: Service,
     id: SocketId,
     mode: AccessMode,
     code: ErrorCode,
@@ -146,6 +171,6 @@ fn refuse(
         return Err(Refusal::code(code, cause));
     }
     m.command_code = Some(code);
-    m.urc(Urc::SslOpen { id, err: code });
+    m.urc(Urc::open_result(service, id, code));
     Ok(Flow::Done)
 }

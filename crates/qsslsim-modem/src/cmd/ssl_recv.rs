@@ -38,6 +38,7 @@ impl AtCommand for Qsslrecv {
             }
             Qsslrecv::Read { id, len } => (id, len),
         };
+        super::own_family(m, id, true)?;
         let sock = m.sockets.get_mut(id);
         if !matches!(sock.state(), SocketState::Connected | SocketState::Closing) {
             let why = format!("client id {id} has no connection (state {})", sock.state().code());

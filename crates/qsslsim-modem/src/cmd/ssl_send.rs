@@ -51,8 +51,12 @@ impl AtCommand for Qsslsend {
                 return Ok(Flow::Done);
             }
             Qsslsend::Send { id, fixed } => (id, fixed),
-            Qsslsend::Counters(id) => return counters(m, id),
+            Qsslsend::Counters(id) => {
+                super::own_family(m, id, true)?;
+                return counters(m, id, "+QSSLSEND");
+            }
         };
+        super::own_family(m, id, true)?;
         let sock = m.sockets.get(id);
         if sock.state() != SocketState::Connected {
             let why = format!("client id {id} is not connected (state {})", sock.state().code());
@@ -69,44 +73,45 @@ impl AtCommand for Qsslsend {
     }
 }
 
-/// `+QSSLSEND: <total>,<acked>,<unacked>`: bytes accepted with SEND OK on this connection,
+/// `+QSSLSEND: <total>,<acked>,<unacked>` (or `+QISEND: ...`): bytes accepted with SEND OK on this connection,
 /// bytes written to the network, and bytes still waiting. Answered while the connection
 /// exists and after the network closed it (state 4), until `AT+QSSLCLOSE`, so a host can learn
 /// how much of what got `SEND OK` never left.
-fn counters(m: &mut Modem, id: SocketId) -> Result<Flow, Refusal> {
+pub(crate) fn counters(m: &mut Modem, id: SocketId, prefix: &str) -> Result<Flow, Refusal> {
     let s = m.sockets.get(id);
     if !matches!(s.state(), SocketState::Connected | SocketState::Closing) {
         let why = format!("client id {id} has no connection (state {})", s.state().code());
         return Err(Refusal::code(ErrorCode::SocketClosed, why));
     }
     let (total, unacked) = (s.tx_total, s.tx_in_flight as u64);
-    m.info(&format!("+QSSLSEND: {total},{},{unacked}", total - unacked));
+    m.info(&format!("{prefix}: {total},{},{unacked}", total - unacked));
     Ok(Flow::Done)
 }
 
 /// Bytes typed at the prompt. Returns how many were used; the rest go back to command mode.
 pub fn consume_prompt(m: &mut Modem, bytes: &[u8]) -> usize {
     let Port::SendPrompt(prompt) = &mut m.port else { return 0 };
-    let id = prompt.id;
+    let (id, command, echo) = (prompt.id, prompt.command, prompt.echo);
     let feed = prompt.feed(bytes);
-    if m.settings.echo {
+    let dest = if feed.end.is_some() { prompt.dest.take() } else { None };
+    if m.settings.echo && echo {
         // What was typed is echoed as data; the terminator is not.
         m.out.push_write(bytes[..feed.echo].to_vec());
     }
     if let Some(end) = feed.end {
         m.enter_command();
-        finish(m, id, end);
+        finish(m, id, end, command, dest);
     }
     feed.used
 }
 
 /// The send ends in ERROR after the prompt: answered like any refusal of the command.
-fn refuse_at_prompt(m: &mut Modem, r: Refusal) {
-    let result = super::report_refusal(m, "AT+QSSLSEND".into(), Family::Socket, r);
+fn refuse_at_prompt(m: &mut Modem, command: &str, r: Refusal) {
+    let result = super::report_refusal(m, command.into(), Family::Socket, r);
     m.final_result(result);
 }
 
-fn finish(m: &mut Modem, id: SocketId, end: PromptEnd) {
+fn finish(m: &mut Modem, id: SocketId, end: PromptEnd, command: &str, dest: Option<(String, u16)>) {
     let data = match end {
         PromptEnd::Cancel => {
             info!(%id, "send cancelled with ESC");
@@ -115,14 +120,45 @@ fn finish(m: &mut Modem, id: SocketId, end: PromptEnd) {
         }
         PromptEnd::TooLong => {
             let why = format!("send prompt exceeded {MAX_SEND} bytes without Ctrl+Z; nothing sent");
-            return refuse_at_prompt(m, Refusal::invalid(why));
+            return refuse_at_prompt(m, command, Refusal::invalid(why));
         }
         PromptEnd::Send(data) => data,
     };
+    // `AT+QICFG="dataformat",1,x`: what was typed at AT+QISEND's prompt is hex digits.
+    let data = if command == "AT+QISEND" && m.ip_cfg.hex_format().0 {
+        match super::ip_send::decode_hex(&String::from_utf8_lossy(&data)) {
+            Some(bytes) => bytes,
+            None => {
+                let why = "dataformat sends hex, and the payload is not pairs of hex digits";
+                return refuse_at_prompt(m, command, Refusal::invalid(why));
+            }
+        }
+    } else {
+        data
+    };
+    match deliver(m, id, data, dest) {
+        Ok(result) => {
+            m.final_result(result);
+            if result == ResultCode::SendOk {
+                sent_ok(m, id);
+            }
+        }
+        Err(r) => refuse_at_prompt(m, command, r),
+    }
+}
+
+/// Payload for socket `id` (from a prompt or `AT+QISENDEX`): `SEND OK` when it fits into the
+/// send buffer and goes to the network (as one datagram to `dest` for a `"UDP SERVICE"`),
+/// `SEND FAIL` when it does not, an error when the connection ended meanwhile.
+pub(crate) fn deliver(
+    m: &mut Modem,
+    id: SocketId,
+    data: Vec<u8>,
+    dest: Option<(String, u16)>,
+) -> Result<ResultCode, Refusal> {
     if m.sockets.state(id) != SocketState::Connected {
-        let why =
-            format!("the connection of client id {id} ended at the prompt; {} bytes not sent", data.len());
-        return refuse_at_prompt(m, Refusal::code(ErrorCode::SocketClosed, why));
+        let why = format!("the connection of id {id} ended before the send; {} bytes not sent", data.len());
+        return Err(Refusal::code(ErrorCode::SocketClosed, why));
     }
     // Injected `send_buffer_full` faults: this socket's first, then any socket's.
     let sock = m.sockets.get_mut(id);
@@ -130,13 +166,20 @@ fn finish(m: &mut Modem, id: SocketId, end: PromptEnd) {
     if injected || sock.tx_in_flight + data.len() > TX_BUFFER_BYTES {
         warn!(%id, in_flight = sock.tx_in_flight, bytes = data.len(), injected, "send buffer full: SEND FAIL");
         m.last_error = ErrorCode::Ok;
-        return m.final_result(ResultCode::SendFail);
+        return Ok(ResultCode::SendFail);
     }
     if !data.is_empty() {
-        m.queue_send(id, data);
+        match dest {
+            Some((host, port)) => m.queue_send_to(id, host, port, data),
+            None => m.queue_send(id, data),
+        }
     }
     m.last_error = ErrorCode::Ok;
-    m.final_result(ResultCode::SendOk);
+    Ok(ResultCode::SendOk)
+}
+
+/// After `SEND OK` is written: the scenario hears of the bytes and the send.
+pub(crate) fn sent_ok(m: &mut Modem, id: SocketId) {
     m.scenario_bytes(id);
     m.scenario_event(EventKind::SendOk, id);
 }

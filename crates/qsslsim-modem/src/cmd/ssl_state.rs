@@ -1,4 +1,5 @@
-//! `AT+QSSLSTATE`: one line per socket that is not Initial, or for one socket.
+//! `AT+QSSLSTATE`: one line per SSL socket that is not Initial, or for one socket. Sockets of
+//! the TCP/IP family are `AT+QISTATE`'s.
 
 use qsslsim_at::{Command, Kind};
 
@@ -47,7 +48,7 @@ impl AtCommand for Qsslstate {
 /// The `+QSSLSTATE` line of socket `id`, if it is not Initial.
 pub fn state_line(m: &Modem, id: SocketId) -> Option<String> {
     let s = m.sockets.get(id);
-    if s.state() == SocketState::Initial {
+    if s.state() == SocketState::Initial || !s.service.is_ssl() {
         return None;
     }
     // Before the name resolves the address shows as typed.

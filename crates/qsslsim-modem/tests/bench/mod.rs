@@ -40,6 +40,7 @@ pub fn error_text(code: u16) -> &'static str {
         565 => "DNS parse failed",
         566 => "socket connect failed",
         567 => "socket has been closed",
+        568 => "operation busy",
         569 => "operation timeout",
         570 => "PDP context break down",
         571 => "cancel send",
@@ -372,6 +373,13 @@ pub fn describe(a: &NetAction) -> String {
         NetAction::Close { id, conn, linger } => format!("close {id} #{conn} {linger:?}"),
         NetAction::Abort { id, conn } => format!("abort {id} #{conn}"),
         NetAction::Fault { id, conn, fault } => format!("fault {id} #{conn} {fault:?}"),
+        NetAction::Listen(r) => format!("listen {} #{} {:?} port {}", r.id, r.conn, r.transport, r.port),
+        NetAction::SendTo { id, conn, host, port, data } => {
+            format!("send {id} #{conn} to {host}:{port} {:?}", String::from_utf8_lossy(data))
+        }
+        NetAction::Accept { ticket, id, conn, .. } => format!("accept ticket {ticket} as {id} #{conn}"),
+        NetAction::Reject { ticket } => format!("reject ticket {ticket}"),
+        NetAction::Service(r) => format!("service #{} {:?} {} pdp {}", r.job, r.kind, r.host, r.pdp),
     }
 }
 

@@ -1,7 +1,9 @@
-//! One socket's connection as tokio tasks: connect, TLS handshake within `negotiatetime`,
-//! then a reader that reads only as far as the module has granted (backpressure) and a
-//! writer that reports each write back, so the module always knows its send buffer. Open-time
-//! faults act on the connect and handshake; link faults act through the shared [`Link`].
+//! One socket's connection as tokio tasks: connect, the TLS handshake within `negotiatetime`
+//! for an SSL socket (none for plain TCP), then a reader that reads only as far as the module
+//! has granted (backpressure) and a writer that reports each write back, so the module always
+//! knows its send buffer. Open-time faults act on the connect and handshake; link faults act
+//! through the shared [`Link`]. UDP sockets and listeners run their own loops
+//! ([`super::datagram`], [`super::listener`]) under the same [`ConnectionHandle`].
 //!
 //! The two directions report on separate channels ([`Reports`]): received data and the
 //! connection's life on one, in order, which the event loop may stop taking while the host is
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use qsslsim_modem::errors::OpenFailure;
-use qsslsim_modem::{LinkFault, NetEvent, OpenFault, OpenRequest};
+use qsslsim_modem::{LinkFault, NetEvent, OpenFault, OpenRequest, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
@@ -37,21 +39,57 @@ pub struct ConnectionHandle {
     timers: Vec<JoinHandle<()>>,
 }
 
-enum WriteCmd {
+pub(super) enum WriteCmd {
     Data(Vec<u8>),
+    /// A datagram for a `"UDP SERVICE"`.
+    DataTo(String, u16, Vec<u8>),
     Close(Duration),
 }
 
 /// Bytes the reader may still deliver.
 #[derive(Default)]
-struct Credit {
-    bytes: AtomicUsize,
-    notify: Notify,
+pub(super) struct Credit {
+    pub(super) bytes: AtomicUsize,
+    pub(super) notify: Notify,
+}
+
+impl Credit {
+    /// Wait until at least `n` bytes may be delivered (or the link changes: `None`).
+    pub(super) async fn wait_for(&self, n: usize, link: &Link) -> Option<()> {
+        loop {
+            if self.bytes.load(Ordering::SeqCst) >= n.max(1) {
+                return Some(());
+            }
+            tokio::select! {
+                _ = self.notify.notified() => {}
+                _ = link.changed.notified() => return None,
+            }
+        }
+    }
 }
 
 impl ConnectionHandle {
+    /// Run `body` as the connection's task with its write queue, credit and link.
+    pub(super) fn spawn<F, Fut>(conn: u64, link_faults: &[LinkFault], body: F) -> Self
+    where
+        F: FnOnce(mpsc::UnboundedReceiver<WriteCmd>, Arc<Credit>, Arc<Link>) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let (writes, write_rx) = mpsc::unbounded_channel();
+        let credit = Arc::new(Credit::default());
+        let link = Arc::new(Link::default());
+        for fault in link_faults {
+            link.apply(*fault);
+        }
+        let task = tokio::spawn(body(write_rx, credit.clone(), link.clone()));
+        ConnectionHandle { conn, writes, credit, link, task, timers: Vec::new() }
+    }
+
     pub fn send(&self, data: Vec<u8>) {
         let _ = self.writes.send(WriteCmd::Data(data));
+    }
+    pub fn send_to(&self, host: String, port: u16, data: Vec<u8>) {
+        let _ = self.writes.send(WriteCmd::DataTo(host, port, data));
     }
     pub fn grant(&self, bytes: usize) {
         self.credit.bytes.fetch_add(bytes, Ordering::SeqCst);
@@ -93,21 +131,51 @@ pub struct Reports {
     pub acks: mpsc::UnboundedSender<NetEvent>,
 }
 
-/// Start the connection for `req`; it reports to `reports`.
+/// Start the connection for `req` (TLS or plain TCP, or a UDP client); it reports to
+/// `reports`.
 pub fn spawn_connection(
     req: OpenRequest,
     connector: Arc<dyn Connector>,
     reports: Reports,
 ) -> ConnectionHandle {
-    let (writes, write_rx) = mpsc::unbounded_channel();
-    let credit = Arc::new(Credit::default());
-    let link = Arc::new(Link::default());
-    for fault in &req.link {
-        link.apply(*fault);
+    let link = req.link.clone();
+    ConnectionHandle::spawn(req.conn, &link, move |write_rx, credit, link| async move {
+        match req.transport {
+            Transport::Tcp => run(req, connector, reports, write_rx, credit, link).await,
+            Transport::Udp => {
+                super::datagram::run_client(req, connector, reports, write_rx, credit, link).await
+            }
+        }
+    })
+}
+
+/// A connection a listener accepted, adopted by socket `id` as connection `conn`: connected
+/// already, so it goes straight to reading and writing.
+pub fn spawn_accepted(
+    id: u8,
+    conn: u64,
+    stream: tokio::net::TcpStream,
+    link: &[LinkFault],
+    reports: Reports,
+) -> ConnectionHandle {
+    let _ = stream.set_nodelay(true);
+    ConnectionHandle::spawn(conn, link, move |write_rx, credit, link| {
+        serve_stream(Box::new(stream), id, conn, reports, write_rx, credit, link)
+    })
+}
+
+/// The failure an armed open fault causes before any connecting, if it is one of those.
+pub(super) fn early_failure(fault: Option<OpenFault>) -> Option<(OpenFailure, &'static str)> {
+    match fault {
+        Some(OpenFault::RefuseConnect) => {
+            Some((OpenFailure::ConnectFailed, "fault refuse_connect: connection refused"))
+        }
+        Some(OpenFault::DnsFailure) => {
+            Some((OpenFailure::DnsFailed, "fault dns_failure: the name did not resolve"))
+        }
+        Some(OpenFault::DnsBusy) => Some((OpenFailure::DnsBusy, "fault dns_busy: the resolver is busy")),
+        _ => None,
     }
-    let conn = req.conn;
-    let task = tokio::spawn(run(req, connector, reports, write_rx, credit.clone(), link.clone()));
-    ConnectionHandle { conn, writes, credit, link, task, timers: Vec::new() }
 }
 
 async fn run(
@@ -124,17 +192,7 @@ async fn run(
     if !req.delay.is_zero() {
         tokio::time::sleep(req.delay).await;
     }
-    let early = match req.fault {
-        Some(OpenFault::RefuseConnect) => {
-            Some((OpenFailure::ConnectFailed, "fault refuse_connect: connection refused"))
-        }
-        Some(OpenFault::DnsFailure) => {
-            Some((OpenFailure::DnsFailed, "fault dns_failure: the name did not resolve"))
-        }
-        Some(OpenFault::DnsBusy) => Some((OpenFailure::DnsBusy, "fault dns_busy: the resolver is busy")),
-        _ => None,
-    };
-    if let Some((failure, cause)) = early {
+    if let Some((failure, cause)) = early_failure(req.fault) {
         let _ = events.send(fail(failure, cause.to_string())).await;
         return;
     }
@@ -143,7 +201,7 @@ async fn run(
             // The listener drops the SYNs: nothing ever answers.
             std::future::pending::<()>().await;
         }
-        connector.connect(req.host.clone(), req.port, req.dns_usable).await
+        connector.connect_from(req.host.clone(), req.port, req.dns_usable, req.local_port).await
     };
     let connected = match tokio::time::timeout(req.connect_timeout, connect).await {
         Ok(Ok(c)) => c,
@@ -161,9 +219,16 @@ async fn run(
             return;
         }
     };
+    let Some(tls) = &req.tls else {
+        // Plain TCP: connected is open.
+        let _ = events
+            .send(NetEvent::Opened { id, conn, remote: connected.reported, local_port: connected.local_port })
+            .await;
+        return serve_stream(connected.stream, id, conn, reports, write_rx, credit, link).await;
+    };
     let outcome = match req.fault {
         Some(OpenFault::HandshakeStall) => {
-            tokio::time::sleep(req.handshake_timeout).await;
+            tokio::time::sleep(tls.handshake_timeout).await;
             None
         }
         Some(OpenFault::HandshakeAlert) => {
@@ -172,8 +237,8 @@ async fn run(
             return;
         }
         _ => {
-            let handshake = super::tls_legacy::handshake(&req.tls, &req.server_name, connected.stream);
-            match tokio::time::timeout(req.handshake_timeout, handshake).await {
+            let handshake = super::tls_legacy::handshake(&tls.client, &tls.server_name, connected.stream);
+            match tokio::time::timeout(tls.handshake_timeout, handshake).await {
                 Ok(Ok(s)) => Some(s),
                 Ok(Err(cause)) => {
                     let _ = events.send(fail(OpenFailure::HandshakeFailed, cause)).await;
@@ -186,7 +251,7 @@ async fn run(
     let Some(stream) = outcome else {
         let cause = format!(
             "TLS handshake did not finish within negotiatetime ({} s)",
-            req.handshake_timeout.as_secs()
+            tls.handshake_timeout.as_secs()
         );
         let _ = events.send(fail(OpenFailure::HandshakeTimeout, cause)).await;
         return;
@@ -194,6 +259,20 @@ async fn run(
     let _ = events
         .send(NetEvent::Opened { id, conn, remote: connected.reported, local_port: connected.local_port })
         .await;
+    serve_stream(stream, id, conn, reports, write_rx, credit, link).await;
+}
+
+/// Read and write an open stream until it ends.
+async fn serve_stream(
+    stream: Box<dyn super::connector::Stream>,
+    id: u8,
+    conn: u64,
+    reports: Reports,
+    write_rx: mpsc::UnboundedReceiver<WriteCmd>,
+    credit: Arc<Credit>,
+    link: Arc<Link>,
+) {
+    let events = reports.events.clone();
     let (reader, writer) = tokio::io::split(stream);
     let closed = Arc::new(Notify::new());
     // Aborted with this task too (the handle dropped): the reader holds the stream.
@@ -289,12 +368,14 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
     let mut pending_close = None;
     while let Some(cmd) = write_rx.recv().await {
         match cmd {
-            WriteCmd::Data(mut data) => {
+            WriteCmd::Data(mut data) | WriteCmd::DataTo(_, _, mut data) => {
                 // Coalesce what is already queued into one write: fewer, fuller TLS records
                 // and TCP segments, the same bytes in the same order.
                 while data.len() < WRITE_BATCH {
                     match write_rx.try_recv() {
-                        Ok(WriteCmd::Data(more)) => data.extend_from_slice(&more),
+                        Ok(WriteCmd::Data(more) | WriteCmd::DataTo(_, _, more)) => {
+                            data.extend_from_slice(&more)
+                        }
                         Ok(WriteCmd::Close(linger)) => {
                             pending_close = Some(linger);
                             break;

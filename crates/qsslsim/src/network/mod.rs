@@ -1,13 +1,17 @@
 //! The network behind the module: where names and addresses lead (`--resolve`, `--route`,
-//! sandbox), how a TCP stream is obtained ([`Connector`]), and the task that runs one TLS
-//! connection for one socket.
+//! sandbox), how a TCP stream or UDP socket is obtained ([`Connector`]), and the tasks that run
+//! one socket each: a TLS or plain TCP connection, a UDP client or service, a TCP listener.
 
 pub mod connection;
 pub mod connector;
+pub mod datagram;
 pub mod link;
+pub mod listener;
 pub mod resolve;
+pub mod services;
 mod tls_legacy;
 
-pub use connection::{spawn_connection, ConnectionHandle, Reports};
+pub use connection::{spawn_accepted, spawn_connection, ConnectionHandle, Reports};
 pub use connector::{Connector, TcpConnector};
+pub use listener::Pending;
 pub use resolve::{NetMode, NetPolicy};

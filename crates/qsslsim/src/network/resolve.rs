@@ -72,9 +72,20 @@ pub struct Destination {
 impl NetPolicy {
     /// Resolve a name through the rules (and the system resolver in host mode).
     pub async fn resolve(&self, host: &str, dns_usable: bool) -> Result<IpAddr, (OpenFailure, String)> {
+        let all = self.resolve_all(host, dns_usable).await?;
+        Ok(all[0])
+    }
+
+    /// Every address a name has, in order (at least one): all `--resolve` rules for it, or
+    /// all the system resolver gives in host mode. An address is its own only answer.
+    pub async fn resolve_all(
+        &self,
+        host: &str,
+        dns_usable: bool,
+    ) -> Result<Vec<IpAddr>, (OpenFailure, String)> {
         let host_trimmed = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = host_trimmed.parse::<IpAddr>() {
-            return Ok(ip);
+            return Ok(vec![ip]);
         }
         if !dns_usable {
             return Err((
@@ -83,11 +94,12 @@ impl NetPolicy {
             ));
         }
         let lower = host.to_ascii_lowercase();
-        if let Some(rule) = self.resolve.iter().find(|r| r.name == lower) {
-            return Ok(rule.addr);
+        let mapped: Vec<IpAddr> = self.resolve.iter().filter(|r| r.name == lower).map(|r| r.addr).collect();
+        if !mapped.is_empty() {
+            return Ok(mapped);
         }
         if lower == "localhost" {
-            return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+            return Ok(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
         }
         match self.mode {
             NetMode::Sandbox => Err((
@@ -95,10 +107,19 @@ impl NetPolicy {
                 format!("sandbox: {host:?} is not mapped with --resolve; no query left the machine"),
             )),
             NetMode::Host => match tokio::net::lookup_host((host, 0)).await {
-                Ok(mut addrs) => addrs
-                    .next()
-                    .map(|a| a.ip())
-                    .ok_or_else(|| (OpenFailure::DnsFailed, format!("{host:?} has no address"))),
+                Ok(addrs) => {
+                    let mut all: Vec<IpAddr> = Vec::new();
+                    for ip in addrs.map(|a| a.ip()) {
+                        if !all.contains(&ip) {
+                            all.push(ip);
+                        }
+                    }
+                    if all.is_empty() {
+                        Err((OpenFailure::DnsFailed, format!("{host:?} has no address")))
+                    } else {
+                        Ok(all)
+                    }
+                }
                 Err(e) => Err((OpenFailure::DnsFailed, format!("resolving {host:?}: {e}"))),
             },
         }
@@ -154,6 +175,16 @@ mod tests {
         assert_eq!(p.destination("peer.example", 8010, false).await.unwrap_err().0, OpenFailure::DnsFailed);
         assert_eq!(p.destination("localhost", 5, true).await.unwrap().dial, "127.0.0.1:5".parse().unwrap());
         assert_eq!(p.destination("::1", 5, false).await.unwrap().dial, "[::1]:5".parse().unwrap());
+    }
+
+    #[tokio::test]
+    async fn every_mapped_address_of_a_name() {
+        let mut p = policy();
+        p.resolve.push("peer.example=::1".parse().unwrap());
+        let all = p.resolve_all("peer.example", true).await.unwrap();
+        assert_eq!(all, ["192.0.2.2".parse::<IpAddr>().unwrap(), "::1".parse().unwrap()]);
+        assert_eq!(p.resolve("peer.example", true).await.unwrap(), all[0]);
+        assert_eq!(p.resolve_all("[::1]", false).await.unwrap(), ["::1".parse::<IpAddr>().unwrap()]);
     }
 
     #[test]
