@@ -168,8 +168,8 @@ pub(crate) async fn handle<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unp
 }
 
 /// `qsslsim peer`: run the peer in the foreground. Refuses a non-loopback `--listen` unless
-/// `--allow-non-loopback`, `--mode http` over UDP and `--tls13` without TLS (exit 2); a closed
-/// stdout or stderr does not stop it.
+/// `--allow-non-loopback`, `--mode http` over UDP, and `--tls13` or `--keylog` without TLS
+/// (exit 2); a closed stdout or stderr does not stop it.
 pub async fn run(args: PeerArgs) -> i32 {
     if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
         let why = match args.proto {
@@ -188,8 +188,9 @@ pub async fn run(args: PeerArgs) -> i32 {
         return 2;
     }
     if args.proto != Proto::Tls {
-        if args.tls13 {
-            complain("qsslsim peer: --tls13 applies to --proto tls only");
+        // SSLKEYLOGFILE may be set for other programs; an explicit --keylog is a mistake.
+        if args.tls13 || args.keylog.is_some() {
+            complain("qsslsim peer: --tls13 and --keylog apply to --proto tls only");
             return 2;
         }
         return crate::peer_plain::run(args.proto, args.listen, args.mode).await;

@@ -193,7 +193,11 @@ fn refusals_exit_2_with_a_reason() {
 
     let (code, out, err) = refused(&["--proto", "tcp", "--tls13", "--listen", "127.0.0.1:0"]);
     assert_eq!((code, out.as_str()), (Some(2), ""));
-    assert!(err.contains("--tls13 applies to --proto tls only"), "{err}");
+    assert!(err.contains("--tls13 and --keylog apply to --proto tls only"), "{err}");
+    let (code, out, err) =
+        refused(&["--proto", "udp", "--keylog", "/nonexistent/k", "--listen", "127.0.0.1:0"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(err.contains("--tls13 and --keylog apply to --proto tls only"), "{err}");
 
     let (code, out, err) = refused(&["--proto", "udp", "--listen", "192.0.2.1:9"]);
     assert_eq!((code, out.as_str()), (Some(2), ""));
