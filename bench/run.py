@@ -639,7 +639,7 @@ def wait_connected(peer_port, proto, timeout=10.0):
 # Per protocol: the module's transparent-mode open, its close, and socat's second address.
 TRANSPARENT = {
     "tls": ('AT+QSSLOPEN=1,0,0,"127.0.0.1",{port},2', "AT+QSSLCLOSE=0,0", "OPENSSL:127.0.0.1:{port},verify=0"),
-    "tcp": ('AT+QIOPEN=1,0,"TCP","127.0.0.1",{port},0,2', "AT+QICLOSE=0", "TCP:127.0.0.1:{port}"),
+    "tcp": ('AT+QIOPEN=1,0,"TCP","127.0.0.1",{port},0,2', "AT+QICLOSE=0,0", "TCP:127.0.0.1:{port}"),
 }
 
 
