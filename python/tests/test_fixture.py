@@ -189,3 +189,29 @@ def test_stop_closes_the_port_first_and_cleans_up(qsslsim):
     assert qsslsim.stop() == 0  # twice is fine
     with pytest.raises(QsslsimError, match="cannot reach qsslsim's control socket"):
         qsslsim.state()
+
+
+@pytest.mark.qsslsim(args=["--tcp", "127.0.0.1:0", "--rfc2217", "127.0.0.1:0"])
+def test_network_at_port_urls(qsslsim):
+    assert qsslsim.tcp_url.startswith("socket://127.0.0.1:")
+    assert qsslsim.rfc2217_url.startswith("rfc2217://127.0.0.1:")
+    assert qsslsim.url == qsslsim.tcp_url
+    with qsslsim.open_url() as port:
+        command(port, b"ATE0", OK)
+    # The state stays for the next client, here over RFC 2217, and then for the pty.
+    for _ in range(50):
+        try:
+            with qsslsim.open_url(qsslsim.rfc2217_url) as port:
+                port.write(b"AT\r")
+                assert port.read(6) == OK
+                break
+        except (serial.SerialException, OSError):
+            pass  # the first client's close has not reached the daemon yet
+    else:
+        pytest.fail("no second client admitted")
+
+
+def test_no_network_port_without_the_flag(qsslsim):
+    assert qsslsim.url is None
+    with pytest.raises(QsslsimError, match="--tcp"):
+        qsslsim.open_url()

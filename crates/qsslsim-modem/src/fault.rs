@@ -70,6 +70,25 @@ pub enum Fault {
         #[serde(default)]
         ms: Option<u64>,
     },
+    /// UDP: the network loses the next `count` datagrams (default 1) coming to the socket.
+    DatagramLoss {
+        #[serde(default)]
+        socket: Option<u8>,
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// UDP: the network delivers each of the next `count` datagrams (default 1) twice.
+    DatagramDuplicate {
+        #[serde(default)]
+        socket: Option<u8>,
+        #[serde(default)]
+        count: Option<u32>,
+    },
+    /// UDP: the next two datagrams coming to the socket arrive in swapped order.
+    DatagramReorder {
+        #[serde(default)]
+        socket: Option<u8>,
+    },
     /// Hold every URC back by `ms` more (0 clears).
     UrcDelay { ms: u64 },
     /// The module restarts: connections drop, settings and the RAM drive are lost, UFS files
@@ -150,6 +169,22 @@ pub enum LinkFault {
     Bandwidth(u64),
     /// Deliver nothing for this long (`None` = until cleared by `Some(ZERO)`).
     ReceiveStall(Option<Duration>),
+    /// Lose the next n incoming datagrams.
+    DatagramLoss(u32),
+    /// Deliver each of the next n incoming datagrams twice.
+    DatagramDuplicate(u32),
+    /// Swap the next two incoming datagrams.
+    DatagramReorder,
+}
+
+impl LinkFault {
+    /// Whether this fault only means something for datagrams (UDP sockets).
+    pub fn datagrams_only(&self) -> bool {
+        matches!(
+            self,
+            LinkFault::DatagramLoss(_) | LinkFault::DatagramDuplicate(_) | LinkFault::DatagramReorder
+        )
+    }
 }
 
 impl Fault {
@@ -169,6 +204,9 @@ impl Fault {
             Fault::Bandwidth { .. } => "bandwidth",
             Fault::SendBufferFull { .. } => "send_buffer_full",
             Fault::ReceiveStall { .. } => "receive_stall",
+            Fault::DatagramLoss { .. } => "datagram_loss",
+            Fault::DatagramDuplicate { .. } => "datagram_duplicate",
+            Fault::DatagramReorder { .. } => "datagram_reorder",
             Fault::UrcDelay { .. } => "urc_delay",
             Fault::ModuleRestart => "module_restart",
             Fault::Deregister { .. } => "deregister",
@@ -244,6 +282,11 @@ impl Fault {
             Fault::ReceiveStall { socket, ms } => {
                 (socket, LinkFault::ReceiveStall(ms.map(Duration::from_millis)))
             }
+            Fault::DatagramLoss { socket, count } => (socket, LinkFault::DatagramLoss(count.unwrap_or(1))),
+            Fault::DatagramDuplicate { socket, count } => {
+                (socket, LinkFault::DatagramDuplicate(count.unwrap_or(1)))
+            }
+            Fault::DatagramReorder { socket } => (socket, LinkFault::DatagramReorder),
             _ => return None,
         })
     }

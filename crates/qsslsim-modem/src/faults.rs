@@ -30,11 +30,16 @@ pub struct ArmedFaults {
 
 impl ArmedFaults {
     /// The open-time fault the next open to `host` suffers: the first armed one that applies.
-    /// A name lookup fault does not apply to an IP literal (no lookup happens); it stays armed
-    /// for the next open by name.
-    pub fn take_open_fault(&mut self, host: &str) -> Option<OpenFault> {
+    /// A name lookup fault does not apply to an IP literal (no lookup happens), nor a handshake
+    /// fault to a plain TCP/UDP open (`tls` false: no handshake happens); each stays armed for
+    /// the next open it can act on.
+    pub fn take_open_fault(&mut self, host: &str, tls: bool) -> Option<OpenFault> {
         let literal = host.parse::<std::net::IpAddr>().is_ok();
-        let applies = |f: &OpenFault| !(literal && matches!(f, OpenFault::DnsFailure | OpenFault::DnsBusy));
+        let applies = |f: &OpenFault| match f {
+            OpenFault::DnsFailure | OpenFault::DnsBusy => !literal,
+            OpenFault::HandshakeStall | OpenFault::HandshakeAlert => tls,
+            OpenFault::RefuseConnect | OpenFault::ConnectStall => true,
+        };
         let i = self.open.iter().position(applies)?;
         self.open.remove(i)
     }
@@ -83,6 +88,11 @@ pub fn check(m: &Modem, fault: &Fault) -> Result<(), String> {
                 m.sockets.state(id).code()
             ));
         }
+        let datagrams_only = fault.as_link_fault().is_some_and(|(_, l)| l.datagrams_only());
+        if datagrams_only && !m.sockets.get(id).service.is_datagram() {
+            let kind = m.sockets.get(id).service.name();
+            return Err(format!("{} socket {n} is a {kind} socket, not UDP", fault.name()));
+        }
     }
     Ok(())
 }
@@ -113,6 +123,7 @@ pub fn inject(m: &mut Modem, fault: Fault) {
             .sockets
             .iter()
             .filter(|(id, s)| socket.is_none_or(|want| want == id.get()) && s.state().is_live())
+            .filter(|(_, s)| !link.datagrams_only() || s.service.is_datagram())
             .map(|(id, s)| (id, s.conn))
             .collect();
         if targets.is_empty() && socket.is_some() {

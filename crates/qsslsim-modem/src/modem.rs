@@ -130,6 +130,12 @@ impl Modem {
         &self.cfg
     }
 
+    /// The port settings the host has made (`ATE`, `AT&D`, `AT+IFC`, `AT+IPR`, ...): the
+    /// daemon reads flow control and the baud rate from here for a network client's lines.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub fn files_mut(&mut self) -> &mut FileStore {
         &mut self.files
     }
@@ -222,7 +228,8 @@ impl Modem {
         self.pump();
     }
 
-    /// The DTR pin changed level (a pty has none: the daemon's control socket drives this).
+    /// The DTR pin changed level (a pty has none: the daemon's control socket or an RFC 2217
+    /// client drives this).
     pub fn set_dtr(&mut self, high: bool, now: Instant) {
         self.now = now;
         let rising = high && !self.settings.dtr_high;

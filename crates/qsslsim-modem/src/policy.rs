@@ -465,6 +465,31 @@ pub fn policies() -> Vec<Policy> {
             "default 1; UTC fields, module zone".into(),
             "<autosettime> defaults to 1 (the manuals list 0/1 without a default): the module clock (AT+CCLK) takes the server's UTC time and keeps its zone. +QNTP: 0,\"YYYY/MM/DD,hh:mm:ss±zz\" prints the UTC time with the module's zone tag, as captured on hardware. AT+QNTP? answers +QNTP: \"<server>\",<port> only while a synchronisation runs, else just OK.",
         ),
+        p(
+            "net-port-clients",
+            "one client at a time; another is closed at once".into(),
+            "The --tcp and --rfc2217 endpoints are one serial port: a client that connects while another has the port (on either endpoint) is closed at once, with a log line naming the one connected, as ser2net does by default (replacing the older client is its opt-in). When a client disconnects the module keeps its state, as when a terminal closes the pty, and the next client may connect.",
+        ),
+        p(
+            "net-port-and-pty",
+            "a connected client is the AT port; the pty is set aside".into(),
+            "The pty always exists. While a network client is connected, the module's output goes only to it and bytes written to the pty are dropped (logged); output queued for one holder and not yet written is dropped when the port changes hands. When the client leaves, the pty is the AT port again; a DTR the client left dropped is asserted again (no DTR event) and RTS counts as on.",
+        ),
+        p(
+            "net-port-listen",
+            "loopback unless --listen-any".into(),
+            "A --tcp or --rfc2217 address that is not loopback is refused (exit 2) unless --listen-any is given: the port has no authentication and drives real TLS connections.",
+        ),
+        p(
+            "rfc2217-baud",
+            "acknowledged and logged; changes nothing".into(),
+            "SET-BAUDRATE (and data size, parity, stop size) is answered with the value asked for, logged and traced (record type port); it changes neither AT+IPR nor the --baud pacing, and bytes pass unchanged even when the rate differs from AT+IPR's, where a real UART would garble them (the log line says so).",
+        ),
+        p(
+            "rfc2217-lines",
+            "DTR per AT&D, RTS per AT+IFC, CTS and DSR on".into(),
+            "SET-CONTROL DTR OFF is the host dropping DTR (AT&D decides what happens), DTR ON asserts it; RTS OFF holds the module's output while AT+IFC's first value is 2 and is logged as ignored otherwise. The modem state sent once the option is agreed, and on NOTIFY-MODEMSTATE polls, is CTS and DSR on, no carrier detect or ring; the line state is 0. PURGE-DATA drops the client's bytes the module has not read and/or output not yet sent to it; BREAK and flow-control modes are acknowledged and logged.",
+        ),
     ]
 }
 

@@ -396,3 +396,42 @@ fn losing_the_context_closes_tcp_sockets_and_listeners() {
         "\r\n+QISTATE: 0,\"TCP\",\"192.0.2.2\",8009,50000,4,1,0,0,\"uart1\"\r\n\r\nOK\r\n",
     );
 }
+
+#[test]
+fn open_faults_ride_on_tcp_opens_but_handshake_faults_wait_for_an_ssl_open() {
+    use qsslsim_modem::{Fault, OpenFault};
+    let mut b = Bench::new();
+    b.pdp_up();
+    b.inject(Fault::HandshakeStall);
+    b.inject(Fault::RefuseConnect);
+    b.check("AT+QIOPEN=1,0,\"TCP\",\"192.0.2.2\",8009,0,0", OK);
+    assert_eq!(b.open_request(0).fault, Some(OpenFault::RefuseConnect));
+    b.check("AT+QIOPEN=1,1,\"TCP\",\"192.0.2.2\",8009,0,0", OK);
+    assert_eq!(b.open_request(1).fault, None);
+    b.check("AT+QSSLOPEN=1,0,2,\"192.0.2.2\",443,0", OK);
+    assert_eq!(b.open_request(2).fault, Some(OpenFault::HandshakeStall));
+}
+
+#[test]
+fn datagram_faults_reach_only_udp_sockets() {
+    use qsslsim_modem::{Fault, LinkFault};
+    let mut b = Bench::new();
+    let tcp_conn = tcp(&mut b, 0, 0);
+    b.check("AT+QIOPEN=1,1,\"UDP\",\"192.0.2.2\",7,0,0", OK);
+    let udp_conn = b.open_request(1).conn;
+    b.net(NetEvent::Opened { id: 1, conn: udp_conn, remote: "192.0.2.2:7".parse().unwrap(), local_port: 1 });
+    b.take_actions();
+    let loss = Fault::DatagramLoss { socket: Some(0), count: None };
+    assert_eq!(b.m.check_fault(&loss).unwrap_err(), "datagram_loss socket 0 is a TCP socket, not UDP");
+    b.inject(Fault::DatagramReorder { socket: None });
+    let faults: Vec<(u8, u64, LinkFault)> = b
+        .take_actions()
+        .into_iter()
+        .filter_map(|a| match a {
+            NetAction::Fault { id, conn, fault } => Some((id, conn, fault)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(faults, vec![(1, udp_conn, LinkFault::DatagramReorder)]);
+    let _ = tcp_conn;
+}

@@ -14,8 +14,10 @@ use crate::network::NetMode;
     about = "Emulates an LTE module's SSL AT commands on a pseudo-terminal, with real TLS behind it.",
     long_about = "Emulates an LTE module's SSL AT commands (AT+QSSLCFG, AT+QSSLOPEN, AT+QSSLSEND, \
 AT+QSSLRECV, AT+QSSLSTATE, AT+QSSLCLOSE and the commands around them) on a pseudo-terminal.\n\n\
-The first line on stdout is `READY <pty path>` once the port accepts input; logs go to stderr.\n\
-Open the pty with any serial program (picocom --omap delbs <path>, minicom -o -D <path>, pyserial)."
+The first line on stdout is `READY <pty path>` once the port accepts input (then `TCP ADDR:PORT` /\n\
+`RFC2217 ADDR:PORT` for each network endpoint); logs go to stderr.\n\
+Open the pty with any serial program (picocom --omap delbs <path>, minicom -o -D <path>, pyserial),\n\
+or reach the same AT port over TCP with --tcp / --rfc2217 (pyserial socket:// and rfc2217:// URLs)."
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -81,6 +83,26 @@ pub struct RunArgs {
     /// Preload a module file from a host file, e.g. UFS:cacert.pem=certs/ca.pem (repeatable).
     #[arg(long, value_name = "NAME=PATH")]
     pub file: Vec<String>,
+
+    /// Also serve the AT port as a raw TCP stream on ADDR:PORT (pyserial's
+    /// `socket://ADDR:PORT`; repeatable; port 0 picks one, printed as `TCP ADDR:PORT` after
+    /// READY). Loopback only unless --listen-any. One network client at a time (a second one
+    /// is closed at once); while it is connected it is the AT port and the pty is set aside.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub tcp: Vec<std::net::SocketAddr>,
+
+    /// Also serve the AT port as RFC 2217 (Telnet COM-PORT-OPTION: DTR, RTS, baud rate, purge)
+    /// on ADDR:PORT (pyserial's `rfc2217://ADDR:PORT`; repeatable; printed as `RFC2217
+    /// ADDR:PORT` after READY). DTR off from the client is a DTR drop (AT&D). Same rules as
+    /// --tcp.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub rfc2217: Vec<std::net::SocketAddr>,
+
+    /// Let --tcp and --rfc2217 listen on addresses that are not loopback (0.0.0.0 in a
+    /// container, say). Without it they are refused: whoever reaches the port drives the
+    /// module, with no authentication.
+    #[arg(long)]
+    pub listen_any: bool,
 
     /// Serve the control socket (JSON lines, mode 0600) at PATH; see `qsslsim ctl`.
     #[arg(long, value_name = "PATH")]

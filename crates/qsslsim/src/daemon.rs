@@ -1,5 +1,7 @@
 //! Starting the emulator from its command line: build the module (preloaded files, identity,
-//! timing, TLS policy, key log), open the pty, publish it (`--link`, the `READY` line), run the
+//! timing, TLS policy, key log), open the pty, listen on `--tcp`/`--rfc2217`, publish it
+//! (`--link`, the `READY` line, then one `TCP ADDR:PORT` / `RFC2217 ADDR:PORT` line per
+//! endpoint), run the
 //! event loop until SIGINT/SIGTERM/SIGHUP, and clean up.
 //!
 //! This module also owns what the daemon puts on the file system and its own output:
@@ -160,10 +162,11 @@ pub async fn start_demo(args: &mut RunArgs) -> Result<DemoPeers, String> {
     Ok(DemoPeers { tls, plain })
 }
 
-/// The banner `--demo` prints after `READY`: the peers, how to open the port, the SSL flow to
-/// type (buffer, transparent with `+++` and `ATO`, push), a plain TCP flow (buffer mode), and
-/// with `--control` one `qsslsim ctl` example that works while socket 4 is open.
-pub fn demo_text(link: &str, peers: DemoPeers, control: Option<&str>) -> String {
+/// The banner `--demo` prints after `READY`: the peers, how to open the port (and the network
+/// endpoints' pyserial URLs), the SSL flow to type (buffer, transparent with `+++` and `ATO`,
+/// push), a plain TCP flow (buffer mode), and with `--control` one `qsslsim ctl` example that
+/// works while socket 4 is open.
+pub fn demo_text(link: &str, peers: DemoPeers, control: Option<&str>, urls: &[String]) -> String {
     let (peer, plain) = (peers.tls, peers.plain);
     let mut text = format!(
         "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
@@ -171,6 +174,11 @@ Plain TCP and UDP echo peers on {plain} (one port for both), reachable as 220.18
 Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
 "
     );
+    for url in urls {
+        text.push_str(&format!(
+            "Or over TCP:     python3 -m serial.tools.miniterm {url}    (one client at a time)\n"
+        ));
+    }
     if let Some(ctl) = control {
         text.push_str(&format!(
             "Control socket:  {ctl}    (while socket 4 is open: qsslsim ctl --control {ctl} fault server_close socket=4)
@@ -213,6 +221,13 @@ Stop with Ctrl+C.",
 pub async fn run(mut args: RunArgs) -> i32 {
     // Whatever is published below is removed when this returns or unwinds.
     let _published = Cleanup;
+    let endpoints = network_endpoints(&args);
+    for (via, addr) in &endpoints {
+        if let Err(e) = crate::net_port::check_address(&format!("--{via}"), *addr, args.listen_any) {
+            complain(&format!("qsslsim: {e}"));
+            return 2;
+        }
+    }
     // Claim the names before anything else, so a refusal has no side effects.
     if let Some(link) = &args.link {
         if let Err(e) = claim_link(link, args.force) {
@@ -284,7 +299,26 @@ pub async fn run(mut args: RunArgs) -> i32 {
             return 1;
         }
     };
-    let loop_task = tokio::spawn(runtime::run(modem, pty, connector, rx, tracer));
+    // The network endpoints listen before READY, so a client may connect as soon as it is seen.
+    let (sessions_tx, sessions_rx) = mpsc::channel(4);
+    let mut listening = Vec::new();
+    let gate = crate::net_port::Gate::default();
+    let baud = args.baud.unwrap_or(qsslsim_modem::settings::DEFAULT_BAUD_RATE);
+    for (via, addr) in &endpoints {
+        let listener = match crate::net_port::bind(*addr) {
+            Ok(l) => l,
+            Err(e) => {
+                complain(&format!("qsslsim: --{via} {addr}: cannot listen: {e}"));
+                return 1;
+            }
+        };
+        let bound = listener.local_addr().unwrap_or(*addr);
+        info!(endpoint = %bound, "--{via}: serving the AT port");
+        listening.push(format!("{} {bound}", via.banner()));
+        tokio::spawn(crate::net_port::serve(listener, *via, gate.clone(), sessions_tx.clone(), baud));
+    }
+    drop(sessions_tx);
+    let loop_task = tokio::spawn(runtime::run_with_network(modem, pty, connector, rx, tracer, sessions_rx));
     let control_task = match &args.control {
         Some(path) => match crate::control::listen(path, control.clone()) {
             Ok(task) => {
@@ -303,11 +337,19 @@ pub async fn run(mut args: RunArgs) -> i32 {
     };
     let readers = tokio::spawn(watch_readers(slave.clone()));
     say(&format!("READY {}", slave.display()));
+    for line in &listening {
+        say(line);
+    }
     info!(pty = %slave.display(), "ready");
     if let Some(peers) = demo_peers {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
         let control = args.control.as_ref().map(|p| p.display().to_string());
-        say(&demo_text(&shown, peers, control.as_deref()));
+        let urls: Vec<String> = listening
+            .iter()
+            .filter_map(|line| line.split_once(' '))
+            .map(|(kind, addr)| format!("{}://{addr}", if kind == "TCP" { "socket" } else { "rfc2217" }))
+            .collect();
+        say(&demo_text(&shown, peers, control.as_deref(), &urls));
     }
     #[cfg(debug_assertions)]
     if std::env::var_os("QSSLSIM_TEST_PANIC_AFTER_READY").is_some() {
@@ -347,6 +389,13 @@ pub fn start_keylog(path: &Path) -> Result<(), String> {
     qsslsim_tls::keylog::install(writer)
         .map(|_| ())
         .map_err(|first| format!("a TLS key log is already open ({})", first.path().display()))
+}
+
+/// `--tcp` and `--rfc2217` endpoints, in that order.
+fn network_endpoints(args: &RunArgs) -> Vec<(crate::net_port::Via, std::net::SocketAddr)> {
+    use crate::net_port::Via;
+    let tcp = args.tcp.iter().map(|a| (Via::Tcp, *a));
+    tcp.chain(args.rfc2217.iter().map(|a| (Via::Rfc2217, *a))).collect()
 }
 
 /// Log (at info) each connection the shutdown drops, so `-v` says what a host lost.

@@ -83,6 +83,49 @@ impl HostPort for DuplexStream {
 
 impl PortWriter for WriteHalf<DuplexStream> {}
 
+/// The port the writer writes to when the AT port can change hands: the local port (the pty,
+/// or a test pipe), or the pipe to a network client (`net_port`). See `runtime`.
+pub enum Switched<W> {
+    Local(W),
+    Remote(WriteHalf<DuplexStream>),
+}
+
+impl<W: PortWriter> AsyncWrite for Switched<W> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Switched::Local(w) => Pin::new(w).poll_write(cx, buf),
+            Switched::Remote(w) => Pin::new(w).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Switched::Local(w) => Pin::new(w).poll_flush(cx),
+            Switched::Remote(w) => Pin::new(w).poll_flush(cx),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Switched::Local(w) => Pin::new(w).poll_shutdown(cx),
+            Switched::Remote(w) => Pin::new(w).poll_shutdown(cx),
+        }
+    }
+}
+
+impl<W: PortWriter> PortWriter for Switched<W> {
+    fn unread(&self) -> Option<usize> {
+        match self {
+            Switched::Local(w) => w.unread(),
+            Switched::Remote(w) => w.unread(),
+        }
+    }
+    fn poll_unread_below(&mut self, cx: &mut Context<'_>, bound: usize) -> Poll<usize> {
+        match self {
+            Switched::Local(w) => w.poll_unread_below(cx, bound),
+            Switched::Remote(w) => w.poll_unread_below(cx, bound),
+        }
+    }
+}
+
 /// UART pacing: writes of about 10 ms worth, the next one not before `next`.
 struct Pacing {
     baud: u32,
@@ -251,6 +294,27 @@ impl<W: PortWriter> HostWriter<W> {
             scratch: Vec::new(),
             pacing,
         }
+    }
+
+    /// Write to `port` from now on; returns the old port and the bytes still queued for it,
+    /// which are dropped (they were meant for whoever held the port before). The new port
+    /// starts with a fresh allowance and pacing.
+    pub fn replace_port(&mut self, port: W) -> (W, usize) {
+        let dropped = self.discard();
+        self.allowance = port.unread().map(|_| Allowance::new());
+        if let Some(p) = &mut self.pacing {
+            p.next = Instant::now();
+        }
+        (std::mem::replace(&mut self.port, port), dropped)
+    }
+
+    /// Drop everything queued and not yet written (a purge); returns how many bytes.
+    pub fn discard(&mut self) -> usize {
+        let dropped = self.queued;
+        self.queue.clear();
+        self.queued = 0;
+        self.offset = 0;
+        dropped
     }
 
     /// Queue one module write.

@@ -2,17 +2,20 @@
 //! happen to it: control requests, the host writer's progress, the module's deadline, network
 //! events, send completions, and host bytes. Host output goes through the [`HostWriter`],
 //! network actions to connection tasks. Generic over the host port so that tests can drive it
-//! through an in-memory pipe on tokio's paused clock.
+//! through an in-memory pipe on tokio's paused clock. A network client (`net_port`) takes the
+//! AT port from the local one while it is connected ([`run_with_network`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use qsslsim_modem::settings::FlowControl;
 use qsslsim_modem::{Fault, Modem, NetAction, NetEvent, Output, Transport};
 use tokio::io::AsyncReadExt;
 use tokio::sync::{broadcast, mpsc, oneshot};
-use tracing::trace;
+use tracing::{info, trace, warn};
 
-use crate::host_writer::{HostPort, HostWriter};
+use crate::host_writer::{HostPort, HostWriter, PortWriter, Switched};
+use crate::net_port::{FromClient, Line, Session};
 use crate::network::datagram::spawn_service;
 use crate::network::listener::spawn_listener;
 use crate::network::{spawn_accepted, spawn_connection, ConnectionHandle, Connector, Pending, Reports};
@@ -35,14 +38,31 @@ pub enum Control {
 
 /// Run the module until `Control::Shutdown` or until the control channel closes.
 pub async fn run<H: HostPort>(
+    modem: Modem,
+    host: H,
+    connector: Arc<dyn Connector>,
+    control: mpsc::Receiver<Control>,
+    tracer: Tracer,
+) {
+    let (_none, sessions) = mpsc::channel(1);
+    run_with_network(modem, host, connector, control, tracer, sessions).await
+}
+
+/// [`run`], with network clients (`net_port`) arriving on `sessions`. While a client is
+/// connected it is the AT port: its bytes go to the module, the module's output goes to it,
+/// its DTR and RTS are the port's, and the local port (the pty) is set aside: what is written
+/// to it is dropped, with a log line (policy `net-port-and-pty`). When the client leaves, the
+/// local port is the AT port again and the module carries on as it was.
+pub async fn run_with_network<H: HostPort>(
     mut modem: Modem,
     host: H,
     connector: Arc<dyn Connector>,
     mut control: mpsc::Receiver<Control>,
     mut tracer: Tracer,
+    mut sessions: mpsc::Receiver<Session>,
 ) {
     let (mut host_rx, host_tx) = host.split();
-    let mut writer = HostWriter::new(host_tx, modem.config().baud);
+    let mut writer = HostWriter::new(Switched::Local(host_tx), modem.config().baud);
     let (events_tx, mut events_rx) = mpsc::channel::<NetEvent>(64);
     let (acks_tx, mut acks_rx) = mpsc::unbounded_channel::<NetEvent>();
     let reports = Reports { events: events_tx, acks: acks_tx };
@@ -51,6 +71,10 @@ pub async fn run<H: HostPort>(
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
     let mut reading = Reading::Live;
+    let mut sessions_open = true;
+    let mut remote: Option<Remote> = None;
+    // The local port's writer while a network client has the AT port.
+    let mut parked: Option<Switched<H::Writer>> = None;
     // The module's next deadline, re-armed only when it moves.
     let timer = tokio::time::sleep_until(far_future());
     tokio::pin!(timer);
@@ -83,13 +107,30 @@ pub async fn run<H: HostPort>(
             timer.as_mut().reset(at);
         }
         // Raw transparent data makes no output, so a host that is not reading does not stop it.
-        let take_input =
-            host_open && modem.wants_input() && (writer.takes_commands() || modem.input_is_raw_data());
+        let wants = modem.wants_input() && (writer.takes_commands() || modem.input_is_raw_data());
+        let take_input = host_open && remote.is_none() && wants;
         reading = match (take_input, reading) {
             (false, _) => Reading::Paused,
             (true, Reading::Paused) => Reading::Resumed(tokio::time::Instant::now()),
             (true, other) => other,
         };
+        // A network client's bytes that had to wait go in as soon as the module takes input.
+        if let Some(r) = remote.as_mut().filter(|_| wants) {
+            if let Some(bytes) = r.waiting.pop_front() {
+                r.waiting_bytes -= bytes.len();
+                if std::mem::take(&mut r.waited) {
+                    modem.input_resumed(now());
+                }
+                r.waited = !r.waiting.is_empty();
+                tracer.host_in(&bytes);
+                modem.host_input(&bytes, now());
+                continue;
+            }
+        }
+        // With AT+IFC=2,x the host's RTS stops the module's output.
+        let rts_held =
+            remote.as_ref().is_some_and(|r| !r.rts) && modem.settings().flow_control.0 == FlowControl::RtsCts;
+        let remote_reads = remote.as_ref().is_some_and(|r| r.waiting_bytes < REMOTE_WAITING_MAX);
         tokio::select! {
             ctl = control.recv() => match ctl {
                 Some(Control::Subscribe(reply)) => {
@@ -98,7 +139,7 @@ pub async fn run<H: HostPort>(
                 Some(Control::Inspect(f)) => f(&mut modem),
                 Some(Control::Shutdown) | None => break,
             },
-            () = writer.progress(), if writer.is_active() => {}
+            () = writer.progress(), if writer.is_active() && !rts_held => {}
             () = &mut timer, if deadline.is_some() => {
                 modem.on_time(now());
             }
@@ -116,8 +157,53 @@ pub async fn run<H: HostPort>(
                     modem.net_event(ack, now());
                 }
             }
-            res = host_rx.read(&mut read_buf), if take_input => match res {
+            session = sessions.recv(), if sessions_open => match session {
+                Some(session) => {
+                    if let Some(old) = remote.take() {
+                        end_session(old, &mut modem, &mut writer, &mut parked, &mut tracer);
+                    }
+                    remote = Some(start_session(session, &mut writer, &mut parked, &mut tracer));
+                }
+                None => sessions_open = false,
+            },
+            // Control lines take effect at once; data waits (bounded) while the module does
+            // not take input, as it would in a serial port's buffer.
+            msg = recv_remote(&mut remote), if remote_reads => {
+                match msg {
+                    None => {
+                        let old = remote.take().expect("a session");
+                        end_session(old, &mut modem, &mut writer, &mut parked, &mut tracer);
+                    }
+                    Some(FromClient::Data(bytes)) => {
+                        let r = remote.as_mut().expect("a session");
+                        if wants && r.waiting.is_empty() {
+                            tracer.host_in(&bytes);
+                            modem.host_input(&bytes, now());
+                        } else {
+                            r.waiting_bytes += bytes.len();
+                            r.waiting.push_back(bytes);
+                            r.waited = true;
+                        }
+                    }
+                    Some(FromClient::Line(line)) => {
+                        let r = remote.as_mut().expect("a session");
+                        on_line(line, r, &mut modem, &mut writer, &mut tracer);
+                    }
+                }
+            }
+            res = host_rx.read(&mut read_buf), if take_input || (host_open && remote.is_some()) => match res {
                 Ok(0) | Err(_) => host_open = false,
+                Ok(n) if remote.is_some() => {
+                    let r = remote.as_mut().expect("a session");
+                    if r.local_dropped == 0 {
+                        warn!(
+                            bytes = n,
+                            "{} has the AT port: bytes written to the pty are dropped until it disconnects",
+                            r.label
+                        );
+                    }
+                    r.local_dropped += n;
+                }
                 Ok(n) => {
                     // Bytes already waiting in the pty when reading resumed arrived at unknown
                     // times, so their gaps are not guard silence; bytes the loop had to wait
@@ -130,6 +216,147 @@ pub async fn run<H: HostPort>(
                     modem.host_input(&read_buf[..n], now());
                 }
             },
+        }
+    }
+}
+
+/// Bytes from a network client that may wait for the module before the loop stops taking
+/// more from it (the client then waits in its socket).
+const REMOTE_WAITING_MAX: usize = HOST_READ_CHUNK;
+
+/// The network client that has the AT port.
+struct Remote {
+    label: String,
+    /// Its data the module has not taken yet, oldest first.
+    waiting: std::collections::VecDeque<Vec<u8>>,
+    waiting_bytes: usize,
+    /// Whether the next waiting bytes waited (their timing is unknown: not guard silence).
+    waited: bool,
+    /// RTS as the client set it (on until it says otherwise).
+    rts: bool,
+    /// The client dropped DTR and has not raised it again.
+    dtr_dropped: bool,
+    /// Bytes written to the local port meanwhile, dropped.
+    local_dropped: usize,
+    input: mpsc::Receiver<FromClient>,
+}
+
+async fn recv_remote(remote: &mut Option<Remote>) -> Option<FromClient> {
+    match remote {
+        Some(r) => r.input.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A network client takes the AT port: output goes to it from now on.
+fn start_session<W: PortWriter>(
+    session: Session,
+    writer: &mut HostWriter<Switched<W>>,
+    parked: &mut Option<Switched<W>>,
+    tracer: &mut Tracer,
+) -> Remote {
+    let (old, dropped) = writer.replace_port(Switched::Remote(session.output));
+    if parked.is_none() {
+        *parked = Some(old);
+    }
+    info!(dropped, "{} has the AT port; output not yet written to the pty is dropped", session.label);
+    tracer.port("connected", &session.label);
+    Remote {
+        label: session.label,
+        waiting: Default::default(),
+        waiting_bytes: 0,
+        waited: false,
+        rts: true,
+        dtr_dropped: false,
+        local_dropped: 0,
+        input: session.input,
+    }
+}
+
+/// The client left: the local port is the AT port again; DTR is asserted again if the client
+/// left it dropped (policy `net-port-and-pty`).
+fn end_session<W: PortWriter>(
+    r: Remote,
+    modem: &mut Modem,
+    writer: &mut HostWriter<Switched<W>>,
+    parked: &mut Option<Switched<W>>,
+    tracer: &mut Tracer,
+) {
+    if let Some(local) = parked.take() {
+        let (_gone, dropped) = writer.replace_port(local);
+        if dropped > 0 {
+            info!(dropped, "output for {} that it did not read is dropped", r.label);
+        }
+    }
+    if r.dtr_dropped {
+        modem.set_dtr(false, now());
+    }
+    if r.local_dropped > 0 {
+        warn!(
+            bytes = r.local_dropped,
+            "bytes written to the pty while {} had the AT port were dropped", r.label
+        );
+    }
+    info!("{} left; the pty is the AT port again", r.label);
+    tracer.port("disconnected", &r.label);
+}
+
+/// A control line or setting from the network client.
+fn on_line<W: PortWriter>(
+    line: Line,
+    r: &mut Remote,
+    modem: &mut Modem,
+    writer: &mut HostWriter<Switched<W>>,
+    tracer: &mut Tracer,
+) {
+    match line {
+        Line::Dtr(on) => {
+            info!("{}: DTR {}", r.label, if on { "on" } else { "off (dropped)" });
+            tracer.port(if on { "dtr_on" } else { "dtr_off" }, &r.label);
+            r.dtr_dropped = !on;
+            // Pin levels: an asserted DTR is a low pin (policy `dtr-levels`).
+            modem.set_dtr(!on, now());
+        }
+        Line::Rts(on) => {
+            let honoured = modem.settings().flow_control.0 == FlowControl::RtsCts;
+            info!(
+                "{}: RTS {}{}",
+                r.label,
+                if on { "on" } else { "off" },
+                if honoured { "" } else { " (ignored: AT+IFC does not use RTS)" }
+            );
+            tracer.port(if on { "rts_on" } else { "rts_off" }, &r.label);
+            r.rts = on;
+        }
+        Line::Baud(rate) => {
+            let module = modem.settings().baud_rate;
+            if rate == module {
+                info!("{}: baud rate {rate}", r.label);
+            } else {
+                info!(
+                    "{}: baud rate {rate}; the module's AT+IPR is {module}, which a real UART would \
+                     garble; here bytes pass unchanged",
+                    r.label
+                );
+            }
+            tracer.port("baud", &format!("{} {rate}", r.label));
+        }
+        Line::Purge { input, output } => {
+            let mut dropped = 0;
+            if input {
+                dropped += r.waiting_bytes;
+                r.waiting.clear();
+                r.waiting_bytes = 0;
+            }
+            if output {
+                dropped += writer.discard();
+            }
+            info!(input, output, dropped, "{}: purge", r.label);
+            tracer.port("purge", &format!("{} input={input} output={output}", r.label));
+        }
+        Line::Note(what) => {
+            info!("{}: {what} (accepted, changes nothing)", r.label);
+            tracer.port("setting", &format!("{} {what}", r.label));
         }
     }
 }

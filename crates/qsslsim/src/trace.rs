@@ -56,6 +56,10 @@ pub enum What {
     HostOut { text: String },
     /// Something the module reports.
     Module(Event),
+    /// A network client on the AT port (`--tcp`, `--rfc2217`): `connected`, `disconnected`,
+    /// `dtr_on`, `dtr_off`, `rts_on`, `rts_off`, `baud`, `purge`, `setting`; `detail` names
+    /// the client and the value.
+    Port { event: String, detail: String },
     /// This many records before this one did not reach this reader (the trace file, or a
     /// `ctl events` client) because it fell behind.
     Lagged { lost: u64 },
@@ -166,6 +170,13 @@ impl Tracer {
     pub fn module(&mut self, event: Event) {
         if self.active() {
             self.record(What::Module(event));
+        }
+    }
+
+    /// Something a network client on the AT port did (see [`What::Port`]).
+    pub fn port(&mut self, event: &str, detail: &str) {
+        if self.active() {
+            self.record(What::Port { event: event.to_string(), detail: detail.to_string() });
         }
     }
 

@@ -202,6 +202,14 @@ class QsslSim:
         if verbose:
             self.argv.append("-v")
         self.argv += [str(a) for a in args]
+        #: pyserial URLs of the network AT port, when the arguments ask for one (`--tcp
+        #: 127.0.0.1:0` gives `socket://127.0.0.1:<port>`, `--rfc2217 ...` gives
+        #: `rfc2217://...`); set by `start()` from the lines after READY.
+        self.tcp_url: Optional[str] = None
+        self.rfc2217_url: Optional[str] = None
+        self._endpoints = sum(
+            1 for a in self.argv if str(a).split("=", 1)[0] in ("--tcp", "--rfc2217")
+        )
         self.process: Optional[subprocess.Popen] = None
         self._serial: Optional[serial.Serial] = None
         self._streams: List[EventStream] = []
@@ -227,7 +235,16 @@ class QsslSim:
                     self.stop()
                     raise QsslsimError(f"qsslsim's first line is {first!r}, not READY <pty>")
                 self.pty = first[len("READY "):]
-                return self
+                # One `TCP ADDR:PORT` / `RFC2217 ADDR:PORT` line per endpoint follows READY.
+                lines = text.decode(errors="replace").split("\n")[1:-1]
+                if len(lines) >= self._endpoints:
+                    for line in lines[: self._endpoints]:
+                        kind, _, addr = line.partition(" ")
+                        if kind == "TCP" and self.tcp_url is None:
+                            self.tcp_url = "socket://" + addr
+                        elif kind == "RFC2217" and self.rfc2217_url is None:
+                            self.rfc2217_url = "rfc2217://" + addr
+                    return self
             code = self.process.poll()
             if code is not None:
                 self.stop()
@@ -286,6 +303,23 @@ class QsslSim:
         kwargs.setdefault("baudrate", 115200)  # irrelevant on a pty, but pyserial wants one
         kwargs.setdefault("timeout", self.serial_timeout)
         return serial.Serial(self.port, **kwargs)
+
+    @property
+    def url(self) -> Optional[str]:
+        """The network AT port as a pyserial URL: `tcp_url`, else `rfc2217_url`, else None."""
+        return self.tcp_url or self.rfc2217_url
+
+    def open_url(self, url: Optional[str] = None, **kwargs: Any) -> serial.SerialBase:
+        """A pyserial port on the network AT port (`url` by default; yours to close). While it
+        is open it is the AT port: the pty is set aside, and a second client is refused."""
+        target = url or self.url
+        if target is None:
+            raise QsslsimError(
+                "this daemon has no network AT port: add args=[\"--tcp\", \"127.0.0.1:0\"] "
+                "(or --rfc2217) to the qsslsim marker"
+            )
+        kwargs.setdefault("timeout", self.serial_timeout)
+        return serial.serial_for_url(target, **kwargs)
 
     # -- the control socket -------------------------------------------------------------------
 

@@ -113,7 +113,7 @@ impl AtCommand for Qiopen {
         m.sockets.begin_open(id, conn, spec);
         info!(%id, service = service.name(), %host, port, local_port, ?mode, "opening");
         let transport = if service.is_datagram() { Transport::Udp } else { Transport::Tcp };
-        let fault = m.faults.take_open_fault(&host);
+        let fault = m.faults.take_open_fault(&host, false);
         let link = m.faults.link_defaults.clone();
         match service {
             Service::TcpListener | Service::UdpService => {

@@ -112,7 +112,7 @@ impl AtCommand for Qsslopen {
         m.sockets.begin_open(id, conn, spec);
         info!(%id, %host, port, ?mode, "opening");
         let dns_usable = m.pdp.get(pdp).dns_usable();
-        let fault = m.faults.take_open_fault(&host);
+        let fault = m.faults.take_open_fault(&host, true);
         m.net(NetAction::Open(OpenRequest {
             id: id.get(),
             conn,

@@ -12,11 +12,11 @@ use qsslsim_modem::errors::OpenFailure;
 use qsslsim_modem::{ListenRequest, NetEvent, OpenRequest};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use super::connection::{early_failure, Credit, Reports, WriteCmd};
 use super::connector::{bind_failure, Connector};
-use super::link::{End, Link};
+use super::link::{DatagramFate, End, Link};
 
 /// Largest datagram one send makes.
 pub const MAX_DATAGRAM: usize = 1460;
@@ -155,6 +155,7 @@ async fn read_loop(
     link: Arc<Link>,
 ) {
     let mut buf = vec![0u8; 65536];
+    let mut held: Option<(SocketAddr, Vec<u8>)> = None;
     let cause = loop {
         match link.ending() {
             Some(End::Closed) => break "fault server_close: the UDP socket was closed".to_string(),
@@ -178,24 +179,57 @@ async fn read_loop(
             },
             _ = link.changed.notified() => continue,
         };
-        // The whole datagram must fit what the module granted.
-        while credit.bytes.load(Ordering::SeqCst) < n {
-            let _ = credit.wait_for(n, &link).await;
-        }
-        link.delay(n).await;
-        credit.bytes.fetch_sub(n, Ordering::SeqCst);
         let data = buf[..n].to_vec();
-        let ev = if service {
-            NetEvent::Datagram { id, conn, from, data }
-        } else {
-            NetEvent::Data { id, conn, data }
+        let copies = match link.datagram_fate() {
+            DatagramFate::Deliver => vec![(from, data)],
+            DatagramFate::Lose => {
+                warn!(id, bytes = n, %from, "fault datagram_loss: datagram lost");
+                continue;
+            }
+            DatagramFate::Duplicate => {
+                info!(id, bytes = n, %from, "fault datagram_duplicate: datagram delivered twice");
+                vec![(from, data.clone()), (from, data)]
+            }
+            DatagramFate::HoldForSwap => {
+                info!(id, bytes = n, %from, "fault datagram_reorder: datagram held for the next one");
+                held = Some((from, data));
+                continue;
+            }
         };
-        if events.send(ev).await.is_err() {
-            return;
+        // A datagram held for a swap goes right after the one that overtook it.
+        for (from, data) in copies.into_iter().chain(held.take()) {
+            if !deliver(&events, &credit, &link, service, id, conn, from, data).await {
+                return;
+            }
         }
     };
     debug!(id, conn, %cause, "UDP reader finished");
     let _ = events.send(NetEvent::RemoteClosed { id, conn, cause }).await;
+}
+
+/// Hand one datagram to the module once it has granted room for all of it; false if the module
+/// is gone.
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    events: &mpsc::Sender<NetEvent>,
+    credit: &Credit,
+    link: &Link,
+    service: bool,
+    id: u8,
+    conn: u64,
+    from: SocketAddr,
+    data: Vec<u8>,
+) -> bool {
+    let n = data.len();
+    // The whole datagram must fit what the module granted.
+    while credit.bytes.load(Ordering::SeqCst) < n {
+        let _ = credit.wait_for(n, link).await;
+    }
+    link.delay(n).await;
+    credit.bytes.fetch_sub(n, Ordering::SeqCst);
+    let ev =
+        if service { NetEvent::Datagram { id, conn, from, data } } else { NetEvent::Data { id, conn, data } };
+    events.send(ev).await.is_ok()
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);

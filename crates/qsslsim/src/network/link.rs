@@ -1,6 +1,7 @@
 //! The faults a live connection can suffer, as state shared by its reader and writer: a
 //! server close (now, after N more bytes, after a delay), a reset, added latency, a bandwidth
-//! cap, and a receive stall. Changes wake both halves.
+//! cap, a receive stall, and for UDP lost, duplicated and swapped datagrams. Changes wake both
+//! halves.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -25,6 +26,20 @@ struct LinkState {
     bandwidth: u64,
     /// Deliver nothing until then (`Some(None)`: until cleared).
     stall: Option<Option<Instant>>,
+    /// Incoming datagrams still to lose / to duplicate; whether to swap the next two.
+    lose: u32,
+    duplicate: u32,
+    reorder: bool,
+}
+
+/// What happens to one incoming datagram (faults `datagram_*`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum DatagramFate {
+    Deliver,
+    Lose,
+    Duplicate,
+    /// Hold it and deliver it after the next one.
+    HoldForSwap,
 }
 
 /// Why the reader must stop.
@@ -48,9 +63,29 @@ impl Link {
             LinkFault::ReceiveStall(None) => s.stall = Some(None),
             LinkFault::ReceiveStall(Some(d)) if d.is_zero() => s.stall = None,
             LinkFault::ReceiveStall(Some(d)) => s.stall = Some(Some(Instant::now() + d)),
+            LinkFault::DatagramLoss(n) => s.lose = s.lose.saturating_add(n),
+            LinkFault::DatagramDuplicate(n) => s.duplicate = s.duplicate.saturating_add(n),
+            LinkFault::DatagramReorder => s.reorder = true,
         }
         drop(s);
         self.changed.notify_waiters();
+    }
+
+    /// The fate of the next incoming datagram; consumes one armed datagram fault.
+    pub fn datagram_fate(&self) -> DatagramFate {
+        let mut s = self.state.lock().unwrap();
+        if s.lose > 0 {
+            s.lose -= 1;
+            DatagramFate::Lose
+        } else if s.reorder {
+            s.reorder = false;
+            DatagramFate::HoldForSwap
+        } else if s.duplicate > 0 {
+            s.duplicate -= 1;
+            DatagramFate::Duplicate
+        } else {
+            DatagramFate::Deliver
+        }
     }
 
     /// Whether the connection must end now.
