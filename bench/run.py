@@ -20,8 +20,9 @@ Sizes and counts (environment):
     QSSLSIM_BENCH_SOCAT     socat (default: socat on PATH, else /usr/bin/socat)
 
 `--quick` shrinks everything (4 MiB, 1 MiB, 300 iterations, 5 launches, 1 round) for a smoke run;
-`--only NAME[,NAME]` runs a subset (latency, startup, transparent, echo, buffer, push, slowhost).
-Only 127.0.0.1 is ever connected to: the TLS peers are `qsslsim peer` on loopback.
+`--only NAME[,NAME]` runs a subset (latency, startup, transparent, tcp, echo, buffer, push,
+slowhost). Only 127.0.0.1 is ever connected to: the TLS and plain TCP peers are `qsslsim peer`
+on loopback.
 """
 
 import argparse
@@ -125,8 +126,8 @@ def read_first_line(p, timeout):
     return line.decode().rstrip("\n")
 
 
-def start_peer(mode):
-    p = spawn([BIN, "peer", "--listen", "127.0.0.1:0", "--mode", mode], f"peer-{mode}")
+def start_peer(mode, proto="tls"):
+    p = spawn([BIN, "peer", "--listen", "127.0.0.1:0", "--mode", mode, "--proto", proto], f"peer-{proto}-{mode}")
     line = read_first_line(p, 10)
     m = re.fullmatch(r"LISTENING 127\.0\.0\.1:(\d+)", line)
     if not m:
@@ -478,9 +479,12 @@ def peer_tcp(port):
     t1 = time.perf_counter()
     best = None
     for line in out.splitlines():
-        if "bytes_received:" not in line:
+        # A plain TCP connection that has received nothing yet has no bytes_received field.
+        if "bytes_received:" not in line and "rtt:" not in line:
             continue
         info = {k: int(v) for k, v in re.findall(r"\b([a-z_]+):(\d+)\b", line)}
+        info.setdefault("bytes_received", 0)
+        info.setdefault("data_segs_in", 0)
         if best is None or info.get("bytes_received", 0) > best.get("bytes_received", 0):
             best = info
     if best is not None:
@@ -610,11 +614,36 @@ def bench_startup(R):
     R["start_q"], R["start_s"] = q, r
 
 
+def wait_connected(peer_port, proto, timeout=10.0):
+    """socat connects on its own: for TLS wait for its handshake; for plain TCP, where socat
+    sends nothing before the data, until the peer has an established connection."""
+    if proto == "tls":
+        return wait_handshake(peer_port, timeout)
+    if not SS:
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run([SS, "-tnH", "state", "established", f"( sport = :{peer_port} )"],
+                             capture_output=True, text=True, timeout=10).stdout
+        if out.strip():
+            time.sleep(0.1)
+            return
+        time.sleep(0.02)
+    raise BenchError("socat did not connect to the peer")
+
+
 # ---------------------------------------------------------------------------------------------
-# 3. transparent mode, both directions, against socat OPENSSL
+# 3. transparent mode, both directions, against socat OPENSSL (TLS) and socat TCP (plain TCP)
+
+# Per protocol: the module's transparent-mode open, its close, and socat's second address.
+TRANSPARENT = {
+    "tls": ('AT+QSSLOPEN=1,0,0,"127.0.0.1",{port},2', "AT+QSSLCLOSE=0,0", "OPENSSL:127.0.0.1:{port},verify=0"),
+    "tcp": ('AT+QIOPEN=1,0,"TCP","127.0.0.1",{port},0,2', "AT+QICLOSE=0,0", "TCP:127.0.0.1:{port}"),
+}
 
 
-def escape_and_close(port, rest_is_data=None):
+def escape_and_close(port, rest_is_data=None, close="AT+QSSLCLOSE=0,0"):
     """+++ with the guard times, expect OK, then close the socket at once. Returns the seconds
     from the last '+' to OK (the guard time plus the emulator's own delay), or None when no
     OK came within STALL_S while the server kept sending (the socket is then left open)."""
@@ -640,8 +669,8 @@ def escape_and_close(port, rest_is_data=None):
         port.read_until(b"\r\nOK\r\n", 10, "OK after +++")
     t_ok = time.perf_counter() - t0
     # A "recv" URC may come first if the server keeps sending: skip lines until OK.
-    port.write_all(b"AT+QSSLCLOSE=0,0\r")
-    port.read_until(b"\r\nOK\r\n", 10, "OK after AT+QSSLCLOSE")
+    port.write_all(close.encode() + b"\r")
+    port.read_until(b"\r\nOK\r\n", 10, f"OK after {close}")
     return t_ok
 
 
@@ -668,13 +697,14 @@ def socat_cipher(p):
         return "?"
 
 
-def up_qsslsim(nbytes, payload):
-    peer, pport = start_peer("sink")
+def up_qsslsim(nbytes, payload, proto="tls"):
+    opener, close, _ = TRANSPARENT[proto]
+    peer, pport = start_peer("sink", proto)
     d, path = start_daemon()
     port = Port(path, d)
     try:
         module_init(port)
-        port.command(f'AT+QSSLOPEN=1,0,0,"127.0.0.1",{pport},2', expect=b"\r\nCONNECT\r\n", timeout=15)
+        port.command(opener.format(port=pport), expect=b"\r\nCONNECT\r\n", timeout=15)
         if port.buf:
             raise BenchError(f"unexpected bytes after CONNECT: {bytes(port.buf[:60])!r}")
         c0, p0 = cpu_ns(d.pid), cpu_ns(peer.pid)
@@ -686,7 +716,7 @@ def up_qsslsim(nbytes, payload):
         cpu, pcpu = cpu_ns(d.pid) - c0, cpu_ns(peer.pid) - p0
         if port.buf:
             raise BenchError(f"unexpected output during upload: {bytes(port.buf[:80])!r}")
-        t_esc = escape_and_close(port)
+        t_esc = escape_and_close(port, close=close)
         return {"written": t_written, "delivered": t_del, "escape": t_esc, "hwm": rss_kb(d.pid, "VmHWM"),
                 "cpu": cpu, "peer_cpu": pcpu, "tls_overhead": tls_overhead(tcp0, tcp1, nbytes),
                 "segs": tcp_segs(tcp0, tcp1)}
@@ -696,12 +726,12 @@ def up_qsslsim(nbytes, payload):
         stop(peer)
 
 
-def up_socat(nbytes, payload):
-    peer, pport = start_peer("sink")
-    s, link = start_socat(f"OPENSSL:127.0.0.1:{pport},verify=0", "up")
+def up_socat(nbytes, payload, proto="tls"):
+    peer, pport = start_peer("sink", proto)
+    s, link = start_socat(TRANSPARENT[proto][2].format(port=pport), f"up-{proto}")
     port = Port(link, s)
     try:
-        wait_handshake(pport)
+        wait_connected(pport, proto)
         c0, p0 = cpu_ns(s.pid), cpu_ns(peer.pid)
         tcp0, tcp1 = (peer_tcp(pport) if SS else None) or {}, {}
         t0 = time.perf_counter()
@@ -746,21 +776,22 @@ def read_stream(port, nbytes, checker, t0=None):
     return time.perf_counter() - t0
 
 
-def down_qsslsim(nbytes):
-    peer, pport = start_peer("source")
+def down_qsslsim(nbytes, proto="tls"):
+    opener, close, _ = TRANSPARENT[proto]
+    peer, pport = start_peer("source", proto)
     d, path = start_daemon()
     port = Port(path, d)
     try:
         module_init(port)
         c0, p0 = cpu_ns(d.pid), cpu_ns(peer.pid)
-        port.command(f'AT+QSSLOPEN=1,0,0,"127.0.0.1",{pport},2', expect=b"\r\nCONNECT\r\n", timeout=15)
+        port.command(opener.format(port=pport), expect=b"\r\nCONNECT\r\n", timeout=15)
         t0 = time.perf_counter()  # the data starts right after CONNECT
         chk = SourceChecker()
         secs = read_stream(port, nbytes, chk, t0)
         cpu, pcpu = cpu_ns(d.pid) - c0, cpu_ns(peer.pid) - p0
         if chk.bad_at:
             raise BenchError("wrong bytes at offset %d: got %r, expected %r" % chk.bad_at)
-        t_esc = escape_and_close(port, rest_is_data=True)
+        t_esc = escape_and_close(port, rest_is_data=True, close=close)
         return {"secs": secs, "escape": t_esc, "hwm": rss_kb(d.pid, "VmHWM"), "cpu": cpu, "peer_cpu": pcpu}
     finally:
         port.close()
@@ -768,10 +799,10 @@ def down_qsslsim(nbytes):
         stop(peer)
 
 
-def down_socat(nbytes):
-    peer, pport = start_peer("source")
+def down_socat(nbytes, proto="tls"):
+    peer, pport = start_peer("source", proto)
     c0, p0 = Cpu((0, 0)), cpu_ns(peer.pid)
-    s, link = start_socat(f"OPENSSL:127.0.0.1:{pport},verify=0", "down")
+    s, link = start_socat(TRANSPARENT[proto][2].format(port=pport), f"down-{proto}")
     port = Port(link, s)
     try:
         chk = SourceChecker()
@@ -797,6 +828,20 @@ def bench_transparent(R):
         R["up_s"].append(up_socat(n, payload))
         R["down_q"].append(down_qsslsim(n))
         R["down_s"].append(down_socat(n))
+
+
+def bench_tcp(R):
+    """Plain TCP transparent mode (AT+QIOPEN ...,0,2) against socat TCP, both directions, to the
+    peer's plain TCP sink and source; REPEAT rounds, alternating, the medians count."""
+    n = TRANS_MB * MiB
+    payload = host_payload(n)
+    for k in ("tup_q", "tup_s", "tdown_q", "tdown_s"):
+        R[k] = []
+    for _ in range(REPEAT):
+        R["tup_q"].append(up_qsslsim(n, payload, "tcp"))
+        R["tup_s"].append(up_socat(n, payload, "tcp"))
+        R["tdown_q"].append(down_qsslsim(n, "tcp"))
+        R["tdown_s"].append(down_socat(n, "tcp"))
 
 
 def duplex(port, payload, stall=STALL_S):
@@ -1218,6 +1263,18 @@ def report(R, errors):
             f"{q / s:.2f}x", ">= 0.95x", verdict(q >= 0.95 * s))
     if "transparent" in errors:
         row("transparent mode", "ERROR", "", "", ">= 0.95x", "ERROR")
+    if R.get("tup_q") and len(R.get("tup_s", [])) == len(R["tup_q"]):
+        q = statistics.median(mbps(n, r["delivered"]) for r in R["tup_q"])
+        s = statistics.median(mbps(n, r["delivered"]) for r in R["tup_s"])
+        row(f"TCP transparent host->server, {TRANS_MB} MiB", f"{q:.1f} MB/s", f"{s:.1f} MB/s socat TCP",
+            f"{q / s:.2f}x", ">= 0.95x", verdict(q >= 0.95 * s))
+    if R.get("tdown_q") and len(R.get("tdown_s", [])) == len(R["tdown_q"]):
+        q = statistics.median(mbps(n, r["secs"]) for r in R["tdown_q"])
+        s = statistics.median(mbps(n, r["secs"]) for r in R["tdown_s"])
+        row(f"TCP transparent server->host, {TRANS_MB} MiB", f"{q:.1f} MB/s", f"{s:.1f} MB/s socat TCP",
+            f"{q / s:.2f}x", ">= 0.95x", verdict(q >= 0.95 * s))
+    if "tcp" in errors:
+        row("TCP transparent mode", "ERROR", "", "", ">= 0.95x", "ERROR")
     if R.get("echo_s"):
         nb = BUF_MB * MiB
         q = statistics.median(mbps(nb, t) for t in R["echo_q"])
@@ -1335,6 +1392,24 @@ def report(R, errors):
                          f"{cpu_per_mib(q, 'peer_cpu'):.2f} ms vs {cpu_per_mib(s, 'peer_cpu'):.2f} ms; "
                          f"times scheduled per MiB: qsslsim {slices_per_mib(q):.0f}, socat {slices_per_mib(s):.0f}, "
                          f"peer {slices_per_mib(q, 'peer_cpu'):.0f} vs {slices_per_mib(s, 'peer_cpu'):.0f}")
+    if R.get("tup_q") and R.get("tup_s"):
+        u, us_ = R["tup_q"], R["tup_s"]
+        notes.append(f"TCP host->server MB/s per round (delivered): qsslsim {spread(u, 'delivered', n)}, "
+                     f"socat {spread(us_, 'delivered', n)}; TCP data segments: qsslsim "
+                     f"{statistics.median(r['segs'] or 0 for r in u):.0f}, socat "
+                     f"{statistics.median(r['segs'] or 0 for r in us_):.0f}; +++ -> OK "
+                     f"{statistics.median(r['escape'] for r in u) * 1000:.0f} ms")
+    if R.get("tdown_q") and R.get("tdown_s"):
+        dq, ds = R["tdown_q"], R["tdown_s"]
+        notes.append(f"TCP server->host MB/s per round: qsslsim {spread(dq, 'secs', n)}, "
+                     f"socat {spread(ds, 'secs', n)}; bytes verified")
+    for d_, label in (("tup", "TCP host->server"), ("tdown", "TCP server->host")):
+        if R.get(d_ + "_q") and R.get(d_ + "_s"):
+            q, s = R[d_ + "_q"], R[d_ + "_s"]
+            notes.append(f"{label} CPU per MiB (median, all threads): qsslsim {cpu_per_mib(q):.2f} ms, "
+                         f"socat {cpu_per_mib(s):.2f} ms; the TCP peer {cpu_per_mib(q, 'peer_cpu'):.2f} ms vs "
+                         f"{cpu_per_mib(s, 'peer_cpu'):.2f} ms; times scheduled per MiB: qsslsim "
+                         f"{slices_per_mib(q):.0f}, socat {slices_per_mib(s):.0f}")
     if R.get("echo_s"):
         nb = BUF_MB * MiB
         notes.append(f"echo MB/s per round: qsslsim {'/'.join('%.0f' % mbps(nb, t) for t in R['echo_q'])}, "
@@ -1398,7 +1473,7 @@ def main():
     global BIN, SOCAT, SS, TRANS_MB, BUF_MB, ITERS, STARTS, REPEAT, KEEP_TMP
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
-    ap.add_argument("--only", default="", help="comma list: latency,startup,transparent,echo,buffer,push,slowhost")
+    ap.add_argument("--only", default="", help="comma list: latency,startup,transparent,tcp,echo,buffer,push,slowhost")
     args = ap.parse_args()
     env = os.environ.get
     TRANS_MB = int(env("QSSLSIM_BENCH_MB", "4" if args.quick else "64"))
@@ -1417,7 +1492,7 @@ def main():
           f"{STARTS} launches; delivery confirmed via {'ss -ti bytes_received' if SS else 'NOTHING (no ss)'}")
     only = set(filter(None, args.only.split(",")))
     steps = [("latency", bench_latency), ("startup", bench_startup), ("transparent", bench_transparent),
-             ("echo", bench_echo), ("buffer", bench_buffer), ("push", bench_push), ("slowhost", bench_slowhost)]
+             ("tcp", bench_tcp), ("echo", bench_echo), ("buffer", bench_buffer), ("push", bench_push), ("slowhost", bench_slowhost)]
     R, errors = {}, {}
     t_all = time.perf_counter()
     for name, fn in steps:

@@ -29,7 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
-    /// Run the built-in TLS peer (echo, sink, source, http) on loopback with the test PKI.
+    /// Run the built-in peer on loopback: TLS with the test PKI (default), plain TCP or UDP
+    /// (--proto); echo, sink, source, http.
     Peer(crate::peer::PeerArgs),
     /// Talk to a running daemon's control socket: faults, DTR, clock, state, events.
     #[command(after_help = crate::ctl::fault_help())]
@@ -52,7 +53,8 @@ pub enum TimingProfile {
 pub struct RunArgs {
     /// Also start the built-in TLS echo peer, route the maker's example addresses
     /// (192.0.2.2:8010 and :8011) to it, preload the test CA as UFS:cacert.pem and
-    /// RAM:cacert.pem, and print the flow to type.
+    /// RAM:cacert.pem, and print the flow to type. Plain TCP and UDP echo peers answer on the
+    /// maker's TCP/IP note examples 220.180.239.212:8009 and 10.7.89.10:6969.
     #[arg(long)]
     pub demo: bool,
 

@@ -106,31 +106,71 @@ pub fn net_policy(args: &RunArgs) -> NetPolicy {
 /// The maker's example addresses (SPEC §11) that `--demo` routes to the built-in peer.
 pub const DEMO_ADDRESSES: &[&str] = &["192.0.2.2:8010", "192.0.2.2:8011"];
 
-/// `--demo`: start the echo peer and extend the arguments so the maker's flow reaches it.
-async fn start_demo(args: &mut RunArgs) -> Result<std::net::SocketAddr, String> {
+/// The maker's TCP/IP application note example addresses that `--demo` routes to the plain
+/// echo peers (docs/guide.md lists where each comes from): the TCP client examples in buffer,
+/// push and transparent mode, and the address the UDP SERVICE example sends to. A route
+/// matches address and port whatever the protocol, so the TCP and the UDP echo share one
+/// loopback port and every address below reaches both.
+pub const DEMO_PLAIN_ADDRESSES: &[&str] = &["220.180.239.212:8009", "10.7.89.10:6969"];
+
+/// Where `--demo`'s peers listen.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoPeers {
+    /// The TLS echo.
+    pub tls: std::net::SocketAddr,
+    /// The plain TCP echo and the UDP echo (the same port number).
+    pub plain: std::net::SocketAddr,
+}
+
+/// A TCP listener and a UDP socket on the same loopback port.
+async fn bind_plain_pair() -> std::io::Result<(tokio::net::TcpListener, tokio::net::UdpSocket)> {
+    let mut tries = 0;
+    loop {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        match tokio::net::UdpSocket::bind(tcp.local_addr()?).await {
+            Ok(udp) => return Ok((tcp, udp)),
+            // Someone has that UDP port: take another TCP port.
+            Err(e) if tries >= 16 => return Err(e),
+            Err(_) => tries += 1,
+        }
+    }
+}
+
+/// `--demo`: start the echo peers (TLS, plain TCP, UDP) and extend the arguments so the
+/// maker's flows reach them.
+pub async fn start_demo(args: &mut RunArgs) -> Result<DemoPeers, String> {
     let listener =
         tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("demo peer: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let tls = listener.local_addr().map_err(|e| e.to_string())?;
     tokio::spawn(crate::peer::serve(
         listener,
         crate::peer::server_config(args.tls13),
         crate::peer::PeerMode::Echo,
     ));
+    let (tcp, udp) = bind_plain_pair().await.map_err(|e| format!("demo TCP/UDP peer: {e}"))?;
+    let plain = tcp.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(crate::peer_plain::serve_tcp(tcp, crate::peer::PeerMode::Echo));
+    tokio::spawn(crate::peer_plain::serve_udp(udp, crate::peer::PeerMode::Echo, Default::default()));
     for from in DEMO_ADDRESSES {
-        args.route.push(format!("{from}={addr}").parse()?);
+        args.route.push(format!("{from}={tls}").parse()?);
+    }
+    for from in DEMO_PLAIN_ADDRESSES {
+        args.route.push(format!("{from}={plain}").parse()?);
     }
     // The name leads to the maker's example address, so the routes above apply to it too.
     args.resolve.push("peer.qsslsim.test=192.0.2.2".parse()?);
-    Ok(addr)
+    Ok(DemoPeers { tls, plain })
 }
 
-/// The banner `--demo` prints after `READY`: the peer, how to open the port (and the network
-/// endpoints' pyserial URLs), the flow to type
-/// (buffer, transparent with `+++` and `ATO`, push), and with `--control` one `qsslsim ctl`
-/// example that works while socket 4 is open.
-pub fn demo_text(link: &str, peer: std::net::SocketAddr, control: Option<&str>, urls: &[String]) -> String {
+/// The banner `--demo` prints after `READY`: the peers, how to open the port (and the network
+/// endpoints' pyserial URLs), the SSL flow to type (buffer, transparent with `+++` and `ATO`,
+/// push), a plain TCP flow (buffer mode), and with `--control` one `qsslsim ctl` example that
+/// works while socket 4 is open.
+pub fn demo_text(link: &str, peers: DemoPeers, control: Option<&str>, urls: &[String]) -> String {
+    let (peer, plain) = (peers.tls, peers.plain);
     let mut text = format!(
         "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem.
+Plain TCP and UDP echo peers on {plain} (one port for both), reachable as 220.180.239.212:8009 and 10.7.89.10:6969 (the maker's TCP/IP note examples).
 Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
 "
     );
@@ -166,6 +206,12 @@ Open the port:   picocom --omap delbs {link}    (or: minicom -o -D {link})
   AT+QSSLSEND=4                                 (> type hello, Ctrl+Z: SEND OK, then +QSSLURC: \"recv\",4,5 and hello)
   AT+QSSLCLOSE=4
   AT+QIDEACT=1
+Then plain TCP (the maker's TCP/IP note, to the TCP echo):
+  AT+QIACT=1
+  AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0    (buffer mode: OK, then +QIOPEN: 0,0)
+  AT+QISEND=0,5                                     (> then type hello: SEND OK, then +QIURC: \"recv\",0)
+  AT+QIRD=0,1500                                    (+QIRD: 5 and hello)
+  AT+QICLOSE=0
 Stop with Ctrl+C.",
     );
     text
@@ -202,9 +248,9 @@ pub async fn run(mut args: RunArgs) -> i32 {
             return 1;
         }
     }
-    let demo_peer = if args.demo {
+    let demo_peers = if args.demo {
         match start_demo(&mut args).await {
-            Ok(addr) => Some(addr),
+            Ok(peers) => Some(peers),
             Err(e) => {
                 complain(&format!("qsslsim: {e}"));
                 return 1;
@@ -295,7 +341,7 @@ pub async fn run(mut args: RunArgs) -> i32 {
         say(line);
     }
     info!(pty = %slave.display(), "ready");
-    if let Some(peer) = demo_peer {
+    if let Some(peers) = demo_peers {
         let shown = args.link.as_ref().unwrap_or(&slave).display().to_string();
         let control = args.control.as_ref().map(|p| p.display().to_string());
         let urls: Vec<String> = listening
@@ -303,7 +349,7 @@ pub async fn run(mut args: RunArgs) -> i32 {
             .filter_map(|line| line.split_once(' '))
             .map(|(kind, addr)| format!("{}://{addr}", if kind == "TCP" { "socket" } else { "rfc2217" }))
             .collect();
-        say(&demo_text(&shown, peer, control.as_deref(), &urls));
+        say(&demo_text(&shown, peers, control.as_deref(), &urls));
     }
     #[cfg(debug_assertions)]
     if std::env::var_os("QSSLSIM_TEST_PANIC_AFTER_READY").is_some() {

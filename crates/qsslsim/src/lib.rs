@@ -8,6 +8,7 @@ pub mod host_writer;
 pub mod net_port;
 pub mod network;
 pub mod peer;
+pub mod peer_plain;
 pub mod pty;
 pub mod rfc2217;
 pub mod runtime;

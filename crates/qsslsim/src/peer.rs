@@ -1,6 +1,7 @@
 //! The built-in TLS peer (`qsslsim peer`, and the one `--demo` starts): a rustls server on
 //! loopback using the test PKI, answering as an echo, a sink, a source of bytes, or a tiny
-//! HTTP server. Tests and `make run` use it so nothing ever leaves the machine. With the
+//! HTTP server. Tests and `make run` use it so nothing ever leaves the machine. `--proto tcp`
+//! and `--proto udp` serve the same modes without TLS (see `peer_plain`). With the
 //! `legacy-tls` feature, a client whose ClientHello rustls cannot serve (TLS 1.0/1.1 only, or
 //! only CBC/static-RSA suites, as the maker's example 3.2 configures) is answered by OpenSSL
 //! instead, like the maker's own test server would.
@@ -37,6 +38,18 @@ pub enum PeerMode {
     Http,
 }
 
+/// What the peer speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Proto {
+    /// TLS over TCP with the test certificate.
+    #[default]
+    Tls,
+    /// Plain TCP: the same modes without the handshake.
+    Tcp,
+    /// UDP datagrams: echo, sink, source (one burst per datagram received).
+    Udp,
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct PeerArgs {
     /// Address to listen on (loopback unless --allow-non-loopback).
@@ -48,7 +61,11 @@ pub struct PeerArgs {
     pub allow_non_loopback: bool,
     #[arg(long, value_enum, default_value_t = PeerMode::Echo)]
     pub mode: PeerMode,
-    /// Offer TLS 1.3 too (default: TLS 1.2 only, like the module).
+    /// TLS (default), plain TCP, or UDP (echo answers each datagram to its sender, sink counts,
+    /// source answers each datagram with 8 datagrams of 1024 bytes; no http).
+    #[arg(long, value_enum, default_value_t = Proto::Tls)]
+    pub proto: Proto,
+    /// Offer TLS 1.3 too (default: TLS 1.2 only, like the module; --proto tls only).
     #[arg(long)]
     pub tls13: bool,
     /// Append the secrets of every session the peer serves (either engine) to FILE, in the
@@ -104,7 +121,13 @@ pub async fn serve(listener: TcpListener, config: Arc<ServerConfig>, mode: PeerM
     }
 }
 
-async fn handle<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+/// The 16 KiB a..z block a source sends over and over (UDP: its first 8 KiB per burst).
+pub(crate) fn source_block() -> Vec<u8> {
+    (0..16 * 1024).map(|i| b'a' + (i % 26) as u8).collect()
+}
+
+/// Serve one stream (TLS or plain TCP) in `mode` until the client goes away.
+pub(crate) async fn handle<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     mut tls: S,
     mode: PeerMode,
 ) -> std::io::Result<()> {
@@ -119,7 +142,7 @@ async fn handle<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         },
         PeerMode::Sink => while tls.read(&mut buf).await? > 0 {},
         PeerMode::Source => {
-            let pattern: Vec<u8> = (0..16 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+            let pattern = source_block();
             loop {
                 tls.write_all(&pattern).await?;
             }
@@ -145,16 +168,32 @@ async fn handle<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
 }
 
 /// `qsslsim peer`: run the peer in the foreground. Refuses a non-loopback `--listen` unless
-/// `--allow-non-loopback` (exit 2); a closed stdout or stderr does not stop it.
+/// `--allow-non-loopback`, `--mode http` over UDP, and `--tls13` or `--keylog` without TLS
+/// (exit 2); a closed stdout or stderr does not stop it.
 pub async fn run(args: PeerArgs) -> i32 {
     if !args.listen.ip().is_loopback() && !args.allow_non_loopback {
+        let why = match args.proto {
+            Proto::Tls => "the peer serves a test certificate whose key is public",
+            Proto::Tcp | Proto::Udp => "an open echo or source is a relay for anyone who can reach it",
+        };
         complain(&format!(
-            "qsslsim peer: --listen {} is not a loopback address; the peer serves a test certificate \
-             whose key is public, so it listens on loopback only (127.0.0.1, ::1) unless you pass \
-             --allow-non-loopback",
+            "qsslsim peer: --listen {} is not a loopback address; {why}, so it listens on loopback only \
+             (127.0.0.1, ::1) unless you pass --allow-non-loopback",
             args.listen
         ));
         return 2;
+    }
+    if let Err(e) = crate::peer_plain::check(args.proto, args.mode) {
+        complain(&format!("qsslsim peer: {e}"));
+        return 2;
+    }
+    if args.proto != Proto::Tls {
+        // SSLKEYLOGFILE may be set for other programs; an explicit --keylog is a mistake.
+        if args.tls13 || args.keylog.is_some() {
+            complain("qsslsim peer: --tls13 and --keylog apply to --proto tls only");
+            return 2;
+        }
+        return crate::peer_plain::run(args.proto, args.listen, args.mode).await;
     }
     let listener = match TcpListener::bind(args.listen).await {
         Ok(l) => l,
@@ -389,14 +428,14 @@ mod legacy_peer {
 }
 
 /// A line on stdout; a reader that went away (`| true`) is not the peer's problem.
-fn say(text: &str) {
+pub(crate) fn say(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}").and_then(|()| out.flush());
 }
 
 /// A line on stderr, ignoring a closed stderr.
-fn complain(text: &str) {
+pub(crate) fn complain(text: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }

@@ -84,6 +84,11 @@ fn demo_banner_lines_and_its_ctl_example_works() {
         .and_then(|rest| rest.split(',').next())
         .unwrap_or_else(|| panic!("{lines:?}"))
         .to_string();
+    let plain = lines[2]
+        .strip_prefix("Plain TCP and UDP echo peers on ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("{lines:?}"))
+        .to_string();
     let example = format!("qsslsim ctl --control {control_s} fault server_close socket=4");
     assert_eq!(
         lines[1..],
@@ -91,6 +96,10 @@ fn demo_banner_lines_and_its_ctl_example_works() {
             format!(
                 "qsslsim demo: TLS echo peer on {peer}, reachable as 192.0.2.2:8010 and 192.0.2.2:8011 (also by \
                  the name peer.qsslsim.test); test CA preloaded as UFS:cacert.pem and RAM:cacert.pem."
+            ),
+            format!(
+                "Plain TCP and UDP echo peers on {plain} (one port for both), reachable as \
+                 220.180.239.212:8009 and 10.7.89.10:6969 (the maker's TCP/IP note examples)."
             ),
             format!("Open the port:   picocom --omap delbs {link_s}    (or: minicom -o -D {link_s})"),
             format!("Control socket:  {control_s}    (while socket 4 is open: {example})"),
