@@ -18,6 +18,11 @@ use super::connection::{early_failure, Credit, Reports, WriteCmd};
 use super::connector::{bind_failure, Connector};
 use super::link::{DatagramFate, End, Link};
 
+/// Where this socket's datagrams went (routed address -> the address the host named), so a
+/// reply is reported from the address the host sent to even when several routes share a
+/// target.
+type Peers = Arc<std::sync::Mutex<std::collections::HashMap<SocketAddr, SocketAddr>>>;
+
 /// Largest datagram one send makes.
 pub const MAX_DATAGRAM: usize = 1460;
 
@@ -97,9 +102,11 @@ async fn serve(
     credit: Arc<Credit>,
     link: Arc<Link>,
 ) {
+    let sent_to = Peers::default();
     let reader = tokio::spawn(read_loop(
         socket.clone(),
         connector.clone(),
+        sent_to.clone(),
         service,
         id,
         conn,
@@ -122,7 +129,11 @@ async fn serve(
         let to = match dest {
             None => None,
             Some((host, port)) => match connector.destination(host.clone(), port, true).await {
-                Ok(d) => Some(d.dial),
+                Ok(d) => {
+                    // A reply from there names the address this socket sent to.
+                    sent_to.lock().expect("sent_to lock").insert(d.dial, d.reported);
+                    Some(d.dial)
+                }
                 Err((_, cause)) => {
                     warn!(id, %host, port, %cause, bytes = n, "UDP SERVICE datagram not sent: no route");
                     let _ = reports.acks.send(NetEvent::Sent { id, conn, bytes: n });
@@ -150,6 +161,7 @@ async fn serve(
 async fn read_loop(
     socket: Arc<UdpSocket>,
     peers: Arc<dyn Connector>,
+    sent_to: Peers,
     service: bool,
     id: u8,
     conn: u64,
@@ -183,7 +195,8 @@ async fn read_loop(
             _ = link.changed.notified() => continue,
         };
         // A sender the host reached through --route shows under the address the host used.
-        let from = peers.reported_peer(from);
+        let known = sent_to.lock().expect("sent_to lock").get(&from).copied();
+        let from = known.unwrap_or_else(|| peers.reported_peer(from));
         let data = buf[..n].to_vec();
         let copies = match link.datagram_fate() {
             DatagramFate::Deliver => vec![(from, data)],
