@@ -26,6 +26,8 @@ pub mod policy;
 pub mod port;
 pub(crate) mod port_events;
 pub mod power;
+pub mod psm;
+pub mod readings;
 pub mod registration;
 pub mod scenario;
 pub mod settings;

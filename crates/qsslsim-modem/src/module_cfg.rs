@@ -1,6 +1,7 @@
 //! Settings the maker saves to non-volatile memory as soon as they are written, so they survive
 //! `AT+CFUN=1,1`, `AT+QPOWD` and the `module_restart` fault: the `AT+QCFG` items host stacks
-//! send (`"band"`, `"nwscanmode"`, `"nwscanseq"`, `"iotopmode"`) and `AT+QURCCFG="urcport"`.
+//! send (`"band"`, `"nwscanmode"`, `"nwscanseq"`, `"iotopmode"`), `AT+QURCCFG="urcport"` and the
+//! `AT+CPSMS` settings.
 
 /// The stored values, in the text the read forms print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +16,8 @@ pub struct ModuleCfg {
     pub iotopmode: u8,
     /// `AT+QURCCFG="urcport"`: `usbat`, `usbmodem` or `uart1`.
     pub urcport: String,
+    /// `AT+CPSMS`: the power saving mode settings.
+    pub psm: crate::psm::PsmSettings,
 }
 
 impl ModuleCfg {
@@ -27,6 +30,7 @@ impl ModuleCfg {
             nwscanseq: "00".into(),
             iotopmode: 2,
             urcport: urcport.into(),
+            psm: crate::psm::PsmSettings::default(),
         }
     }
 }

@@ -495,6 +495,40 @@ pub fn policies() -> Vec<Policy> {
             "DTR per AT&D, RTS per AT+IFC, CTS and DSR on".into(),
             "SET-CONTROL DTR OFF is the host dropping DTR (AT&D decides what happens), DTR ON asserts it; RTS OFF holds the module's output while AT+IFC's first value is 2 and is logged as ignored otherwise. The modem state sent once the option is agreed, and on NOTIFY-MODEMSTATE polls, is CTS and DSR on, no carrier detect or ring; the line state is 0. PURGE-DATA drops the client's bytes the module has not read and/or output not yet sent to it; BREAK and flow-control modes are acknowledged and logged.",
         ),
+        p(
+            "cpsms",
+            format!(
+                "stored and read back, never sleeps; defaults {}, \"{}\", \"{}\"",
+                crate::psm::DEFAULT_MODE,
+                crate::psm::DEFAULT_PERIODIC_TAU,
+                crate::psm::DEFAULT_ACTIVE_TIME
+            ),
+            "AT+CPSMS keeps <mode> and the requested T3412 and T3324 with the non-volatile settings (they survive restarts) and reads them back as +CPSMS: <mode>,,,\"<T3412>\",\"<T3324>\", the BG96 manual's field order (the EC2x/EG9x manual has no AT+CPSMS). PSM itself is not simulated: the module never sleeps, sends no PSM POWER DOWN and stays reachable. The defaults are the manual's example values (40 min, 30 s; it gives no defaults). A timer left out keeps its stored value; mode 2, or AT+CPSMS= with nothing, restores the defaults with mode 0. The GERAN timers (RAU, READY) are checked and not kept: the read form leaves them empty, as every capture does. The test form lists (0-2),,,(\"00000000\"-\"11111111\") twice.",
+        ),
+        p(
+            "cpsms-errors",
+            "+CME ERROR: 50".into(),
+            "A <mode> other than 0, 1 or 2, a timer that is not eight binary digits in quotes, or more than five parameters answers +CME ERROR: 50 (incorrect parameters; ERROR under AT+CMEE=0). The BG96 manual lists only ERROR for the write form; the +CME form follows the module's other 27.007 parameter checks. AT+CPSMS without = answers ERROR.",
+        ),
+        p(
+            "qpsms",
+            "ERROR (no such command)".into(),
+            "AT+QPSMS is a command of the maker's LTE-M/NB-IoT modules; neither the EC2x/EG9x manual nor the BG96 manual V2.0 has it, so this family answers ERROR to every form of it, as for any unknown command.",
+        ),
+        p(
+            "ceer",
+            format!("+CEER: \"{}\"", crate::readings::READINGS.release_cause),
+            "The emulator keeps no call or PDP release causes, so AT+CEER always reports the maker's default cause (first row of the manuals' release cause list), quoted as a string. The test form answers OK alone.",
+        ),
+        p(
+            "cbc-qtemp",
+            {
+                let r = crate::readings::READINGS;
+                let [pmic, xo, pa] = r.temperatures;
+                format!("+CBC: {},{},{}; +QTEMP: {pmic},{xo},{pa}", r.charge_status, r.charge_level, r.voltage_mv)
+            },
+            "A pty has no battery or thermometer: AT+CBC reports a module on a steady supply (not charging, fixed level and mV) and AT+QTEMP fixed PMIC, crystal and PA temperatures in the three-integer form EC2x/EG25 firmware prints and TinyGSM reads (no manual read has AT+QTEMP). AT+CBC=? lists (0-2),(0-100),(3300-4300); AT+QTEMP=? answers OK alone.",
+        ),
     ]
 }
 

@@ -23,6 +23,7 @@ pub mod module_cfg;
 pub mod pdp;
 pub mod pdp_27007;
 pub mod power;
+pub mod psm;
 pub mod registration;
 pub mod sim;
 pub mod ssl_cfg;
@@ -31,6 +32,7 @@ pub mod ssl_open;
 pub mod ssl_recv;
 pub mod ssl_send;
 pub mod ssl_state;
+pub mod status;
 pub mod uart;
 
 use std::fmt;
@@ -240,6 +242,10 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<ip_services::Qidnsgip>("+QIDNSGIP"),
     entry::<ip_services::Qping>("+QPING"),
     entry::<ip_services::Qntp>("+QNTP"),
+    entry::<psm::Cpsms>("+CPSMS"),
+    entry::<status::Ceer>("+CEER"),
+    entry::<status::Cbc>("+CBC"),
+    entry::<status::Qtemp>("+QTEMP"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
