@@ -7,7 +7,7 @@ use qsslsim_at::{Command, Kind};
 use tracing::info;
 
 use super::args::params;
-use super::ssl_open::{open_blocked, refuse};
+use super::ssl_open::{fail_open, refuse_blocked};
 use super::{AtCommand, Family, Refusal};
 use crate::errors::ErrorCode;
 use crate::ids::{count, int_param, opt_int_param, string_param, ParamError, PdpCtxId, SocketId, SslCtxId};
@@ -80,14 +80,7 @@ impl AtCommand for Qiopen {
     fn fail_with(self, m: &mut Modem, code: ErrorCode) -> Result<Flow, Refusal> {
         match self {
             Qiopen::Test => self.apply(m),
-            Qiopen::Open { id, spec } => refuse(
-                m,
-                spec.service,
-                id,
-                spec.mode,
-                code,
-                format!("fault command_error: fails with {code}"),
-            ),
+            Qiopen::Open { id, spec } => fail_open(m, id, &spec, code),
         }
     }
 
@@ -103,9 +96,8 @@ impl AtCommand for Qiopen {
             }
             Qiopen::Open { id, spec } => (id, spec),
         };
-        m.scenario_open(&spec.host, spec.port);
-        if let Some((failure, cause)) = open_blocked(m, id, &spec) {
-            return refuse(m, spec.service, id, spec.mode, failure.code(), cause);
+        if let Some(refused) = refuse_blocked(m, id, &spec) {
+            return refused;
         }
         let conn = m.next_conn();
         let (service, host, port, local_port, mode, pdp) =

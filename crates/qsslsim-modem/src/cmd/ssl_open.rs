@@ -64,14 +64,7 @@ impl AtCommand for Qsslopen {
     fn fail_with(self, m: &mut Modem, code: ErrorCode) -> Result<Flow, Refusal> {
         match self {
             Qsslopen::Test => self.apply(m),
-            Qsslopen::Open { id, spec } => refuse(
-                m,
-                Service::Ssl,
-                id,
-                spec.mode,
-                code,
-                format!("fault command_error: fails with {code}"),
-            ),
+            Qsslopen::Open { id, spec } => fail_open(m, id, &spec, code),
         }
     }
 
@@ -88,9 +81,8 @@ impl AtCommand for Qsslopen {
             }
             Qsslopen::Open { id, spec } => (id, spec),
         };
-        m.scenario_open(&spec.host, spec.port);
-        if let Some((failure, cause)) = open_blocked(m, id, &spec) {
-            return refuse(m, Service::Ssl, id, spec.mode, failure.code(), cause);
+        if let Some(refused) = refuse_blocked(m, id, &spec) {
+            return refused;
         }
 
         let now = m.now;
@@ -142,9 +134,27 @@ impl AtCommand for Qsslopen {
     }
 }
 
+/// An open of either family failing as the fault `command_error` asks.
+pub(crate) fn fail_open(
+    m: &mut Modem,
+    id: SocketId,
+    spec: &OpenSpec,
+    code: ErrorCode,
+) -> Result<Flow, Refusal> {
+    refuse(m, spec.service, id, spec.mode, code, format!("fault command_error: fails with {code}"))
+}
+
+/// The start every open of either family makes: the scenario hears of it, then an open that
+/// cannot start is refused (the answer is returned).
+pub(crate) fn refuse_blocked(m: &mut Modem, id: SocketId, spec: &OpenSpec) -> Option<Result<Flow, Refusal>> {
+    m.scenario_open(&spec.host, spec.port);
+    let (failure, cause) = open_blocked(m, id, spec)?;
+    Some(refuse(m, spec.service, id, spec.mode, failure.code(), cause))
+}
+
 /// Why an open of either family cannot start: the id is taken (SSL and TCP/IP share the pool,
 /// policy `socket-pool`) or the PDP context is not active.
-pub(crate) fn open_blocked(m: &Modem, id: SocketId, spec: &OpenSpec) -> Option<(OpenFailure, String)> {
+fn open_blocked(m: &Modem, id: SocketId, spec: &OpenSpec) -> Option<(OpenFailure, String)> {
     if m.sockets.state(id) != SocketState::Initial {
         let holder = m.sockets.get(id).service.name();
         Some((OpenFailure::IdInUse, format!("connect id {id} is in use (by a {holder} socket)")))

@@ -174,18 +174,26 @@ pub fn spawn_accepted(
     })
 }
 
-/// The failure an armed open fault causes before any connecting, if it is one of those.
-pub(super) fn early_failure(fault: Option<OpenFault>) -> Option<(OpenFailure, &'static str)> {
-    match fault {
+/// What every open does before connecting: wait the timing profile's open delay, then fail at
+/// once if an armed open fault fails it before any connecting (refused, DNS). False if the
+/// open already ended (its `OpenFailed` is sent).
+pub(super) async fn before_connect(req: &OpenRequest, events: &mpsc::Sender<NetEvent>) -> bool {
+    if !req.delay.is_zero() {
+        tokio::time::sleep(req.delay).await;
+    }
+    let (failure, cause) = match req.fault {
         Some(OpenFault::RefuseConnect) => {
-            Some((OpenFailure::ConnectFailed, "fault refuse_connect: connection refused"))
+            (OpenFailure::ConnectFailed, "fault refuse_connect: connection refused")
         }
         Some(OpenFault::DnsFailure) => {
-            Some((OpenFailure::DnsFailed, "fault dns_failure: the name did not resolve"))
+            (OpenFailure::DnsFailed, "fault dns_failure: the name did not resolve")
         }
-        Some(OpenFault::DnsBusy) => Some((OpenFailure::DnsBusy, "fault dns_busy: the resolver is busy")),
-        _ => None,
-    }
+        Some(OpenFault::DnsBusy) => (OpenFailure::DnsBusy, "fault dns_busy: the resolver is busy"),
+        _ => return true,
+    };
+    let (id, conn) = (req.id, req.conn);
+    let _ = events.send(NetEvent::OpenFailed { id, conn, failure, cause: cause.to_string() }).await;
+    false
 }
 
 async fn run(
@@ -199,11 +207,7 @@ async fn run(
     let (id, conn) = (req.id, req.conn);
     let events = reports.events.clone();
     let fail = |failure: OpenFailure, cause: String| NetEvent::OpenFailed { id, conn, failure, cause };
-    if !req.delay.is_zero() {
-        tokio::time::sleep(req.delay).await;
-    }
-    if let Some((failure, cause)) = early_failure(req.fault) {
-        let _ = events.send(fail(failure, cause.to_string())).await;
+    if !before_connect(&req, &events).await {
         return;
     }
     let connect = async {

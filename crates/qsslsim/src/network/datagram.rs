@@ -14,7 +14,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use super::connection::{early_failure, Credit, Reports, WriteCmd};
+use super::connection::{before_connect, Credit, Reports, WriteCmd};
 use super::connector::{bind_failure, Connector};
 use super::link::{DatagramFate, End, Link};
 
@@ -37,11 +37,7 @@ pub(super) async fn run_client(
 ) {
     let (id, conn) = (req.id, req.conn);
     let fail = |failure: OpenFailure, cause: String| NetEvent::OpenFailed { id, conn, failure, cause };
-    if !req.delay.is_zero() {
-        tokio::time::sleep(req.delay).await;
-    }
-    if let Some((failure, cause)) = early_failure(req.fault) {
-        let _ = reports.events.send(fail(failure, cause.to_string())).await;
+    if !before_connect(&req, &reports.events).await {
         return;
     }
     let udp = match connector.udp(req.host.clone(), req.port, req.dns_usable, req.local_port).await {
