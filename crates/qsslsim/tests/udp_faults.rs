@@ -75,6 +75,13 @@ fn datagram_faults_lose_duplicate_and_swap_what_a_udp_socket_receives() {
     assert_eq!(String::from_utf8_lossy(&p.take(want.len(), Duration::from_secs(5))), want);
     p.expect_quiet(Duration::from_millis(300));
 
+    // A timed receive stall holds datagrams back, then ends by itself.
+    assert_eq!(fault(r#"{"kind":"receive_stall","socket":0,"ms":600}"#)["ok"], true);
+    send(&mut p, "held");
+    p.expect_quiet(Duration::from_millis(300));
+    let want = frames(&["held"]);
+    assert_eq!(String::from_utf8_lossy(&p.take(want.len(), Duration::from_secs(5))), want);
+
     // Aimed at a socket that is not UDP, the fault is refused with the reason.
     let refused = fault(r#"{"kind":"datagram_loss","socket":1}"#);
     assert_eq!(refused["ok"], false, "{refused}");

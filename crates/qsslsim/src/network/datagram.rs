@@ -173,9 +173,20 @@ async fn read_loop(
             Some(End::Reset) => break "fault connection_reset: the UDP socket was reset".to_string(),
             None => {}
         }
-        if link.stalled().is_some() {
-            link.changed.notified().await;
-            continue;
+        match link.stalled() {
+            // A timed stall ends by itself; an open one when the fault is cleared.
+            Some(Some(until)) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => {}
+                    _ = link.changed.notified() => {}
+                }
+                continue;
+            }
+            Some(None) => {
+                link.changed.notified().await;
+                continue;
+            }
+            None => {}
         }
         if credit.wait_for(1, &link).await.is_none() {
             continue;
