@@ -602,22 +602,28 @@ impl Modem {
     }
 
     fn release_urcs(&mut self) {
-        while self.urcs_may_flow() {
+        // Entries put back without anything written; a whole turn of them ends the round.
+        let mut idle = 0;
+        while self.urcs_may_flow() && idle <= self.urcs.len() {
             let Some(pending) = self.urcs.pop_due(self.now) else { break };
             match pending {
                 Pending::Report(urc) => {
                     let framed = urc.encode(&self.out.framing);
                     self.out.push_write(framed);
+                    idle = 0;
                 }
                 Pending::PushData(id) => {
                     if !self.host_has_room() {
-                        // Frames wait in the socket's buffer until the host reads.
-                        self.urcs.push_front_data(id, self.now);
-                        break;
+                        // Frames wait in the socket's buffer until the host reads; other
+                        // reports may still go.
+                        self.urcs.requeue_data(id, self.now);
+                        idle += 1;
+                        continue;
                     }
                     if self.push_frame(id) {
-                        self.urcs.push_front_data(id, self.now);
+                        self.urcs.requeue_data(id, self.now);
                     }
+                    idle = 0;
                 }
             }
         }

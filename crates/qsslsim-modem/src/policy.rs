@@ -381,6 +381,11 @@ pub fn policies() -> Vec<Policy> {
             "AT+QIDEACT (and AT+CGACT=0, AT+CFUN=0) closes the context's connections with \"closed\" URCs, and releases the sockets that were already closed (after +QIURC: \"pdpdeact\" the notes tell the host to run AT+QIDEACT to reset them); afterwards AT+QISTATE and AT+QSSLSTATE no longer list those.",
         ),
         p(
+            "urc-turns",
+            "push sockets and reports take turns".into(),
+            "A push-mode socket whose buffer never runs dry used to keep the front of the URC queue, so other sockets' frames and reports waited for its stream to pause. After each frame (or when the host has no room for one) the socket's turn goes behind the other reports already due, but stays ahead of its own later reports, so its \"closed\" still follows its data. A report needs no room in the host's queue and is not held behind frames that do.",
+        ),
+        p(
             "stray-ctrl-z",
             "dropped before a line".into(),
             "Some hosts write Ctrl+Z after a fixed-length payload that already ended the send. A Ctrl+Z or ESC arriving with no command line started is dropped without echo instead of spoiling the next command; inside a line it is kept (and the line answers ERROR).",

@@ -105,9 +105,23 @@ impl UrcQueue {
         (now >= self.release_time(front, now)).then(|| self.entries.pop_front().map(|e| e.what)).flatten()
     }
 
-    /// Put back a push entry that has more data (it keeps its place at the front).
-    pub fn push_front_data(&mut self, id: SocketId, now: Instant) {
-        self.entries.push_front(Entry { what: Pending::PushData(id), due: now, free_since: Some(now) });
+    /// How many reports wait.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Put back a push entry that has more data, or that found the host without room: behind
+    /// the other reports already due (each socket's data and every report take turns, so one
+    /// busy stream cannot hold back the rest), but ahead of any report about the same socket
+    /// (its "closed" still follows its data) and of reports not yet due.
+    pub fn requeue_data(&mut self, id: SocketId, now: Instant) {
+        let about_id = |p: &Pending| match p {
+            Pending::PushData(i) => *i == id,
+            Pending::Report(u) => u.socket() == Some(id),
+        };
+        let at =
+            self.entries.iter().position(|e| e.due > now || about_id(&e.what)).unwrap_or(self.entries.len());
+        self.entries.insert(at, Entry { what: Pending::PushData(id), due: now, free_since: Some(now) });
     }
 
     /// Drop the reports still queued about socket `id`'s connection (it was released: its

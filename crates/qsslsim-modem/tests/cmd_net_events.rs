@@ -14,6 +14,7 @@ use qsslsim_modem::{Fault, LinkFault, NetAction, NetEvent};
 
 const RECV0: &str = "\r\n+QSSLURC: \"recv\",0\r\n";
 const CLOSED0: &str = "\r\n+QSSLURC: \"closed\",0\r\n";
+const CLOSED2: &str = "\r\n+QSSLURC: \"closed\",2\r\n";
 
 fn push_frame(id: u8, data: &[u8]) -> Vec<u8> {
     let mut f = format!("\r\n+QSSLURC: \"recv\",{id},{}\r\n", data.len()).into_bytes();
@@ -587,4 +588,74 @@ fn a_closed_urc_still_queued_is_not_reported_for_the_next_connection_on_the_id()
     // Network events of the old serial are ignored once the id is released; its queued
     // report must not reach the host either, or the host takes the new connection for closed.
     assert_eq!(b.take_writes_text(), ["\r\n+QSSLOPEN: 0,0\r\n"]);
+}
+
+#[test]
+fn push_streams_take_turns_and_a_busy_one_does_not_hold_back_the_rest() {
+    let mut b = Bench::new();
+    let busy = b.connect(0, 1);
+    let other = b.connect(1, 1);
+    let closing = b.connect(2, 0);
+    b.host_reads = false;
+    let data: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    b.data(0, busy, &data);
+    b.data(1, other, b"x");
+    b.remote_closed(2, closing);
+    b.settle();
+    // The host reads nothing: socket 0's frames fill what the port may hold, but a report
+    // needs no room and does not wait behind them.
+    let first = b.take_writes_text();
+    assert_eq!(first.last().map(String::as_str), Some(CLOSED2), "{first:?}");
+    // Once the host reads, socket 1's frame comes next, long before socket 0 is drained.
+    b.m.host_backlog(0, b.now);
+    b.settle();
+    let next = b.take_bytes();
+    assert!(next.starts_with(&push_frame(1, b"x")), "{:?}", String::from_utf8_lossy(&next[..40]));
+    assert!(b.rx_buffered(0) > 0);
+}
+
+#[test]
+fn a_socket_s_closed_report_still_follows_all_of_its_pushed_data() {
+    let mut b = Bench::new();
+    let conn = b.connect(0, 1);
+    let other = b.connect(1, 1);
+    b.host_reads = false;
+    let data: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    b.data(0, conn, &data);
+    b.data(1, other, &data[..3000]);
+    b.remote_closed(0, conn);
+    let mut all = Vec::new();
+    for _ in 0..40 {
+        b.settle();
+        all.extend(b.take_bytes());
+        b.m.host_backlog(0, b.now);
+    }
+    let at = all.windows(CLOSED0.len()).position(|w| w == CLOSED0.as_bytes()).expect("a closed report");
+    assert_eq!(b.rx_buffered(0), 0);
+    assert_eq!(b.rx_buffered(1), 0);
+    // Every byte of both sockets arrived, in order per socket, and none of socket 0's after
+    // its "closed" report (socket 1's may).
+    let (got, _) = frames_by_socket(&all[..at]);
+    let (after, _) = frames_by_socket(&all[at + CLOSED0.len()..]);
+    assert!(after[0].is_empty(), "socket 0 data after its closed report");
+    assert_eq!(got[0], data);
+    assert_eq!([got[1].clone(), after[1].clone()].concat(), data[..3000]);
+}
+
+/// The payloads of the push frames in `out`, per socket 0 and 1, and how many frames.
+fn frames_by_socket(out: &[u8]) -> ([Vec<u8>; 2], usize) {
+    let mut got: [Vec<u8>; 2] = Default::default();
+    let mut rest = out;
+    let mut n = 0;
+    while !rest.is_empty() {
+        let text = String::from_utf8_lossy(&rest[..rest.len().min(40)]).to_string();
+        let head = text.strip_prefix("\r\n+QSSLURC: \"recv\",").expect("a push frame");
+        let (id, tail) = head.split_once(',').unwrap();
+        let len: usize = tail.split("\r\n").next().unwrap().parse().unwrap();
+        let start = "\r\n+QSSLURC: \"recv\",".len() + id.len() + 1 + len.to_string().len() + 2;
+        got[id.parse::<usize>().unwrap()].extend_from_slice(&rest[start..start + len]);
+        rest = &rest[start + len..];
+        n += 1;
+    }
+    (got, n)
 }
