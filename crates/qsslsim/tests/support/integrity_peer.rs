@@ -806,6 +806,20 @@ impl Tty {
         }
     }
 
+    /// One read of at most `max` bytes (a host that reads slowly); returns the count.
+    pub fn read_some(&self, into: &mut Vec<u8>, max: usize) -> usize {
+        let mut buf = vec![0u8; max];
+        match nix::unistd::read(self.fd.as_raw_fd(), &mut buf) {
+            Ok(0) => panic!("{GONE} (read returned EOF)"),
+            Ok(n) => {
+                into.extend_from_slice(&buf[..n]);
+                n
+            }
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => 0,
+            Err(e) => panic!("pty read: {e}"),
+        }
+    }
+
     /// One write call; returns how many bytes were taken (0 if the pty is full).
     pub fn write_some(&self, bytes: &[u8]) -> usize {
         match nix::unistd::write(&self.fd, bytes) {
@@ -1346,7 +1360,7 @@ impl Driver {
             if let Some(s) = self.socks.iter().find(|s| s.echo_since.is_some_and(|t| t.elapsed() > ECHO_WAIT))
             {
                 let msg = format!(
-                    "UDP socket {}: the echo of datagram {} ({} bytes, SEND OK) has not come back within {ECHO_WAIT:?}: lost on loopback with one datagram in flight",
+                    "UDP socket {}: the echo of datagram {} ({} bytes, SEND OK) has not reached the host within {ECHO_WAIT:?} (one datagram in flight on loopback: lost, or held back by the module)",
                     s.plan.id,
                     s.sent_datagrams.len(),
                     s.sent_datagrams.last().copied().unwrap_or(0)
