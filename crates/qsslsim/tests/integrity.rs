@@ -972,8 +972,9 @@ const MIXED_STREAM: u64 = MIB;
 /// 2 (buffer), 3 (transparent); TCP 4 (buffer), 5 (push), 6 (buffer), 7 (push), 8
 /// (transparent); UDP 9 (buffer), 10 (push), 11 (buffer), each UDP datagram (1–1460 bytes)
 /// echoed before the next goes. Halfway, the port goes transparent on socket 3, then on 8
-/// (whole streams, `+++` each time) while the other ten keep their data waiting; both stay
-/// open. Link faults hit the TCP sockets mid-stream: a 128 KiB/s throttle on 4 and 20 ms of
+/// (whole streams, `+++` each time) while the other ten keep their data waiting; 3 stays open,
+/// 8 is closed and opened again as UDP in transparent mode (the host writes at most 1460 bytes
+/// before their echo is back). Link faults hit the TCP sockets mid-stream: a 128 KiB/s throttle on 4 and 20 ms of
 /// latency on 5 (each for 1.5 s), a 1.5 s receive stall on 6, three forced `SEND FAIL`s on 7.
 /// Every byte that got `SEND OK` must reach its server exactly once and in order, every
 /// server byte must reach the host, every datagram that got `SEND OK` must arrive once, whole.
@@ -1011,10 +1012,15 @@ fn twelve_sockets_mixing_tcp_udp_and_ssl_in_all_modes() {
         }
         specs.push(s);
     }
+    // Listener 12: the UDP echo for the transparent UDP session on id 8 (after its TCP one).
+    let (mut udp_t, mut s) = Plan::udp(tcp_t, udp_n, seed.rotate_left(7), 2);
+    s.ledger = None;
+    specs.push(s);
     let server = Server::start(specs);
     for p in plans.iter_mut().chain(transparent.iter_mut()) {
         p.port = server.ports[p.id as usize];
     }
+    udp_t.port = server.ports[12];
     let ctl = std::env::temp_dir().join(format!("qsslsim-integrity-mixed-{}.ctl", std::process::id()));
     let daemon = daemon(&["--guard-time", &GUARD_MS.to_string(), "--control", ctl.to_str().unwrap()]);
     let mut cfg = Cfg::new(0);
@@ -1050,40 +1056,55 @@ fn twelve_sockets_mixing_tcp_udp_and_ssl_in_all_modes() {
     let half = d.socks.iter().map(|s| s.plan.tx_len).sum::<u64>() / 2;
     d.transfer_until(|d| d.confirmed() >= half);
     let mut problems = Vec::new();
+    // (id, family, listener, bytes each way, sha256 written, what came back)
     let mut sessions = Vec::new();
-    for p in &transparent {
-        let (proto, id) = (if p.id == ssl_t { Proto::Ssl } else { Proto::Tcp }, p.id);
+    let mut session = |d: &mut Driver, p: &Plan, proto: Proto, len: u64, echo: Option<usize>| {
+        let id = p.id;
         let mut tx = Pattern::new(p.tx_seed, p.tx_kind);
-        let mut rx = Checker::new(
-            format!("socket {id} server→host ({proto:?}, transparent)"),
-            p.rx_seed,
-            p.rx_kind,
-            n,
-        );
+        let what = format!("socket {id} server→host ({proto:?}, transparent)");
+        let mut rx = Checker::new(what, p.rx_seed, p.rx_kind, len);
         let tx_sha = d
-            .transparent_session(&proto.open_cmd(id, p.port, 2), &mut tx, n, &mut rx, guard(), allowance(n))
-            .unwrap_or_else(|e| fail(format!("transparent session on socket {id}: {e}")));
-        sessions.push((id, proto, tx_sha, rx));
-    }
-    eprintln!("[{name}] transparent sessions on {ssl_t} and {tcp_t} done after {:?}", t0.elapsed());
+            .transparent_session(
+                &proto.open_cmd(id, p.port, 2),
+                &mut tx,
+                len,
+                &mut rx,
+                guard(),
+                allowance(len),
+                echo,
+            )
+            .unwrap_or_else(|e| fail(format!("transparent session on socket {id} ({proto:?}): {e}")));
+        sessions.push((id, proto, p.port, len, tx_sha, rx));
+    };
+    session(&mut d, &transparent[0], Proto::Ssl, n, None);
+    session(&mut d, &transparent[1], Proto::Tcp, n, None);
+    // The TCP connection goes, and its id carries UDP in transparent mode: at most 1460 bytes
+    // in flight, so nothing may be lost (policy udp-datagram-size cuts what the +++ detector
+    // releases into datagrams).
+    d.command(&Proto::Tcp.close_cmd(tcp_t), b"\r\nOK\r\n");
+    session(&mut d, &udp_t, Proto::Udp, udp_n, Some(1460));
+    eprintln!(
+        "[{name}] transparent sessions on {ssl_t}, {tcp_t} (TCP, then UDP) done after {:?}",
+        t0.elapsed()
+    );
     d.transfer();
     let fired = faults.finish().unwrap_or_else(|e| fail(e));
     d.close_all();
-    for (id, proto, _, _) in &sessions {
-        d.command(&proto.close_cmd(*id), b"\r\nOK\r\n");
-    }
+    d.command(&Proto::Ssl.close_cmd(ssl_t), b"\r\nOK\r\n");
+    d.command(&Proto::Udp.close_cmd(tcp_t), b"\r\nOK\r\n");
     problems.extend(d.verify(&server, |id| id as usize));
-    for (id, proto, tx_sha, rx) in &sessions {
-        let Some(r) = server.report(*id as usize, Duration::from_secs(20)) else {
+    for (id, proto, port, len, tx_sha, rx) in &sessions {
+        let listener = server.ports.iter().position(|p| p == port).unwrap();
+        let Some(r) = server.report(listener, Duration::from_secs(20)) else {
             problems.push(format!("socket {id} ({proto:?}, transparent): the server never finished"));
             continue;
         };
         if let Some(e) = r.error.or(r.rx_problem) {
             problems.push(format!("socket {id} ({proto:?}, transparent): {e}"));
         }
-        if (r.rx_len, &r.rx_sha) != (n, tx_sha) {
+        if (r.rx_len, &r.rx_sha) != (*len, tx_sha) {
             problems.push(format!(
-                "socket {id} ({proto:?}, transparent) host→server: wrote {n} bytes (sha256 {tx_sha}), server received {} (sha256 {})",
+                "socket {id} ({proto:?}, transparent) host→server: wrote {len} bytes (sha256 {tx_sha}), server received {} (sha256 {})",
                 r.rx_len, r.rx_sha
             ));
         }
@@ -1095,6 +1116,14 @@ fn twelve_sockets_mixing_tcp_udp_and_ssl_in_all_modes() {
                 rx.got,
                 rx.digest()
             ));
+        }
+        if let Some(big) = r.datagrams.iter().find(|&&d| d > 1460) {
+            problems.push(format!(
+                "socket {id} ({proto:?}, transparent): a datagram of {big} bytes (at most 1460)"
+            ));
+        }
+        if *proto == Proto::Udp {
+            eprintln!("[{name}] UDP transparent: {udp_n} bytes in {} datagrams", r.datagrams.len());
         }
     }
     if fired.len() != 6 {

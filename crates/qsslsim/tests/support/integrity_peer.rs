@@ -1238,7 +1238,10 @@ impl Driver {
     /// answers `CONNECT`), then `tx_len` bytes of `tx` written while `rx` checks what comes
     /// back, then silence, a guarded `+++` and `OK`. URCs of the other sockets may come before
     /// `CONNECT` and after `OK` (they are held meanwhile, policy `urc-hold`); they are parsed as
-    /// usual. Returns the sha256 of what was written.
+    /// usual. `echo`: the server echoes, and the host writes at most this many bytes at a time,
+    /// each only after everything before it came back (UDP: never more than one datagram in
+    /// flight). Returns the sha256 of what was written.
+    #[allow(clippy::too_many_arguments)]
     pub fn transparent_session(
         &mut self,
         open: &str,
@@ -1247,12 +1250,16 @@ impl Driver {
         rx: &mut Checker,
         guard: Duration,
         wait: Duration,
+        echo: Option<usize>,
     ) -> Result<String, String> {
         self.queue(open.as_bytes(), None);
         self.exp.push_back(Exp::Connect { what: format!("reply to {}", open.trim_end()) });
         self.run_until(|d| d.raw);
         let mut pending = std::mem::take(&mut self.inbuf);
-        let sha = raw_exchange(&self.tty, &mut pending, &mut self.rng, tx, tx_len, rx, wait)?;
+        let sha = match echo {
+            None => raw_exchange(&self.tty, &mut pending, &mut self.rng, tx, tx_len, rx, wait)?,
+            Some(max) => paced_echo(&self.tty, &mut pending, &mut self.rng, tx, tx_len, rx, max)?,
+        };
         let quiet = Instant::now() + guard + Duration::from_millis(100);
         while Instant::now() < quiet {
             self.tty.wait(false, 10);
@@ -2063,4 +2070,51 @@ impl Faults {
         }
         Ok(all)
     }
+}
+
+/// Transparent mode against an echo: write 1 to `max` bytes of `tx`, wait until they are all
+/// back (checked by `rx`, which follows the same stream), repeat until `tx_len` are through.
+/// Returns the sha256 of what was written; a write not back within 10 s is an error.
+pub fn paced_echo(
+    tty: &Tty,
+    pending: &mut Vec<u8>,
+    rng: &mut StdRng,
+    tx: &mut Pattern,
+    tx_len: u64,
+    rx: &mut Checker,
+    max: usize,
+) -> Result<String, String> {
+    let mut hash = Sha256::new();
+    let mut written = 0u64;
+    while written < tx_len {
+        let n = (rng.gen_range(1..=max) as u64).min(tx_len - written) as usize;
+        let chunk = tx.take(n);
+        tty.write_all(&chunk, pending);
+        hash.update(&chunk);
+        written += n as u64;
+        let deadline = Instant::now() + ECHO_WAIT;
+        loop {
+            let k = pending.len().min((written - rx.got) as usize);
+            if k > 0 {
+                let head: Vec<u8> = pending.drain(..k).collect();
+                rx.feed(&head);
+            }
+            if let Some(p) = &rx.problem {
+                return Err(p.clone());
+            }
+            if rx.got == written {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "transparent echo: {} of the {n} bytes written at offset {} not back within {ECHO_WAIT:?}",
+                    written - rx.got,
+                    written - n as u64
+                ));
+            }
+            tty.wait(false, 5);
+            tty.read_avail(pending);
+        }
+    }
+    Ok(hex(&hash.finalize()))
 }
