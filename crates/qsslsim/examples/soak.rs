@@ -15,9 +15,7 @@
 //! the run, between 5 and 60 s), `--binary PATH` (run this qsslsim instead of this program's
 //! own copy of the daemon), `--hostile` (servers that stall, reset mid-stream and trickle
 //! bytes, behind a host that writes bursts of commands back to back; see the hostile mode
-//! section below), `--udp-receive-stall` (also inject `receive_stall` on UDP sockets: a timed
-//! stall there never ends by itself, see the ignored integrity test
-//! `a_timed_receive_stall_on_a_udp_socket_ends_by_itself`; left out by default until fixed).
+//! section below).
 //!
 //! The daemon and the echo peer are child processes: this program runs itself as
 //! `soak __qsslsim <qsslsim args>`, which is exactly `qsslsim <args>`, so the memory measured
@@ -82,22 +80,14 @@ struct Options {
     warmup: Option<Duration>,
     binary: Option<PathBuf>,
     hostile: bool,
-    udp_receive_stall: bool,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Options {
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-        let mut o = Options {
-            minutes: 10.0,
-            seed,
-            rss_growth_mb: 16,
-            warmup: None,
-            binary: None,
-            hostile: false,
-            udp_receive_stall: false,
-        };
+        let mut o =
+            Options { minutes: 10.0, seed, rss_growth_mb: 16, warmup: None, binary: None, hostile: false };
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = |name: &str| -> String {
@@ -116,7 +106,6 @@ impl Options {
                 }
                 "--binary" => o.binary = Some(PathBuf::from(value(a))),
                 "--hostile" => o.hostile = true,
-                "--udp-receive-stall" => o.udp_receive_stall = true,
                 "-h" | "--help" => usage(""),
                 other => usage(&format!("unknown argument {other:?}")),
             }
@@ -133,8 +122,7 @@ fn usage(problem: &str) -> ! {
         eprintln!("soak: {problem}");
     }
     eprintln!(
-        "usage: soak [--hostile] [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH] \
-         [--udp-receive-stall]"
+        "usage: soak [--hostile] [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH]"
     );
     std::process::exit(2)
 }
@@ -990,11 +978,6 @@ impl Soak {
                 format!(r#"{{"kind":"send_buffer_full","socket":{id},"count":1}}"#)
             }
             70..=79 => format!(r#"{{"kind":"latency","socket":{id},"ms":{}}}"#, self.rng.gen_range(0..30)),
-            // BUG (ignored integrity test a_timed_receive_stall_on_a_udp_socket_ends_by_itself):
-            // on a UDP socket a timed stall never ends, so the echo never comes; latency instead.
-            80..=89 if self.socks[id as usize].family == Family::Udp && !self.opts.udp_receive_stall => {
-                format!(r#"{{"kind":"latency","socket":{id},"ms":{}}}"#, self.rng.gen_range(0..30))
-            }
             80..=89 => {
                 format!(r#"{{"kind":"receive_stall","socket":{id},"ms":{}}}"#, self.rng.gen_range(1..300))
             }

@@ -1158,8 +1158,6 @@ fn twelve_sockets_mixing_tcp_udp_and_ssl_in_all_modes() {
 /// later (between two push frames); it must not wait for socket 0's stream to end. On failure
 /// the test asks `AT+QIRD=1,1500` to show the 10 bytes sat in the module unannounced.
 #[test]
-#[ignore = "BUG: a push-mode socket with data always waiting keeps the front of the URC queue \
-            (UrcQueue::push_front_data), so other sockets' URCs wait until its stream pauses"]
 fn a_push_stream_does_not_hold_back_other_sockets_urcs() {
     let n = 64 * MIB;
     let mut stream = Spec::new(n, 1, Kind::Plain);
@@ -1247,9 +1245,6 @@ fn a_push_stream_does_not_hold_back_other_sockets_urcs() {
 /// `receive_stall` of 300 ms, then one datagram: its echo is due about 300 ms later. On failure
 /// the test clears the stall (`receive_stall` `ms` 0) to show the datagram was held by it.
 #[test]
-#[ignore = "BUG: network/datagram.rs read_loop waits on link.changed for any stall and never \
-            sleeps until a timed stall's deadline (connection.rs does), so the stall lasts until \
-            the next link change"]
 fn a_timed_receive_stall_on_a_udp_socket_ends_by_itself() {
     let mut echo = Spec::new(0, 0, Kind::Plain);
     echo.proto = Proto::Udp;
