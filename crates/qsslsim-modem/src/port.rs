@@ -54,6 +54,8 @@ pub enum Busy {
     OpenTransparent { id: SocketId, conn: u64 },
     /// `AT+QSSLCLOSE` lingering, at most until `deadline`.
     Closing { id: SocketId, conn: u64, deadline: Instant },
+    /// `AT+QHTTPREAD` after `CONNECT`, waiting for request `job`'s body until `deadline`.
+    HttpRead { job: u64, deadline: Instant },
 }
 
 /// The send prompt's collection of payload bytes.
