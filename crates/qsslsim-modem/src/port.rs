@@ -33,6 +33,7 @@ impl Port {
             Port::Command => "command",
             Port::SendPrompt(_) => "send_prompt",
             Port::Transparent { .. } => "transparent",
+            Port::Upload(up) if up.target() != crate::files::DataFor::File => "http_input",
             Port::Upload(_) => "file_upload",
         }
     }

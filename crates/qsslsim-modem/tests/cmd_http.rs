@@ -214,3 +214,39 @@ fn post_takes_the_body_then_reports() {
     assert_eq!(b.take_text(), "\r\n+CME ERROR: 702\r\n");
     assert!(b.take_actions().iter().all(|a| !matches!(a, NetAction::Http(_))));
 }
+
+#[test]
+fn a_context_lost_mid_request_reports_709_and_late_answers_are_stale() {
+    let mut b = Bench::new();
+    b.pdp_up();
+    set_url(&mut b, "http://example.com/");
+    b.check("AT+QHTTPGET", OK);
+    let r = request(&mut b);
+    b.check("AT+QIDEACT=1", OK);
+    b.settle();
+    assert_eq!(b.take_text(), "\r\n+QHTTPGET: 709\r\n");
+    answer(&mut b, HttpEvent::Head { job: r.job, status: 200, content_length: Some(5), head: HEAD.to_vec() });
+    assert_eq!(b.take_text(), "");
+    b.check_cme("AT+QHTTPREAD", 705);
+}
+
+#[test]
+fn verbose_errors_use_the_http_table_and_test_forms_list_ranges() {
+    let mut b = Bench::new();
+    b.check("AT+CMEE=2", OK);
+    b.check("AT+QHTTPREAD", "\r\n+CME ERROR: HTTP(S) no GET/POST requests\r\n");
+    b.check("AT+QHTTPGET", "\r\n+CME ERROR: HTTP(S) empty URL\r\n");
+    b.check("AT+QHTTPURL=?", "\r\n+QHTTPURL: (1-700),(1-65535)\r\n\r\nOK\r\n");
+    b.check("AT+QHTTPGET=?", "\r\n+QHTTPGET: (1-65535)\r\n\r\nOK\r\n");
+    b.check("AT+QHTTPPOST=?", "\r\n+QHTTPPOST: (1-1024000),(1-65535),(1-65535)\r\n\r\nOK\r\n");
+    b.check("AT+QHTTPREAD=?", "\r\n+QHTTPREAD: (1-65535)\r\n\r\nOK\r\n");
+    b.check(
+        "AT+QHTTPCFG=?",
+        "\r\n+QHTTPCFG: \"contextid\",(1-15)\r\n+QHTTPCFG: \"requestheader\",(0,1)\r\n+QHTTPCFG: \"responseheader\",(0,1)\r\n+QHTTPCFG: \"sslctxid\",(0-5)\r\n+QHTTPCFG: \"contenttype\",(0-3)\r\n\r\nOK\r\n",
+    );
+    // The HTTP commands leave AT+QIGETERROR alone.
+    b.check("AT+CMEE=1", OK);
+    b.clear_error();
+    b.check_cme("AT+QHTTPGET=0", 730);
+    assert_eq!(b.last_error(), 0);
+}

@@ -14,8 +14,10 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::time::Duration;
 
+use qsslsim_modem::{Fault, ModemConfig};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use support::inproc::{Behaviour, MemoryNet, Sim};
 use support::{Daemon, Port};
 use tls_servers::{cert, ufs};
 
@@ -166,7 +168,10 @@ fn refused_and_unverified_requests_report_716() {
     let route = format!("192.0.2.80:80=127.0.0.1:{dead}");
     let (port, _seen) = http_server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", Some(tls_config()));
     let tls_route = format!("192.0.2.43:443=127.0.0.1:{port}");
+    let untrusted = ufs("untrusted-ca.pem");
     let (_d, mut p) = started(&[
+        "--file",
+        &untrusted,
         "--resolve",
         "example.com=192.0.2.80",
         "--resolve",
@@ -179,9 +184,13 @@ fn refused_and_unverified_requests_report_716() {
     set_url(&mut p, "http://example.com/");
     p.transact("AT+QHTTPGET\r", OK);
     assert_eq!(urc(&mut p), "\r\n+QHTTPGET: 716\r\n");
-    // No CA in context 1 with seclevel 1: the handshake fails verification.
+    // No CA in context 1 with seclevel 1: the context cannot be prepared.
     p.transact("AT+QSSLCFG=\"seclevel\",1,1\r", OK);
     set_url(&mut p, "https://qsslsim.test/");
+    p.transact("AT+QHTTPGET\r", OK);
+    assert_eq!(urc(&mut p), "\r\n+QHTTPGET: 716\r\n");
+    // A CA that did not sign the server's certificate: the real handshake fails.
+    p.transact("AT+QSSLCFG=\"cacert\",1,\"UFS:untrusted-ca.pem\"\r", OK);
     p.transact("AT+QHTTPGET\r", OK);
     assert_eq!(urc(&mut p), "\r\n+QHTTPGET: 716\r\n");
     // An unknown name: 714.
@@ -189,4 +198,26 @@ fn refused_and_unverified_requests_report_716() {
     p.transact("AT+QHTTPGET\r", OK);
     assert_eq!(urc(&mut p), "\r\n+QHTTPGET: 714\r\n");
     drop(TcpStream::connect(("127.0.0.1", port)));
+}
+
+// ---- paused clock, in process ----------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_server_is_702_after_rsptime_and_faults_act_on_the_connect() {
+    let mut sim = Sim::start(ModemConfig::default(), MemoryNet::new(&[(80, Behaviour::Silent)]));
+    sim.transact("ATE0\r", "ATE0\r\r\nOK\r\n").await;
+    sim.transact("AT+QIACT=1\r", OK).await;
+    let url = "http://192.0.2.1/";
+    sim.transact(&format!("AT+QHTTPURL={},80\r", url.len()), CONNECT).await;
+    sim.transact(url, OK).await;
+    let t0 = tokio::time::Instant::now();
+    sim.transact("AT+QHTTPGET=5\r", OK).await;
+    // Busy until the head or the timeout.
+    sim.transact("AT+QHTTPGET\r", "\r\n+CME ERROR: 703\r\n").await;
+    sim.expect_within(b"\r\n+QHTTPGET: 702\r\n", Duration::from_secs(30)).await;
+    let waited = t0.elapsed();
+    assert!(waited >= Duration::from_secs(5) && waited < Duration::from_secs(6), "answered after {waited:?}");
+    sim.control.fault(Fault::RefuseConnect).await;
+    sim.transact("AT+QHTTPGET\r", OK).await;
+    sim.expect(b"\r\n+QHTTPGET: 716\r\n").await;
 }

@@ -227,12 +227,10 @@ impl AtCommand for Qhttpurl {
 pub fn finish_input(m: &mut Modem, up: Upload, end: UploadEnd) {
     let target = up.target();
     let (_, data, _) = up.finish();
+    let command = if target == DataFor::HttpUrl { "AT+QHTTPURL" } else { "AT+QHTTPPOST" };
     if end != UploadEnd::Complete {
-        let why = format!("{} bytes came before <timeout> of silence", data.len());
-        return answer(
-            m,
-            http_error(code::TIMEOUT, format!("HTTP data input ended: {why} (policy http-timeouts)")),
-        );
+        let why = format!("only {} bytes came before the input time of silence", data.len());
+        return answer(m, command, http_error(code::TIMEOUT, format!("{why} (policy http-timeouts)")));
     }
     match target {
         DataFor::HttpUrl => {
@@ -243,7 +241,7 @@ pub fn finish_input(m: &mut Modem, up: Upload, end: UploadEnd) {
                     m.http.url = Some(url);
                     m.final_result(ResultCode::Ok);
                 }
-                Err(why) => answer(m, http_error(code::URL_ERROR, why)),
+                Err(why) => answer(m, command, http_error(code::URL_ERROR, why)),
             }
         }
         DataFor::HttpPost { response_timeout } => {
@@ -255,9 +253,8 @@ pub fn finish_input(m: &mut Modem, up: Upload, end: UploadEnd) {
 }
 
 /// A refusal after a data phase: answered, logged and traced like any other.
-fn answer(m: &mut Modem, r: Refusal) {
-    let command = "AT+QHTTP (data input)".to_string();
-    let result = super::report_refusal(m, command, Family::General, r);
+fn answer(m: &mut Modem, command: &str, r: Refusal) {
+    let result = super::report_refusal(m, format!("{command} (data)"), Family::General, r);
     m.final_result(result);
 }
 
