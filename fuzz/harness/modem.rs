@@ -671,6 +671,8 @@ impl Harness {
             }
             // IP service jobs (lookup, ping, NTP) use no connection; left unanswered here.
             NetAction::Service(_) => false,
+            // HTTP requests likewise (AT+QHTTPGET/POST): no socket, left unanswered here.
+            NetAction::Http(_) => false,
         }
     }
 

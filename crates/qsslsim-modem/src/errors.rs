@@ -184,7 +184,10 @@ pub const CME_GENERAL: &[(u16, &str)] = &[
 
 /// Verbose text for a `+CME ERROR` code (AT+CMEE=2).
 pub fn cme_text(code: u16) -> &'static str {
-    lookup(CME_GENERAL, code).or_else(|| crate::files::file_error_text(code)).unwrap_or("unknown")
+    lookup(CME_GENERAL, code)
+        .or_else(|| crate::files::file_error_text(code))
+        .or_else(|| crate::http::error_text(code))
+        .unwrap_or("unknown")
 }
 
 #[cfg(test)]

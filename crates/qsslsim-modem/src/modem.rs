@@ -73,6 +73,8 @@ pub struct Modem {
     pub(crate) files: FileStore,
     /// IP service jobs in progress (`AT+QIDNSGIP`, `AT+QPING`, `AT+QNTP`).
     pub(crate) services: crate::ip_services::Services,
+    /// The HTTP(S) client (`AT+QHTTP*`; forgotten on restart).
+    pub(crate) http: crate::http::Http,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
     pub(crate) last_error: ErrorCode,
     /// The code the running command records although it answers OK (see `cmd::run`).
@@ -108,6 +110,7 @@ impl Modem {
             sockets: Sockets::default(),
             files: FileStore::default(),
             services: Default::default(),
+            http: Default::default(),
             last_error: ErrorCode::Ok,
             command_code: None,
             last_transparent: None,
@@ -205,8 +208,13 @@ impl Modem {
     pub fn net_event(&mut self, ev: NetEvent, now: Instant) {
         self.now = now;
         let Some((id, conn)) = ev.target() else {
-            // An IP service job's answer: no socket (the job checks its own serial).
-            crate::ip_services::on_event(self, ev);
+            // An IP service job's or HTTP request's answer: no socket (the job checks its
+            // own serial).
+            if matches!(ev, NetEvent::Http(_)) {
+                crate::http::on_event(self, ev);
+            } else {
+                crate::ip_services::on_event(self, ev);
+            }
             self.pump();
             return;
         };
@@ -293,6 +301,7 @@ impl Modem {
                 crate::net_events::close_done(self, id);
             }
         }
+        crate::http::on_time(self, now);
         let due = self.scenario.as_mut().map(|s| s.due(now)).unwrap_or_default();
         self.fire(due);
         match &mut self.port {
@@ -325,7 +334,7 @@ impl Modem {
             self.urcs_may_flow().then(|| self.urcs.next_due(self.now)).flatten().filter(|t| *t > self.now);
         let scenario = self.scenario.as_ref().and_then(Scenario::next_deadline);
         let close = match self.busy {
-            Some(Busy::Closing { deadline, .. }) => Some(deadline),
+            Some(Busy::Closing { deadline, .. }) | Some(Busy::HttpRead { deadline, .. }) => Some(deadline),
             _ => None,
         };
         let power = self.power.deadline();

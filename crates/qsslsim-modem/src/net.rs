@@ -138,6 +138,9 @@ pub enum NetAction {
     /// Run an IP service job (lookup, ping, NTP) that uses no socket; answered by
     /// [`NetEvent::Service`] events carrying the job's serial.
     Service(crate::ip_services::ServiceRequest),
+    /// Run one HTTP(S) request (`AT+QHTTPGET`, `AT+QHTTPPOST`); answered by
+    /// [`NetEvent::Http`] events carrying the request's serial.
+    Http(crate::http::HttpRequest),
 }
 
 #[derive(Debug, Clone)]
@@ -192,11 +195,13 @@ pub enum NetEvent {
     },
     /// An answer for an IP service job (no socket: see [`crate::ip_services`]).
     Service(crate::ip_services::ServiceEvent),
+    /// An answer for an HTTP(S) request (no socket: see [`crate::http`]).
+    Http(crate::http::HttpEvent),
 }
 
 impl NetEvent {
-    /// The socket and connection serial the event is for; `None` for IP service events,
-    /// which name a job instead.
+    /// The socket and connection serial the event is for; `None` for IP service and HTTP
+    /// events, which name a job instead.
     pub fn target(&self) -> Option<(u8, u64)> {
         Some(match *self {
             NetEvent::Opened { id, conn, .. }
@@ -207,7 +212,7 @@ impl NetEvent {
             | NetEvent::Incoming { id, conn, .. }
             | NetEvent::RemoteClosed { id, conn, .. }
             | NetEvent::Closed { id, conn } => (id, conn),
-            NetEvent::Service(_) => return None,
+            NetEvent::Service(_) | NetEvent::Http(_) => return None,
         })
     }
 }

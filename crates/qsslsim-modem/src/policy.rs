@@ -534,6 +534,36 @@ pub fn policies() -> Vec<Policy> {
             },
             "A pty has no battery or thermometer: AT+CBC reports a module on a steady supply (not charging, fixed level and mV) and AT+QTEMP fixed PMIC, crystal and PA temperatures in the three-integer form EC2x/EG25 firmware prints and TinyGSM reads (no manual read has AT+QTEMP). AT+CBC=? lists (0-2),(0-100),(3300-4300); AT+QTEMP=? answers OK alone.",
         ),
+        p(
+            "http-errors",
+            "+CME ERROR: 730 / 703 / 705 / 712".into(),
+            "The HTTP commands answer from the maker's HTTP(S) error table (701-730, texts under AT+CMEE=2): a bad parameter, an unknown AT+QHTTPCFG item or a URL longer than the limit is 730 (invalid parameter); a command while a GET/POST still waits for its response head is 703 (busy); AT+QHTTPREAD with no response to read (none requested, failed, or already read) is 705; AT+QHTTPGET/POST before any AT+QHTTPURL is 712 (empty URL). AT+QHTTPCFG? lists all five items the emulator has (contextid, requestheader, responseheader, sslctxid, contenttype); AT+QHTTPURL? prints the URL unquoted.",
+        ),
+        p(
+            "http-input",
+            format!("URL 1-{} bytes, POST body 1-{} bytes, no +++", crate::http::MAX_URL_LEN, crate::cmd::http::MAX_POST_LEN),
+            "The URL after AT+QHTTPURL's CONNECT and the body after AT+QHTTPPOST's CONNECT are exactly <len> bytes, taken by the same data-phase machine as AT+QFUPL with the +++ escape and ACKs off; <timeout>/<input_time> counts silence since the last byte, as AT+QFUPL's does. A URL that is not http:// or https:// with a host (or has user information, a bad port or spaces) answers +CME ERROR: 711 after the data. AT+QHTTPPOST prompts at once and contacts the server after the body (the module may connect first; the host sees the same bytes).",
+        ),
+        p(
+            "http-timeouts",
+            "input 702; <rsptime> 702; <wait_time> 722".into(),
+            "Silence for <timeout>/<input_time> during the URL or POST body answers +CME ERROR: 702 and keeps nothing. A response head that does not arrive within <rsptime> (default 60 s, counted from the command) reports +QHTTPGET: 702 (+QHTTPPOST: 702). AT+QHTTPREAD writes CONNECT and what has arrived, streams the rest, and when <wait_time> passes with the body unfinished ends with OK and +QHTTPREAD: 722; the daemon also gives up a body read that is silent for <rsptime> with 722.",
+        ),
+        p(
+            "http-pdp",
+            "OK, then +QHTTPGET: 709".into(),
+            "A GET or POST whose \"contextid\" context is not active answers OK and reports +QHTTPGET: 709 (+QHTTPPOST: 709), network deactivated; the module does not activate it by itself. A context lost during a request reports 709 the same way.",
+        ),
+        p(
+            "http-requestheader",
+            "stored; GET/POST answer +CME ERROR: 701".into(),
+            "AT+QHTTPCFG=\"requestheader\",1 is stored and read back, but the form where the host writes the whole request is not emulated: AT+QHTTPGET and AT+QHTTPPOST then answer +CME ERROR: 701 with the reason in the log.",
+        ),
+        p(
+            "http-request-head",
+            "HTTP/1.1, User-Agent: QUECTEL_MODULE, Connection: close".into(),
+            "The request is <METHOD> <path?query> HTTP/1.1 with Host (as in the URL), Accept: */*, User-Agent: QUECTEL_MODULE and Connection: close; a POST adds Content-Type from \"contenttype\" and Content-Length. The response head is read up to 64 KiB (1xx skipped); the body by Content-Length, chunked (decoded) or until the server closes. +QHTTPGET carries <content_length> only when the response has Content-Length. Connect refused, timed out or a failed TLS handshake (or an SSL context that cannot be prepared) report 716, a name that does not resolve 714, a malformed head 723, a server that closes before the head 719. AT+QHTTPREAD gives the response once, with its head first under \"responseheader\",1; a new GET/POST discards an unread one.",
+        ),
     ]
 }
 

@@ -33,6 +33,7 @@ impl Port {
             Port::Command => "command",
             Port::SendPrompt(_) => "send_prompt",
             Port::Transparent { .. } => "transparent",
+            Port::Upload(up) if up.target() != crate::files::DataFor::File => "http_input",
             Port::Upload(_) => "file_upload",
         }
     }
@@ -54,6 +55,8 @@ pub enum Busy {
     OpenTransparent { id: SocketId, conn: u64 },
     /// `AT+QSSLCLOSE` lingering, at most until `deadline`.
     Closing { id: SocketId, conn: u64, deadline: Instant },
+    /// `AT+QHTTPREAD` after `CONNECT`, waiting for request `job`'s body until `deadline`.
+    HttpRead { job: u64, deadline: Instant },
 }
 
 /// The send prompt's collection of payload bytes.

@@ -18,7 +18,7 @@ impl Modem {
             }
             Port::Transparent { id, .. } => json!({ "mode": "transparent", "socket": id.get() }),
             Port::Upload(up) => {
-                json!({ "mode": "file_upload", "file": up.name(), "received": up.data_len() })
+                json!({ "mode": self.port.name(), "file": up.name(), "received": up.data_len() })
             }
         };
         let pdp: Vec<Value> = self

@@ -62,6 +62,11 @@ pub enum Urc {
     PingSummary { err: ErrorCode, stats: Option<PingStats> },
     /// `+QNTP: 0,"<time>"` or `+QNTP: <err>`.
     Ntp { err: ErrorCode, time: Option<String> },
+    /// `+QHTTPGET: <err>[,<httprspcode>[,<content_length>]]` (or `+QHTTPPOST: ...`): an HTTP
+    /// request's outcome, reported when the response head arrived or the request failed.
+    HttpResult { method: crate::http::Method, err: u16, status: Option<u16>, length: Option<u64> },
+    /// `+QHTTPREAD: <err>`: the end of an `AT+QHTTPREAD` body.
+    HttpRead { err: u16 },
 }
 
 /// Bytes in every echo `AT+QPING` reports (every hardware capture shows 32).
@@ -152,7 +157,9 @@ impl Urc {
             | Urc::DnsGipAddr(_)
             | Urc::PingEcho { .. }
             | Urc::PingSummary { .. }
-            | Urc::Ntp { .. } => None,
+            | Urc::Ntp { .. }
+            | Urc::HttpResult { .. }
+            | Urc::HttpRead { .. } => None,
         }
     }
 
@@ -200,6 +207,17 @@ impl fmt::Display for Urc {
             }
             Urc::Ntp { err, time: Some(time) } => write!(f, "+QNTP: {err},\"{time}\""),
             Urc::Ntp { err, time: None } => write!(f, "+QNTP: {err}"),
+            Urc::HttpResult { method, err, status, length } => {
+                write!(f, "+QHTTP{}: {err}", method.name())?;
+                if let Some(status) = status {
+                    write!(f, ",{status}")?;
+                    if let Some(length) = length {
+                        write!(f, ",{length}")?;
+                    }
+                }
+                Ok(())
+            }
+            Urc::HttpRead { err } => write!(f, "+QHTTPREAD: {err}"),
             Urc::Registration { kind, stat, location } => {
                 write!(f, "{}: {stat}", kind.prefix())?;
                 match location {

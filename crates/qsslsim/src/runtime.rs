@@ -449,6 +449,10 @@ fn dispatch(
         NetAction::Service(req) => {
             crate::network::services::spawn(req, connector.net_policy(), reports.events.clone());
         }
+        // Likewise: one task per HTTP request, stale once the module moved on.
+        NetAction::Http(req) => {
+            crate::network::http::spawn(req, connector.clone(), reports.events.clone());
+        }
     }
 }
 

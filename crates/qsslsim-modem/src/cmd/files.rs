@@ -70,6 +70,9 @@ impl AtCommand for Qfupl {
 pub fn finish_upload(m: &mut Modem, end: UploadEnd) {
     let Port::Upload(up) = std::mem::replace(&mut m.port, Port::Command) else { return };
     m.enter_command();
+    if up.target() != crate::files::DataFor::File {
+        return super::http::finish_input(m, *up, end);
+    }
     let (name, data, checksum) = up.finish();
     tracing::info!(file = %name, bytes = data.len(), ?end, "upload ended");
     let len = data.len();

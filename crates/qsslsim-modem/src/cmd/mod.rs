@@ -11,6 +11,7 @@ pub mod crsm;
 pub mod data_mode;
 pub mod files;
 pub mod general;
+pub mod http;
 pub mod identity;
 pub mod ip_cfg;
 pub mod ip_close;
@@ -246,6 +247,11 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<status::Ceer>("+CEER"),
     entry::<status::Cbc>("+CBC"),
     entry::<status::Qtemp>("+QTEMP"),
+    entry::<http::Qhttpcfg>("+QHTTPCFG"),
+    entry::<http::Qhttpurl>("+QHTTPURL"),
+    entry::<http::Qhttpget>("+QHTTPGET"),
+    entry::<http::Qhttppost>("+QHTTPPOST"),
+    entry::<http::Qhttpread>("+QHTTPREAD"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.

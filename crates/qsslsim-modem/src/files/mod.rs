@@ -13,7 +13,7 @@ pub mod upload;
 
 pub use checksum::{xor_checksum, XorChecksum};
 pub use store::{Drive, FileStore};
-pub use upload::{Upload, UploadEnd};
+pub use upload::{DataFor, Upload, UploadEnd};
 
 /// Names for the file error codes, so handlers never write a bare number.
 ///

@@ -63,10 +63,21 @@ pub enum UploadEnd {
     TimedOut,
 }
 
+/// Whose data a data phase collects: a file (`AT+QFUPL`), or an HTTP URL or POST body
+/// (`AT+QHTTPURL`, `AT+QHTTPPOST`), which use the same byte rules with the escape and ACKs
+/// off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataFor {
+    File,
+    HttpUrl,
+    HttpPost { response_timeout: Duration },
+}
+
 /// One `AT+QFUPL` data phase.
 #[derive(Debug, Clone)]
 pub struct Upload {
     name: String,
+    target: DataFor,
     size: usize,
     timeout: Duration,
     ack: bool,
@@ -105,6 +116,7 @@ impl Upload {
     ) -> Self {
         Upload {
             name,
+            target: DataFor::File,
             size,
             timeout,
             ack,
@@ -116,6 +128,17 @@ impl Upload {
             passed: Vec::new(),
             end: (size == 0).then_some(UploadEnd::Complete),
         }
+    }
+
+    /// The same data phase collecting for `target` instead of a file.
+    pub fn for_target(mut self, target: DataFor) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Whose data this is.
+    pub fn target(&self) -> DataFor {
+        self.target
     }
 
     /// The file name given at the start.

@@ -380,6 +380,15 @@ pub fn describe(a: &NetAction) -> String {
         NetAction::Accept { ticket, id, conn, .. } => format!("accept ticket {ticket} as {id} #{conn}"),
         NetAction::Reject { ticket } => format!("reject ticket {ticket}"),
         NetAction::Service(r) => format!("service #{} {:?} {} pdp {}", r.job, r.kind, r.host, r.pdp),
+        NetAction::Http(r) => format!(
+            "http #{} {} {}:{}{} pdp {}",
+            r.job,
+            r.method.name(),
+            r.url.host,
+            r.url.port,
+            r.url.target,
+            r.pdp
+        ),
     }
 }
 

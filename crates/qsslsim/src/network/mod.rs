@@ -5,6 +5,7 @@
 pub mod connection;
 pub mod connector;
 pub mod datagram;
+pub mod http;
 pub mod link;
 pub mod listener;
 pub mod resolve;
