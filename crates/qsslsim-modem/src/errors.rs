@@ -182,9 +182,41 @@ pub const CME_GENERAL: &[(u16, &str)] = &[
     (100, "unknown"),
 ];
 
+/// `+CME ERROR` codes of the GNSS commands (`AT+QGPS`, `AT+QGPSEND`, `AT+QGPSLOC`), from the
+/// maker's GNSS manual's error table.
+pub const CME_GNSS: &[(u16, &str)] = &[
+    (501, "Invalid parameter"),
+    (502, "Operation not supported"),
+    (503, "GNSS subsystem busy"),
+    (504, "Session is ongoing"),
+    (505, "Session not active"),
+    (506, "Operation timeout"),
+    (507, "Function not enabled"),
+    (508, "Time information error"),
+    (509, "XTRA not enabled"),
+    (512, "Validity time is out of range"),
+    (513, "Internal resource error"),
+    (514, "GNSS locked"),
+    (515, "End by E911"),
+    (516, "Not fixed now"),
+    (549, "Unknown error"),
+];
+
+/// GNSS codes by name, for the handlers.
+pub mod gnss {
+    pub const INVALID_PARAM: u16 = 501;
+    pub const NOT_SUPPORTED: u16 = 502;
+    pub const SESSION_ONGOING: u16 = 504;
+    pub const SESSION_NOT_ACTIVE: u16 = 505;
+    pub const NOT_FIXED: u16 = 516;
+}
+
 /// Verbose text for a `+CME ERROR` code (AT+CMEE=2).
 pub fn cme_text(code: u16) -> &'static str {
-    lookup(CME_GENERAL, code).or_else(|| crate::files::file_error_text(code)).unwrap_or("unknown")
+    lookup(CME_GENERAL, code)
+        .or_else(|| crate::files::file_error_text(code))
+        .or_else(|| lookup(CME_GNSS, code))
+        .unwrap_or("unknown")
 }
 
 #[cfg(test)]

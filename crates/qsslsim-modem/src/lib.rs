@@ -11,6 +11,7 @@ pub mod event;
 pub mod fault;
 pub(crate) mod faults;
 pub mod files;
+pub mod gnss;
 pub mod identity;
 pub mod ids;
 pub mod ip_cfg;

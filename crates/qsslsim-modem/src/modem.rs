@@ -73,6 +73,8 @@ pub struct Modem {
     pub(crate) files: FileStore,
     /// IP service jobs in progress (`AT+QIDNSGIP`, `AT+QPING`, `AT+QNTP`).
     pub(crate) services: crate::ip_services::Services,
+    /// The GNSS engine (`AT+QGPS`; forgotten on restart).
+    pub(crate) gnss: crate::gnss::Gnss,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
     pub(crate) last_error: ErrorCode,
     /// The code the running command records although it answers OK (see `cmd::run`).
@@ -108,6 +110,7 @@ impl Modem {
             sockets: Sockets::default(),
             files: FileStore::default(),
             services: Default::default(),
+            gnss: Default::default(),
             last_error: ErrorCode::Ok,
             command_code: None,
             last_transparent: None,

@@ -43,6 +43,10 @@ pub const REALISTIC_RESTART: Duration = Duration::from_millis(3000);
 /// From `AT+QPOWD`'s `OK` to `POWERED DOWN` (the maker allows up to 65 s).
 pub const FAST_POWER_DOWN: Duration = Duration::from_millis(100);
 pub const REALISTIC_POWER_DOWN: Duration = Duration::from_millis(1000);
+/// From `AT+QGPS=1` to the first fix: `fast` and `realistic` (a cold start takes about half a
+/// minute; the `instant` profile fixes at once).
+pub const FAST_GNSS_FIX: Duration = Duration::from_secs(2);
+pub const REALISTIC_GNSS_FIX: Duration = Duration::from_secs(30);
 
 /// The lifetime `AT+QIDNSGIP` reports for a name (an address reports 0, as on hardware): the
 /// emulator's resolver (`--resolve`, the system's) gives none.
@@ -528,6 +532,31 @@ pub fn policies() -> Vec<Policy> {
                 format!("+CBC: {},{},{}; +QTEMP: {pmic},{xo},{pa}", r.charge_status, r.charge_level, r.voltage_mv)
             },
             "A pty has no battery or thermometer: AT+CBC reports a module on a steady supply (not charging, fixed level and mV) and AT+QTEMP fixed PMIC, crystal and PA temperatures in the three-integer form EC2x/EG25 firmware prints and TinyGSM reads (no manual read has AT+QTEMP). AT+CBC=? lists (0-2),(0-100),(3300-4300); AT+QTEMP=? answers OK alone.",
+        ),
+        p(
+            "gnss-ttff",
+            format!(
+                "fast {} s, realistic {} s, instant 0",
+                FAST_GNSS_FIX.as_secs(),
+                REALISTIC_GNSS_FIX.as_secs()
+            ),
+            "The first fix comes this long after AT+QGPS=1's OK, on the module's clock (a paused clock in tests); until then AT+QGPSLOC answers +CME ERROR: 516 (not fixed now). Realistic: a cold start with the manual's default <fixmaxtime> of 30 s; fast keeps the not-fixed answer visible without the wait. <fixmaxtime> and <fixmaxdist> are checked and not used. With <fixcount> n the engine fixes n times <fixrate> seconds apart and then turns itself off (AT+QGPS? reads 0, AT+QGPSLOC answers 505). A restart or power cycle ends the session.",
+        ),
+        p(
+            "gnss-fix",
+            {
+                let (g, r) = (crate::gnss::GnssPosition::DEFAULT, crate::gnss::FIX_REPORT);
+                format!(
+                    "{},{},{} (--gnss-fix); hdop {}, fix {}, cog {}, {} km/h, {} kn, {:02} satellites",
+                    g.lat, g.lon, g.alt, r.hdop, r.fix, r.cog, r.spkm, r.spkn, r.nsat
+                )
+            },
+            "One simulated position, standing still: the Royal Observatory, Greenwich unless --gnss-fix LAT,LON[,ALT] names another (altitude 0 when left out). <UTC> is the module clock's time truncated to the second and written hhmmss.sss, and <date> its ddmmyy, as EC2x-family captures show (the BG96 prints hhmmss.s). Mode 2 prints degrees with five decimals and a minus sign for south and west, unpadded; modes 0 and 1 print degrees and minutes with four or six decimals and N/S, E/W. AT+QGPSLOC? answers as mode 0 (the manual's example); AT+QGPSLOC=? prints the manual's field list.",
+        ),
+        p(
+            "gnss-errors",
+            "+CME ERROR: 501/502/504/505/516 per AT+CMEE".into(),
+            "Every GNSS refusal is a +CME ERROR from the GNSS manual's table, rendered per AT+CMEE (plain ERROR under 0, the table's texts under 2): a bad parameter, a missing or extra one, or a form the command lacks (AT+QGPS, AT+QGPSLOC, AT+QGPSEND=1) is 501; <gnssmode> 2-4 is 502 (only stand-alone is supported, as the manual says); AT+QGPS=1 while on is 504; AT+QGPSEND or AT+QGPSLOC while off is 505; AT+QGPSLOC before the first fix is 516. GNSS needs no SIM and runs in any AT+CFUN mode.",
         ),
     ]
 }

@@ -11,6 +11,7 @@ pub mod crsm;
 pub mod data_mode;
 pub mod files;
 pub mod general;
+pub mod gnss;
 pub mod identity;
 pub mod ip_cfg;
 pub mod ip_close;
@@ -246,6 +247,9 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<status::Ceer>("+CEER"),
     entry::<status::Cbc>("+CBC"),
     entry::<status::Qtemp>("+QTEMP"),
+    entry::<gnss::Qgps>("+QGPS"),
+    entry::<gnss::Qgpsend>("+QGPSEND"),
+    entry::<gnss::Qgpsloc>("+QGPSLOC"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
