@@ -219,6 +219,41 @@ pub fn cme_text(code: u16) -> &'static str {
         .unwrap_or("unknown")
 }
 
+/// `+CMS ERROR` codes of the SMS commands (3GPP TS 27.005 §3.2.5, the maker's CMS table),
+/// with their AT+CMEE=2 texts.
+pub const CMS: &[(u16, &str)] = &[
+    (300, "ME failure"),
+    (301, "SMS ME reserved"),
+    (302, "Operation not allowed"),
+    (303, "Operation not supported"),
+    (304, "Invalid PDU mode"),
+    (305, "Invalid text mode"),
+    (310, "SIM not inserted"),
+    (311, "SIM pin necessary"),
+    (312, "PH SIM pin necessary"),
+    (313, "SIM failure"),
+    (314, "SIM busy"),
+    (315, "SIM wrong"),
+    (316, "SIM PUK required"),
+    (317, "SIM PIN2 required"),
+    (318, "SIM PUK2 required"),
+    (320, "Memory failure"),
+    (321, "Invalid memory index"),
+    (322, "Memory full"),
+    (330, "SMSC address unknown"),
+    (331, "No network"),
+    (332, "Network timeout"),
+    (500, "Unknown"),
+];
+
+/// Verbose text for a `+CMS ERROR` code (AT+CMEE=2).
+pub fn cms_text(code: u16) -> &'static str {
+    lookup(CMS, code).unwrap_or("Unknown")
+}
+
+/// The module's verbose error texts, for [`qsslsim_at::Framing::result`].
+pub const ERROR_TEXTS: qsslsim_at::ErrorTexts = qsslsim_at::ErrorTexts { cme: cme_text, cms: cms_text };
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,7 @@ pub mod registration;
 pub mod scenario;
 pub mod settings;
 pub mod sim;
+pub mod sms;
 pub mod snapshot;
 pub mod socket;
 pub mod ssl;

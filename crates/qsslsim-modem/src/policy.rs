@@ -558,6 +558,25 @@ pub fn policies() -> Vec<Policy> {
             "+CME ERROR: 501/502/504/505/516 per AT+CMEE".into(),
             "Every GNSS refusal is a +CME ERROR from the GNSS manual's table, rendered per AT+CMEE (plain ERROR under 0, the table's texts under 2): a bad parameter, a missing or extra one, or a form the command lacks (AT+QGPS, AT+QGPSLOC, AT+QGPSEND=1) is 501; <gnssmode> 2-4 is 502 (only stand-alone is supported, as the manual says); AT+QGPS=1 while on is 504; AT+QGPSEND or AT+QGPSLOC while off is 505; AT+QGPSLOC before the first fix is 516. GNSS needs no SIM and runs in any AT+CFUN mode.",
         ),
+        p(
+            "sms-sent",
+            format!("+CMGS: <mr> from 0, wrapping after 255; the last {} in ctl state", crate::sms::SENT_KEPT),
+            "A message sent with AT+CMGS goes nowhere: after Ctrl+Z the module answers +CMGS: <mr> and OK at once, logs the message at info, traces it (record sms_sent: mr, to, format, body) and lists it in ctl state under sms_sent with the module clock's time (the oldest dropped past the limit; the log and trace keep every one). <mr> counts up from 0 and wraps after 255, kept across restarts like the card's last reference. ESC answers OK, sends nothing and uses no reference (27.005). PDU mode records the destination read from the TPDU and the PDU as hex; the module's <mr> replaces the PDU's.",
+        ),
+        p(
+            "sms-text",
+            format!(
+                "{} characters (GSM, IRA), {} in UCS2; <CR> gives a new > line",
+                crate::sms::MAX_TEXT_CHARS,
+                crate::sms::MAX_UCS2_CHARS
+            ),
+            "Text mode (AT+CMGF=1) takes one message of up to 160 characters in the GSM and IRA sets, or 70 characters written as four hex digits each in UCS2, where the number is UCS2 hex too; longer text answers +CMS ERROR: 305 after Ctrl+Z. Every <CR> typed at the prompt stays in the text, and the module answers it with <CR><LF> and a fresh > prompt, as 27.005 describes. AT+CMGF starts at 0 (PDU) and is kept across restarts (the maker saves it); AT+CSCS starts at \"GSM\", lists (\"GSM\",\"IRA\",\"UCS2\") and is forgotten on restart; other sets (TinyGSM's \"HEX\") answer ERROR. A bare number in text mode is the destination's digits; <toda> defaults to 145 for a leading + else 129.",
+        ),
+        p(
+            "sms-errors",
+            "+CMS ERROR per AT+CMEE; ERROR for AT+CMGF/AT+CSCS values".into(),
+            "SMS failures are +CMS ERROR: <err> with 27.005's codes, rendered like +CME ERROR per AT+CMEE (plain ERROR under 0, TinyGSM's setting; the code's text under 2): the manuals describe AT+CMEE for +CME only, so the module's one switch is applied to both. AT+CMGS checks the SIM before the prompt (310 none, 311 PIN, 316 PUK, 313 blocked) and its parameters per mode (304 in PDU mode: not a <length> of 1-164; 305 in text mode: <da> not 1-20 digits with an optional +, <toda> not 0-255); after Ctrl+Z a PDU that is not hex, not <length> octets after its SMSC address or not an SMS-SUBMIT is 304, and a module without service (not registered, AT+CFUN=0/4) answers 331 (no network). Bad AT+CMGF and AT+CSCS values answer ERROR (27.005: syntax and parameter errors are ERROR). AT+CMGF and AT+CSCS need no SIM.",
+        ),
     ]
 }
 

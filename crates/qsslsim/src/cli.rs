@@ -175,7 +175,7 @@ pub struct RunArgs {
 
     /// The position the simulated GNSS receiver fixes after AT+QGPS=1: decimal degrees
     /// (north/east positive) and metres, LAT,LON[,ALT]. Default: 51.47788,-0.00147,46.
-    #[arg(long, value_name = "LAT,LON[,ALT]", value_parser = gnss_fix)]
+    #[arg(long, value_name = "LAT,LON[,ALT]", value_parser = gnss_fix, allow_hyphen_values = true)]
     pub gnss_fix: Option<qsslsim_modem::gnss::GnssPosition>,
 
     /// Offer TLS 1.3 as well (the real module stops at TLS 1.2).
