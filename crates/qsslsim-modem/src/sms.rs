@@ -1,6 +1,6 @@
 //! The short message service as far as sending goes: the message format (`AT+CMGF`, kept across
-//! restarts as the maker saves it), the TE character set (`AT+CSCS`, forgotten on restart), the
-//! next message reference, and the messages sent, which nobody receives: the module keeps the
+//! restarts as the maker saves it), the TE character set (`AT+CSCS`) and the text-mode parameters
+//! (`AT+CSMP`), both forgotten on restart, the next message reference, and the messages sent, which nobody receives: the module keeps the
 //! last ones for `ctl state` (policy `sms-sent`). The PDU and UCS2 decoding a sent message needs
 //! is here too; the commands are [`crate::cmd::sms`].
 
@@ -42,11 +42,37 @@ impl Charset {
     }
 }
 
+/// `AT+CSMP`: the SMS-SUBMIT first octet, validity period (relative), protocol identifier and
+/// data coding scheme of text-mode messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextParams {
+    pub fo: u8,
+    pub vp: u8,
+    pub pid: u8,
+    pub dcs: u8,
+}
+
+impl Default for TextParams {
+    /// 27.005's and the maker's defaults: SUBMIT with a relative validity period of one day.
+    fn default() -> Self {
+        TextParams { fo: 17, vp: 167, pid: 0, dcs: 0 }
+    }
+}
+
+impl TextParams {
+    /// Whether `<dcs>` names the UCS2 alphabet (general coding group): the text is then typed
+    /// as hex, four digits a character, whatever `AT+CSCS` says (27.005).
+    pub fn ucs2(&self) -> bool {
+        self.dcs & 0xC0 == 0 && self.dcs & 0x0C == 0x08
+    }
+}
+
 /// A message being typed at the `>` prompt of `AT+CMGS`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Draft {
     /// Text mode: the destination as typed (decoded from UCS2 when that is the set), its type
-    /// of address and the character set the text comes in.
+    /// of address and the character set the text comes in (UCS2 also when `AT+CSMP`'s `<dcs>`
+    /// says so).
     Text { to: String, toda: u8, charset: Charset },
     /// PDU mode: the TPDU's length in octets (the SMSC address before it is not counted).
     Pdu { length: usize },
@@ -72,6 +98,7 @@ pub struct Sms {
     /// `AT+CMGF=1`; the factory value is PDU mode (0).
     pub text_mode: bool,
     pub charset: Charset,
+    pub params: TextParams,
     next_mr: u8,
     pub sent: Vec<SentSms>,
 }
@@ -92,9 +119,10 @@ impl Sms {
     }
 
     /// After a restart: the format (saved by the maker), the message reference (kept on the
-    /// card) and the record of what was sent stay; the character set returns to GSM.
+    /// card) and the record of what was sent stay; the character set returns to GSM and the
+    /// text-mode parameters to their defaults.
     pub fn after_restart(&self) -> Self {
-        Sms { charset: Charset::Gsm, ..self.clone() }
+        Sms { charset: Charset::Gsm, params: TextParams::default(), ..self.clone() }
     }
 }
 
@@ -167,6 +195,13 @@ mod tests {
         assert!(pdu_destination("0G", 0).is_err());
         // An SMS-DELIVER (MTI 00) is not sent.
         assert!(pdu_destination("0004", 1).unwrap_err().contains("SMS-SUBMIT"));
+    }
+
+    #[test]
+    fn dcs_of_the_ucs2_alphabet() {
+        let ucs2 = |dcs| TextParams { dcs, ..TextParams::default() }.ucs2();
+        assert!(ucs2(8) && ucs2(0x18) && ucs2(0x28));
+        assert!(!ucs2(0) && !ucs2(4) && !ucs2(0xF8) && !ucs2(0x48));
     }
 
     #[test]

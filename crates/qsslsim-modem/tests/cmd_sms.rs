@@ -254,3 +254,43 @@ fn cmgf_and_cscs_forms_and_restart() {
     b.check("AT+CMGF", OK);
     b.check("AT+CMGF?", "\r\n+CMGF: 0\r\n\r\nOK\r\n");
 }
+
+#[test]
+fn tinygsm_utf8_sms_types_ucs2_hex_under_csmp_dcs_8() {
+    let mut b = Bench::new();
+    // TinyGSM sendSMS_UTF8_begin: "HEX" is not a set of this family (ERROR, which it ignores);
+    // <dcs> 8 makes the text UCS2 hex all the same.
+    for (line, want) in [
+        ("AT+CMGF=1\r\n", OK),
+        ("AT+CSCS=\"HEX\"\r\n", ERROR),
+        ("AT+CSMP=17,167,0,8\r\n", OK),
+        ("AT+CMGS=\"+15551234567\"\r\n", PROMPT),
+    ] {
+        b.input(line.as_bytes());
+        assert_eq!(b.take_text(), want, "{line:?}");
+    }
+    b.input(b"041F04400438043204350442\x1a");
+    assert_eq!(b.take_text(), cmgs(0));
+    assert_eq!(sent(&b)[0]["body"], "Привет");
+    // Not hex under <dcs> 8: 305.
+    assert_eq!(send(&mut b, "AT+CMGS=\"1\"", b"plain\x1a").1, "\r\n+CMS ERROR: 305\r\n");
+}
+
+#[test]
+fn csmp_forms() {
+    let mut b = Bench::new();
+    b.check("AT+CSMP=?", OK);
+    b.check("AT+CSMP?", "\r\n+CSMP: 17,167,0,0\r\n\r\nOK\r\n");
+    b.check("AT+CSMP=49,,,8", OK);
+    b.check("AT+CSMP?", "\r\n+CSMP: 49,167,0,8\r\n\r\nOK\r\n");
+    for bad in ["AT+CSMP=256", "AT+CSMP=17,\"26/08/07,13:54:02+00\"", "AT+CSMP", "AT+CSMP=1,2,3,4,5"] {
+        b.check(bad, ERROR);
+    }
+    b.check("AT+CSMP?", "\r\n+CSMP: 49,167,0,8\r\n\r\nOK\r\n");
+    // Forgotten on restart.
+    b.check("AT+CFUN=1,1", OK);
+    b.advance(Duration::from_secs(1));
+    b.writes.clear();
+    b.check("ATE0", "ATE0\r\r\nOK\r\n");
+    b.check("AT+CSMP?", "\r\n+CSMP: 17,167,0,0\r\n\r\nOK\r\n");
+}

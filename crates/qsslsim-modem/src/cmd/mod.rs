@@ -253,6 +253,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<gnss::Qgpsloc>("+QGPSLOC"),
     entry::<sms::Cmgf>("+CMGF"),
     entry::<sms::Cscs>("+CSCS"),
+    entry::<sms::Csmp>("+CSMP"),
     entry::<sms::Cmgs>("+CMGS"),
 ];
 

@@ -1,5 +1,5 @@
 //! Sending short messages (3GPP TS 27.005, the maker's SMS chapter): `AT+CMGF` (PDU or text
-//! mode), `AT+CSCS` (the TE character set) and `AT+CMGS`, whose `>` prompt is the socket
+//! mode), `AT+CSCS` (the TE character set), `AT+CSMP` (text-mode parameters) and `AT+CMGS`, whose `>` prompt is the socket
 //! sends' prompt machine ([`crate::port::Prompt`], [`PromptFor::Sms`]): Ctrl+Z sends and
 //! answers `+CMGS: <mr>` and `OK`, ESC cancels with `OK`. A sent message is logged, traced
 //! ([`Event::SmsSent`]) and kept for `ctl state` (policy `sms-sent`). Failures of the SMS
@@ -16,8 +16,8 @@ use crate::modem::{Flow, Modem, Port};
 use crate::port::{Prompt, PromptEnd, PromptFor};
 use crate::sim::SimStatus;
 use crate::sms::{
-    decode_ucs2, pdu_destination, valid_number, Charset, Draft, SentSms, CHARSETS, MAX_TEXT_CHARS,
-    MAX_TPDU_OCTETS, MAX_UCS2_CHARS,
+    decode_ucs2, pdu_destination, valid_number, Charset, Draft, SentSms, TextParams, CHARSETS,
+    MAX_TEXT_CHARS, MAX_TPDU_OCTETS, MAX_UCS2_CHARS,
 };
 
 /// 27.005 `<err>` codes the handlers use (texts in [`crate::errors::CMS`]).
@@ -103,6 +103,57 @@ impl AtCommand for Cscs {
     }
 }
 
+/// `AT+CSMP`.
+pub enum Csmp {
+    Test,
+    Read,
+    /// `<fo>[,<vp>[,<pid>[,<dcs>]]]`; `None` keeps the value.
+    Set([Option<u8>; 4]),
+}
+
+impl AtCommand for Csmp {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        let p = match &cmd.kind {
+            Kind::Test => return Ok(Csmp::Test),
+            Kind::Read => return Ok(Csmp::Read),
+            Kind::Write(p) if (1..=4).contains(&p.len()) => p,
+            _ => return Err(Refusal::invalid("AT+CSMP takes <fo>[,<vp>[,<pid>[,<dcs>]]]")),
+        };
+        let mut values = [None; 4];
+        for (i, param) in p.iter().enumerate() {
+            values[i] =
+                match param {
+                    Param::Omitted => None,
+                    // An absolute validity period (a time string) is not kept (policy `sms-text`).
+                    other => Some(other.int().and_then(|v| u8::try_from(v).ok()).ok_or_else(|| {
+                        Refusal::invalid(format!("AT+CSMP parameter {} is not 0-255", i + 1))
+                    })?),
+                };
+        }
+        Ok(Csmp::Set(values))
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self {
+            Csmp::Test => {}
+            Csmp::Read => {
+                let TextParams { fo, vp, pid, dcs } = m.sms.params;
+                m.info(&format!("+CSMP: {fo},{vp},{pid},{dcs}"));
+            }
+            Csmp::Set([fo, vp, pid, dcs]) => {
+                let t = &mut m.sms.params;
+                *t = TextParams {
+                    fo: fo.unwrap_or(t.fo),
+                    vp: vp.unwrap_or(t.vp),
+                    pid: pid.unwrap_or(t.pid),
+                    dcs: dcs.unwrap_or(t.dcs),
+                };
+            }
+        }
+        Ok(Flow::Done)
+    }
+}
+
 /// `AT+CMGS`: the parameters are read in the mode `AT+CMGF` set when the command runs.
 pub enum Cmgs {
     Test,
@@ -145,7 +196,7 @@ impl AtCommand for Cmgs {
         let draft = match self {
             Cmgs::Test => return Ok(Flow::Done),
             Cmgs::Bad(why) => return Err(cms_error(mode_error, why)),
-            Cmgs::Bare(digits) if m.sms.text_mode => text_draft(m.sms.charset, digits, None)?,
+            Cmgs::Bare(digits) if m.sms.text_mode => text_draft(m, digits, None)?,
             Cmgs::Bare(length) => match length.parse::<i64>() {
                 Ok(len @ 1..=MAX_TPDU_OCTETS) => Draft::Pdu { length: len as usize },
                 _ => {
@@ -158,7 +209,7 @@ impl AtCommand for Cmgs {
             Cmgs::Text { .. } if !m.sms.text_mode => {
                 return Err(cms_error(cms::INVALID_PDU, "PDU mode (AT+CMGF=0) takes AT+CMGS=<length>"))
             }
-            Cmgs::Text { da, toda } => text_draft(m.sms.charset, da, toda)?,
+            Cmgs::Text { da, toda } => text_draft(m, da, toda)?,
         };
         sim_ready(m)?;
         m.raw(b"\r\n> ");
@@ -168,8 +219,10 @@ impl AtCommand for Cmgs {
     }
 }
 
-/// A text-mode destination checked and decoded from the character set.
-fn text_draft(charset: Charset, da: String, toda: Option<u8>) -> Result<Draft, Refusal> {
+/// A text-mode destination checked and decoded from the character set; the text comes in
+/// UCS2 hex when that is the set or `AT+CSMP`'s `<dcs>` says so.
+fn text_draft(m: &Modem, da: String, toda: Option<u8>) -> Result<Draft, Refusal> {
+    let charset = m.sms.charset;
     let to = match charset {
         Charset::Ucs2 => decode_ucs2(&da).unwrap_or_default(),
         _ => da.clone(),
@@ -180,7 +233,8 @@ fn text_draft(charset: Charset, da: String, toda: Option<u8>) -> Result<Draft, R
     }
     // 145: international (leading '+'), else 129 (27.005's default).
     let toda = toda.unwrap_or(if to.starts_with('+') { 145 } else { 129 });
-    Ok(Draft::Text { to, toda, charset })
+    let body_set = if m.sms.params.ucs2() { Charset::Ucs2 } else { charset };
+    Ok(Draft::Text { to, toda, charset: body_set })
 }
 
 /// Messages need a ready SIM.
