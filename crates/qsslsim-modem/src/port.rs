@@ -33,6 +33,7 @@ impl Port {
     pub fn name(&self) -> &'static str {
         match self {
             Port::Command => "command",
+            Port::SendPrompt(p) if matches!(p.purpose, PromptFor::Sms(_)) => "sms_prompt",
             Port::SendPrompt(_) => "send_prompt",
             Port::Transparent { .. } => "transparent",
             Port::Upload(_) => "file_upload",
