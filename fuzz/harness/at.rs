@@ -19,7 +19,7 @@
 //!   parameter conversions (`int`, `hex`, `string`) agree with their documented grammar.
 
 use qsslsim_at::{
-    parse_line, Command, Framing, Kind, LineAssembler, LineEvent, Param, ResultCode, MAX_LINE_LEN,
+    parse_line, Command, ErrorTexts, Framing, Kind, LineAssembler, LineEvent, Param, ResultCode, MAX_LINE_LEN,
 };
 
 pub fn run(data: &[u8]) {
@@ -172,7 +172,9 @@ fn check_parse(line: &str) {
         out.clear();
         framing.info(line, &mut out);
         assert!(out.ends_with(b"\r\n"));
-        framing.result(ResultCode::CmeError(line.len() as u16), |_| "text", &mut out);
+        let texts = ErrorTexts { cme: |_| "text", cms: |_| "text" };
+        framing.result(ResultCode::CmeError(line.len() as u16), texts, &mut out);
+        framing.result(ResultCode::CmsError(line.len() as u16), texts, &mut out);
         framing.urc(line, &mut out);
     }
 }

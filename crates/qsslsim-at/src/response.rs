@@ -1,6 +1,7 @@
 //! Framing responses, final result codes and URCs as the module writes them. This module owns
 //! the bytes around every piece of output: ATV1 verbose `<CR><LF>text<CR><LF>` versus ATV0
-//! numeric codes, and how AT+CMEE renders `+CME ERROR`. What the texts say is up to callers.
+//! numeric codes, and how AT+CMEE renders `+CME ERROR` and `+CMS ERROR`. What the texts say is
+//! up to callers ([`ErrorTexts`]).
 
 const CRLF: &[u8] = b"\r\n";
 
@@ -15,6 +16,9 @@ pub enum ResultCode {
     SendFail,
     /// `+CME ERROR: <n>`; rendering depends on AT+CMEE.
     CmeError(u16),
+    /// `+CMS ERROR: <n>` (3GPP TS 27.005, the SMS commands); rendered per AT+CMEE like
+    /// `CmeError`, with its own texts.
+    CmsError(u16),
 }
 
 impl ResultCode {
@@ -27,12 +31,14 @@ impl ResultCode {
             ResultCode::Connect => Some(1),
             ResultCode::NoCarrier => Some(3),
             ResultCode::Error => Some(4),
-            ResultCode::SendOk | ResultCode::SendFail | ResultCode::CmeError(_) => None,
+            ResultCode::SendOk | ResultCode::SendFail | ResultCode::CmeError(_) | ResultCode::CmsError(_) => {
+                None
+            }
         }
     }
 
-    /// The verbose text of a fixed code (`OK`, `NO CARRIER`, ...). `None` for `CmeError`,
-    /// whose text depends on AT+CMEE.
+    /// The verbose text of a fixed code (`OK`, `NO CARRIER`, ...). `None` for `CmeError` and
+    /// `CmsError`, whose text depends on AT+CMEE.
     pub fn text(&self) -> Option<&'static str> {
         match self {
             ResultCode::Ok => Some("OK"),
@@ -41,7 +47,7 @@ impl ResultCode {
             ResultCode::Error => Some("ERROR"),
             ResultCode::SendOk => Some("SEND OK"),
             ResultCode::SendFail => Some("SEND FAIL"),
-            ResultCode::CmeError(_) => None,
+            ResultCode::CmeError(_) | ResultCode::CmsError(_) => None,
         }
     }
 }
@@ -50,6 +56,14 @@ impl ResultCode {
 /// The contents are not escaped.
 pub fn quote(s: &str) -> String {
     format!("\"{s}\"")
+}
+
+/// Where the verbose texts (AT+CMEE=2) of numbered errors come from: `+CME ERROR` and
+/// `+CMS ERROR` number their codes separately, so each has its own lookup.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorTexts {
+    pub cme: fn(u16) -> &'static str,
+    pub cms: fn(u16) -> &'static str,
 }
 
 /// Output settings: ATV (verbose) and AT+CMEE.
@@ -78,15 +92,15 @@ impl Framing {
     }
 
     /// A final result code. ATV1: `<CR><LF>OK<CR><LF>`, etc. ATV0: numeric `0<CR>` OK,
-    /// `1<CR>` CONNECT, `3<CR>` NO CARRIER, `4<CR>` ERROR; SEND OK / SEND FAIL / +CME ERROR
-    /// keep their text and end with `<CR><LF>` (no leading `<CR><LF>`).
-    /// `cme_text` maps a CME code to its verbose text for AT+CMEE=2.
+    /// `1<CR>` CONNECT, `3<CR>` NO CARRIER, `4<CR>` ERROR; SEND OK / SEND FAIL / +CME ERROR /
+    /// +CMS ERROR keep their text and end with `<CR><LF>` (no leading `<CR><LF>`).
+    /// `texts` maps a CME or CMS code to its verbose text for AT+CMEE=2.
     ///
-    /// A CME error under AT+CMEE=0 is an ordinary `ERROR`. Any AT+CMEE value above 2 is
+    /// A CME or CMS error under AT+CMEE=0 is an ordinary `ERROR`. Any AT+CMEE value above 2 is
     /// treated as 2.
-    pub fn result(&self, code: ResultCode, cme_text: fn(u16) -> &'static str, out: &mut Vec<u8>) {
+    pub fn result(&self, code: ResultCode, texts: ErrorTexts, out: &mut Vec<u8>) {
         let code = match code {
-            ResultCode::CmeError(_) if self.cmee == 0 => ResultCode::Error,
+            ResultCode::CmeError(_) | ResultCode::CmsError(_) if self.cmee == 0 => ResultCode::Error,
             other => other,
         };
         if !self.verbose {
@@ -97,7 +111,9 @@ impl Framing {
         }
         let text = match code {
             ResultCode::CmeError(n) if self.cmee == 1 => format!("+CME ERROR: {n}"),
-            ResultCode::CmeError(n) => format!("+CME ERROR: {}", cme_text(n)),
+            ResultCode::CmeError(n) => format!("+CME ERROR: {}", (texts.cme)(n)),
+            ResultCode::CmsError(n) if self.cmee == 1 => format!("+CMS ERROR: {n}"),
+            ResultCode::CmsError(n) => format!("+CMS ERROR: {}", (texts.cms)(n)),
             fixed => fixed.text().unwrap_or_default().to_string(),
         };
         self.info(&text, out);

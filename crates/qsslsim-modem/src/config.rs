@@ -19,6 +19,8 @@ pub struct Timing {
     pub restart: Duration,
     /// From `AT+QPOWD`'s `OK` to `POWERED DOWN`.
     pub power_down: Duration,
+    /// From `AT+QGPS=1` to the first fix `AT+QGPSLOC` reports (policy `gnss-ttff`).
+    pub gnss_fix: Duration,
 }
 
 impl Timing {
@@ -29,6 +31,7 @@ impl Timing {
             open_delay: Duration::ZERO,
             restart: policy::FAST_RESTART,
             power_down: policy::FAST_POWER_DOWN,
+            gnss_fix: policy::FAST_GNSS_FIX,
         }
     }
     /// As fast as the rules allow: URCs only wait for the gap that keeps them in a write of
@@ -41,6 +44,7 @@ impl Timing {
             open_delay: Duration::ZERO,
             restart: policy::FAST_RESTART,
             power_down: policy::FAST_POWER_DOWN,
+            gnss_fix: Duration::ZERO,
         }
     }
     pub fn realistic() -> Self {
@@ -50,6 +54,7 @@ impl Timing {
             open_delay: policy::REALISTIC_OPEN_DELAY,
             restart: policy::REALISTIC_RESTART,
             power_down: policy::REALISTIC_POWER_DOWN,
+            gnss_fix: policy::REALISTIC_GNSS_FIX,
         }
     }
 }
@@ -77,6 +82,8 @@ pub struct ModemConfig {
     pub power_on_after: Option<Duration>,
     /// The SIM at start: absent, or locked with a PIN.
     pub sim: crate::sim::SimConfig,
+    /// The position the simulated GNSS receiver fixes (`--gnss-fix`).
+    pub gnss_position: crate::gnss::GnssPosition,
 }
 
 impl Default for ModemConfig {
@@ -94,6 +101,7 @@ impl Default for ModemConfig {
             identity: crate::identity::Identity::default(),
             power_on_after: None,
             sim: crate::sim::SimConfig::default(),
+            gnss_position: crate::gnss::GnssPosition::DEFAULT,
         }
     }
 }

@@ -182,13 +182,78 @@ pub const CME_GENERAL: &[(u16, &str)] = &[
     (100, "unknown"),
 ];
 
+/// `+CME ERROR` codes of the GNSS commands (`AT+QGPS`, `AT+QGPSEND`, `AT+QGPSLOC`), from the
+/// maker's GNSS manual's error table.
+pub const CME_GNSS: &[(u16, &str)] = &[
+    (501, "Invalid parameter"),
+    (502, "Operation not supported"),
+    (503, "GNSS subsystem busy"),
+    (504, "Session is ongoing"),
+    (505, "Session not active"),
+    (506, "Operation timeout"),
+    (507, "Function not enabled"),
+    (508, "Time information error"),
+    (509, "XTRA not enabled"),
+    (512, "Validity time is out of range"),
+    (513, "Internal resource error"),
+    (514, "GNSS locked"),
+    (515, "End by E911"),
+    (516, "Not fixed now"),
+    (549, "Unknown error"),
+];
+
+/// GNSS codes by name, for the handlers.
+pub mod gnss {
+    pub const INVALID_PARAM: u16 = 501;
+    pub const NOT_SUPPORTED: u16 = 502;
+    pub const SESSION_ONGOING: u16 = 504;
+    pub const SESSION_NOT_ACTIVE: u16 = 505;
+    pub const NOT_FIXED: u16 = 516;
+}
+
 /// Verbose text for a `+CME ERROR` code (AT+CMEE=2).
 pub fn cme_text(code: u16) -> &'static str {
     lookup(CME_GENERAL, code)
         .or_else(|| crate::files::file_error_text(code))
         .or_else(|| crate::http::error_text(code))
+        .or_else(|| lookup(CME_GNSS, code))
         .unwrap_or("unknown")
 }
+
+/// `+CMS ERROR` codes of the SMS commands (3GPP TS 27.005 §3.2.5, the maker's CMS table),
+/// with their AT+CMEE=2 texts.
+pub const CMS: &[(u16, &str)] = &[
+    (300, "ME failure"),
+    (301, "SMS ME reserved"),
+    (302, "Operation not allowed"),
+    (303, "Operation not supported"),
+    (304, "Invalid PDU mode"),
+    (305, "Invalid text mode"),
+    (310, "SIM not inserted"),
+    (311, "SIM pin necessary"),
+    (312, "PH SIM pin necessary"),
+    (313, "SIM failure"),
+    (314, "SIM busy"),
+    (315, "SIM wrong"),
+    (316, "SIM PUK required"),
+    (317, "SIM PIN2 required"),
+    (318, "SIM PUK2 required"),
+    (320, "Memory failure"),
+    (321, "Invalid memory index"),
+    (322, "Memory full"),
+    (330, "SMSC address unknown"),
+    (331, "No network"),
+    (332, "Network timeout"),
+    (500, "Unknown"),
+];
+
+/// Verbose text for a `+CMS ERROR` code (AT+CMEE=2).
+pub fn cms_text(code: u16) -> &'static str {
+    lookup(CMS, code).unwrap_or("Unknown")
+}
+
+/// The module's verbose error texts, for [`qsslsim_at::Framing::result`].
+pub const ERROR_TEXTS: qsslsim_at::ErrorTexts = qsslsim_at::ErrorTexts { cme: cme_text, cms: cms_text };
 
 #[cfg(test)]
 mod tests {

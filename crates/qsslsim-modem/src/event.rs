@@ -21,4 +21,7 @@ pub enum Event {
     /// A command answered `ERROR` or `+CME ERROR`: which command, what the host saw, the
     /// code `AT+QIGETERROR` reports (if the command records one), and the rule it broke.
     Refused { command: String, result: String, code: Option<u16>, why: String },
+    /// A short message went out (`AT+CMGS`): its reference, destination, `"text"` or `"pdu"`,
+    /// and the text (or the PDU in hex).
+    SmsSent { mr: u8, to: String, format: String, body: String },
 }

@@ -75,6 +75,10 @@ pub struct Modem {
     pub(crate) services: crate::ip_services::Services,
     /// The HTTP(S) client (`AT+QHTTP*`; forgotten on restart).
     pub(crate) http: crate::http::Http,
+    /// The GNSS engine (`AT+QGPS`; forgotten on restart).
+    pub(crate) gnss: crate::gnss::Gnss,
+    /// Message format, character set and the messages sent (`AT+CMGF`, `AT+CSCS`, `AT+CMGS`).
+    pub(crate) sms: crate::sms::Sms,
     /// Result of the last SSL/TCP command, for `AT+QIGETERROR`.
     pub(crate) last_error: ErrorCode,
     /// The code the running command records although it answers OK (see `cmd::run`).
@@ -111,6 +115,8 @@ impl Modem {
             files: FileStore::default(),
             services: Default::default(),
             http: Default::default(),
+            gnss: Default::default(),
+            sms: Default::default(),
             last_error: ErrorCode::Ok,
             command_code: None,
             last_transparent: None,
@@ -580,6 +586,7 @@ impl Modem {
         fresh.discarded_input = self.discarded_input;
         fresh.module_cfg = self.module_cfg.clone();
         fresh.sim = self.sim.after_restart();
+        fresh.sms = self.sms.after_restart();
         *self = fresh;
     }
 

@@ -69,7 +69,7 @@ impl HostOutput {
 
     /// A result code inside the current response; the next information line starts a block.
     pub fn result(&mut self, code: ResultCode) {
-        self.framing.result(code, errors::cme_text, &mut self.write);
+        self.framing.result(code, errors::ERROR_TEXTS, &mut self.write);
         self.info_open = false;
     }
 

@@ -43,6 +43,10 @@ pub const REALISTIC_RESTART: Duration = Duration::from_millis(3000);
 /// From `AT+QPOWD`'s `OK` to `POWERED DOWN` (the maker allows up to 65 s).
 pub const FAST_POWER_DOWN: Duration = Duration::from_millis(100);
 pub const REALISTIC_POWER_DOWN: Duration = Duration::from_millis(1000);
+/// From `AT+QGPS=1` to the first fix: `fast` and `realistic` (a cold start takes about half a
+/// minute; the `instant` profile fixes at once).
+pub const FAST_GNSS_FIX: Duration = Duration::from_secs(2);
+pub const REALISTIC_GNSS_FIX: Duration = Duration::from_secs(30);
 
 /// The lifetime `AT+QIDNSGIP` reports for a name (an address reports 0, as on hardware): the
 /// emulator's resolver (`--resolve`, the system's) gives none.
@@ -563,6 +567,50 @@ pub fn policies() -> Vec<Policy> {
             "http-request-head",
             "HTTP/1.1, User-Agent: QUECTEL_MODULE, Connection: close".into(),
             "The request is <METHOD> <path?query> HTTP/1.1 with Host (as in the URL), Accept: */*, User-Agent: QUECTEL_MODULE and Connection: close; a POST adds Content-Type from \"contenttype\" and Content-Length. The response head is read up to 64 KiB (1xx skipped); the body by Content-Length, chunked (decoded) or until the server closes. +QHTTPGET carries <content_length> only when the response has Content-Length. Connect refused, timed out or a failed TLS handshake (or an SSL context that cannot be prepared) report 716, a name that does not resolve 714, a malformed head 723, a server that closes before the head 719. AT+QHTTPREAD gives the response once, with its head first under \"responseheader\",1; a new GET/POST discards an unread one.",
+        ),
+        p(
+            "gnss-ttff",
+            format!(
+                "fast {} s, realistic {} s, instant 0",
+                FAST_GNSS_FIX.as_secs(),
+                REALISTIC_GNSS_FIX.as_secs()
+            ),
+            "The first fix comes this long after AT+QGPS=1's OK, on the module's clock (a paused clock in tests); until then AT+QGPSLOC answers +CME ERROR: 516 (not fixed now). Realistic: a cold start with the manual's default <fixmaxtime> of 30 s; fast keeps the not-fixed answer visible without the wait. <fixmaxtime> and <fixmaxdist> are checked and not used. With <fixcount> n the engine fixes n times <fixrate> seconds apart and then turns itself off (AT+QGPS? reads 0, AT+QGPSLOC answers 505). A restart or power cycle ends the session.",
+        ),
+        p(
+            "gnss-fix",
+            {
+                let (g, r) = (crate::gnss::GnssPosition::DEFAULT, crate::gnss::FIX_REPORT);
+                format!(
+                    "{},{},{} (--gnss-fix); hdop {}, fix {}, cog {}, {} km/h, {} kn, {:02} satellites",
+                    g.lat, g.lon, g.alt, r.hdop, r.fix, r.cog, r.spkm, r.spkn, r.nsat
+                )
+            },
+            "One simulated position, standing still: the Royal Observatory, Greenwich unless --gnss-fix LAT,LON[,ALT] names another (altitude 0 when left out). <UTC> is the module clock's time truncated to the second and written hhmmss.sss, and <date> its ddmmyy, as EC2x-family captures show (the BG96 prints hhmmss.s). Mode 2 prints degrees with five decimals and a minus sign for south and west, unpadded; modes 0 and 1 print degrees and minutes with four or six decimals and N/S, E/W. AT+QGPSLOC? answers as mode 0 (the manual's example); AT+QGPSLOC=? prints the manual's field list.",
+        ),
+        p(
+            "gnss-errors",
+            "+CME ERROR: 501/502/504/505/516 per AT+CMEE".into(),
+            "Every GNSS refusal is a +CME ERROR from the GNSS manual's table, rendered per AT+CMEE (plain ERROR under 0, the table's texts under 2): a bad parameter, a missing or extra one, or a form the command lacks (AT+QGPS, AT+QGPSLOC, AT+QGPSEND=1) is 501; <gnssmode> 2-4 is 502 (only stand-alone is supported, as the manual says); AT+QGPS=1 while on is 504; AT+QGPSEND or AT+QGPSLOC while off is 505; AT+QGPSLOC before the first fix is 516. GNSS needs no SIM and runs in any AT+CFUN mode.",
+        ),
+        p(
+            "sms-sent",
+            format!("+CMGS: <mr> from 0, wrapping after 255; the last {} in ctl state", crate::sms::SENT_KEPT),
+            "A message sent with AT+CMGS goes nowhere: after Ctrl+Z the module answers +CMGS: <mr> and OK at once, logs the message at info, traces it (record sms_sent: mr, to, format, body) and lists it in ctl state under sms_sent with the module clock's time (the oldest dropped past the limit; the log and trace keep every one). <mr> counts up from 0 and wraps after 255, kept across restarts like the card's last reference. ESC answers OK, sends nothing and uses no reference (27.005). PDU mode records the destination read from the TPDU and the PDU as hex; the module's <mr> replaces the PDU's.",
+        ),
+        p(
+            "sms-text",
+            format!(
+                "{} characters (GSM, IRA), {} in UCS2; <CR> gives a new > line",
+                crate::sms::MAX_TEXT_CHARS,
+                crate::sms::MAX_UCS2_CHARS
+            ),
+            "Text mode (AT+CMGF=1) takes one message of up to 160 characters in the GSM and IRA sets, or 70 characters written as four hex digits each in UCS2, where the number is UCS2 hex too; longer text answers +CMS ERROR: 305 after Ctrl+Z. Every <CR> typed at the prompt stays in the text, and the module answers it with <CR><LF> and a fresh > prompt, as 27.005 describes. AT+CMGF starts at 0 (PDU) and is kept across restarts (the maker saves it); AT+CSCS starts at \"GSM\", lists (\"GSM\",\"IRA\",\"UCS2\") and is forgotten on restart; other sets (TinyGSM's \"HEX\") answer ERROR. AT+CSMP starts at 17,167,0,0 and is forgotten on restart; a <dcs> of the UCS2 alphabet (TinyGSM's 8) makes the text UCS2 hex whatever the set, as 27.005 says; an absolute validity period (a time string) answers ERROR. A bare number in text mode is the destination's digits; <toda> defaults to 145 for a leading + else 129.",
+        ),
+        p(
+            "sms-errors",
+            "+CMS ERROR per AT+CMEE; ERROR for AT+CMGF/AT+CSCS values".into(),
+            "SMS failures are +CMS ERROR: <err> with 27.005's codes, rendered like +CME ERROR per AT+CMEE (plain ERROR under 0, TinyGSM's setting; the code's text under 2): the manuals describe AT+CMEE for +CME only, so the module's one switch is applied to both. AT+CMGS checks the SIM before the prompt (310 none, 311 PIN, 316 PUK, 313 blocked) and its parameters per mode (304 in PDU mode: not a <length> of 1-164; 305 in text mode: <da> not 1-20 digits with an optional +, <toda> not 0-255); after Ctrl+Z a PDU that is not hex, not <length> octets after its SMSC address or not an SMS-SUBMIT is 304, and a module without service (not registered, AT+CFUN=0/4) answers 331 (no network). Bad AT+CMGF and AT+CSCS values answer ERROR (27.005: syntax and parameter errors are ERROR). AT+CMGF and AT+CSCS need no SIM.",
         ),
     ]
 }

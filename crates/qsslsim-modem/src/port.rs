@@ -1,5 +1,6 @@
 //! The serial port's modes as one machine: the command line, the `>` send prompt (variable
-//! length ended by Ctrl+Z or cancelled by ESC, or fixed length, binary-safe), transparent data
+//! length ended by Ctrl+Z or cancelled by ESC, or fixed length, binary-safe; for a socket send
+//! or a short message, [`PromptFor`]), transparent data
 //! for one socket, and a file upload. The prompt's byte rules are a small pure machine
 //! ([`Prompt`]) tested on its own, like the `+++` detector and the upload machine.
 
@@ -18,7 +19,8 @@ const ESC: u8 = 0x1B;
 pub enum Port {
     /// Command lines.
     Command,
-    /// After `AT+QSSLSEND`'s `>`: collecting data for one socket.
+    /// After a `>` prompt (`AT+QSSLSEND`, `AT+QISEND`, `AT+CMGS`): collecting data for one
+    /// socket or a short message.
     SendPrompt(Prompt),
     /// Raw data to and from one socket.
     Transparent { id: SocketId, escape: EscapeDetector },
@@ -31,6 +33,7 @@ impl Port {
     pub fn name(&self) -> &'static str {
         match self {
             Port::Command => "command",
+            Port::SendPrompt(p) if matches!(p.purpose, PromptFor::Sms(_)) => "sms_prompt",
             Port::SendPrompt(_) => "send_prompt",
             Port::Transparent { .. } => "transparent",
             Port::Upload(up) if up.target() != crate::files::DataFor::File => "http_input",
@@ -71,7 +74,19 @@ pub struct Prompt {
     pub dest: Option<(String, u16)>,
     /// Whether typed data is echoed (with `ATE1`; `AT+QISDE` for `AT+QISEND`).
     pub echo: bool,
+    /// What the typed bytes become.
+    pub purpose: PromptFor,
     buf: Vec<u8>,
+}
+
+/// What a prompt's payload is for.
+#[derive(Debug, Default)]
+pub enum PromptFor {
+    /// Data for socket [`Prompt::id`] (`AT+QSSLSEND`, `AT+QISEND`).
+    #[default]
+    Socket,
+    /// A short message (`AT+CMGS`); [`Prompt::id`] means nothing.
+    Sms(crate::sms::Draft),
 }
 
 /// How a prompt ended.
@@ -97,7 +112,21 @@ pub struct PromptFeed {
 
 impl Prompt {
     pub fn new(id: SocketId, fixed: Option<usize>) -> Self {
-        Prompt { id, fixed, command: "AT+QSSLSEND", dest: None, echo: true, buf: Vec::new() }
+        Prompt {
+            id,
+            fixed,
+            command: "AT+QSSLSEND",
+            dest: None,
+            echo: true,
+            purpose: PromptFor::Socket,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The prompt of `AT+CMGS`: until Ctrl+Z (send) or ESC (cancel).
+    pub fn sms(draft: crate::sms::Draft) -> Self {
+        let unused = SocketId::all().next().expect("socket ids exist");
+        Prompt { command: "AT+CMGS", purpose: PromptFor::Sms(draft), ..Prompt::new(unused, None) }
     }
 
     /// Bytes typed so far.

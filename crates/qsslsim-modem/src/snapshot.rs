@@ -1,5 +1,6 @@
 //! The module's state as JSON for `ctl state`: PDP contexts, SSL contexts, sockets with their
-//! buffers and modes, the port's mode, and the settings a host can change.
+//! buffers and modes, the port's mode, the settings a host can change, and the short messages
+//! sent.
 
 use serde_json::{json, Value};
 
@@ -13,6 +14,9 @@ impl Modem {
                 json!({ "mode": "busy", "command": format!("{:?}", self.busy) })
             }
             Port::Command => json!({ "mode": "command" }),
+            Port::SendPrompt(p) if matches!(p.purpose, crate::port::PromptFor::Sms(_)) => {
+                json!({ "mode": "sms_prompt", "typed": p.typed() })
+            }
             Port::SendPrompt(p) => {
                 json!({ "mode": "send_prompt", "socket": p.id.get(), "fixed_length": p.fixed, "typed": p.typed() })
             }
@@ -86,6 +90,7 @@ impl Modem {
             "pdp_active": pdp,
             "ssl_contexts": ssl,
             "sockets": sockets,
+            "sms_sent": self.sms.sent,
             "files": self.files.list("*").into_iter().chain(self.files.list("RAM:*"))
                 .map(|(name, size)| json!({ "name": name, "size": size })).collect::<Vec<_>>(),
         })

@@ -173,6 +173,11 @@ pub struct RunArgs {
     #[arg(long, default_value = "89860012345678901234", value_parser = iccid)]
     pub iccid: String,
 
+    /// The position the simulated GNSS receiver fixes after AT+QGPS=1: decimal degrees
+    /// (north/east positive) and metres, LAT,LON[,ALT]. Default: 51.47788,-0.00147,46.
+    #[arg(long, value_name = "LAT,LON[,ALT]", value_parser = gnss_fix, allow_hyphen_values = true)]
+    pub gnss_fix: Option<qsslsim_modem::gnss::GnssPosition>,
+
     /// Offer TLS 1.3 as well (the real module stops at TLS 1.2).
     #[arg(long)]
     pub tls13: bool,
@@ -231,4 +236,8 @@ fn imsi(s: &str) -> Result<String, String> {
 
 fn iccid(s: &str) -> Result<String, String> {
     qsslsim_modem::identity::check_iccid(s).map(|()| s.to_string())
+}
+
+fn gnss_fix(s: &str) -> Result<qsslsim_modem::gnss::GnssPosition, String> {
+    qsslsim_modem::gnss::GnssPosition::parse(s)
 }

@@ -68,6 +68,7 @@ pub fn build_modem(args: &RunArgs) -> Result<Modem, String> {
             ..Default::default()
         },
         baud: args.baud,
+        gnss_position: args.gnss_fix.unwrap_or_default(),
         ..ModemConfig::default()
     };
     let mut modem = Modem::new(cfg, runtime::now(), std::time::SystemTime::now());

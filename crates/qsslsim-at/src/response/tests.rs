@@ -1,6 +1,6 @@
 //! Unit tests for [`super::Framing`] and [`super::ResultCode`].
 
-use super::{quote, Framing, ResultCode};
+use super::{quote, ErrorTexts, Framing, ResultCode};
 
 fn cme_text(n: u16) -> &'static str {
     match n {
@@ -10,13 +10,22 @@ fn cme_text(n: u16) -> &'static str {
     }
 }
 
+fn cms_text(n: u16) -> &'static str {
+    match n {
+        304 => "Invalid PDU mode",
+        _ => "Unknown",
+    }
+}
+
+const TEXTS: ErrorTexts = ErrorTexts { cme: cme_text, cms: cms_text };
+
 fn framing(verbose: bool, cmee: u8) -> Framing {
     Framing { verbose, cmee }
 }
 
 fn result(f: Framing, code: ResultCode) -> Vec<u8> {
     let mut out = Vec::new();
-    f.result(code, cme_text, &mut out);
+    f.result(code, TEXTS, &mut out);
     out
 }
 
@@ -40,7 +49,7 @@ fn output_is_appended_not_replaced() {
     let mut out = b"AT\r".to_vec();
     let f = Framing::default();
     f.info("X", &mut out);
-    f.result(ResultCode::Ok, cme_text, &mut out);
+    f.result(ResultCode::Ok, TEXTS, &mut out);
     assert_eq!(out, b"AT\r\r\nX\r\n\r\nOK\r\n");
 }
 
@@ -137,4 +146,17 @@ fn quote_wraps_verbatim() {
     assert_eq!(quote("recv"), "\"recv\"");
     assert_eq!(quote(""), "\"\"");
     assert_eq!(quote("a b,c"), "\"a b,c\"");
+}
+
+#[test]
+fn cms_error_per_cmee_with_its_own_texts() {
+    // The same number means different things as a CME and a CMS code.
+    assert_eq!(result(framing(true, 0), ResultCode::CmsError(304)), b"\r\nERROR\r\n");
+    assert_eq!(result(framing(true, 1), ResultCode::CmsError(304)), b"\r\n+CMS ERROR: 304\r\n");
+    assert_eq!(result(framing(true, 2), ResultCode::CmsError(304)), b"\r\n+CMS ERROR: Invalid PDU mode\r\n");
+    assert_eq!(result(framing(true, 2), ResultCode::CmsError(3)), b"\r\n+CMS ERROR: Unknown\r\n");
+    assert_eq!(result(framing(false, 0), ResultCode::CmsError(305)), b"4\r");
+    assert_eq!(result(framing(false, 1), ResultCode::CmsError(305)), b"+CMS ERROR: 305\r\n");
+    assert_eq!(ResultCode::CmsError(305).numeric(), None);
+    assert_eq!(ResultCode::CmsError(305).text(), None);
 }

@@ -11,6 +11,7 @@ pub mod crsm;
 pub mod data_mode;
 pub mod files;
 pub mod general;
+pub mod gnss;
 pub mod http;
 pub mod identity;
 pub mod ip_cfg;
@@ -27,6 +28,7 @@ pub mod power;
 pub mod psm;
 pub mod registration;
 pub mod sim;
+pub mod sms;
 pub mod ssl_cfg;
 pub mod ssl_close;
 pub mod ssl_open;
@@ -151,7 +153,7 @@ fn refuse(m: &mut Modem, cmd: &Command, family: Family, r: Refusal) -> Flow {
 /// host sees is returned. Also used where a command's answer comes later (the send prompt).
 pub(crate) fn report_refusal(m: &mut Modem, command: String, family: Family, r: Refusal) -> ResultCode {
     let mut result_text = Vec::new();
-    qsslsim_at::Framing::default().result(r.result, crate::errors::cme_text, &mut result_text);
+    qsslsim_at::Framing::default().result(r.result, crate::errors::ERROR_TEXTS, &mut result_text);
     let result_text = String::from_utf8_lossy(&result_text).trim().to_string();
     let code = (family == Family::Socket).then_some(r.code);
     info!(%command, result = %result_text, code = code.map(|c| c.number()), why = %r.why, "command refused");
@@ -252,6 +254,13 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<http::Qhttpget>("+QHTTPGET"),
     entry::<http::Qhttppost>("+QHTTPPOST"),
     entry::<http::Qhttpread>("+QHTTPREAD"),
+    entry::<gnss::Qgps>("+QGPS"),
+    entry::<gnss::Qgpsend>("+QGPSEND"),
+    entry::<gnss::Qgpsloc>("+QGPSLOC"),
+    entry::<sms::Cmgf>("+CMGF"),
+    entry::<sms::Cscs>("+CSCS"),
+    entry::<sms::Csmp>("+CSMP"),
+    entry::<sms::Cmgs>("+CMGS"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.

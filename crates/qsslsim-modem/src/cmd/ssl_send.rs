@@ -11,7 +11,7 @@ use crate::errors::ErrorCode;
 use crate::ids::{count, int_param, SocketId};
 use crate::modem::{Flow, Modem, Port};
 use crate::policy::TX_BUFFER_BYTES;
-use crate::port::{Prompt, PromptEnd, MAX_SEND};
+use crate::port::{Prompt, PromptEnd, PromptFor, MAX_SEND};
 use crate::scenario::EventKind;
 use crate::socket::{AccessMode, SocketState};
 
@@ -89,8 +89,12 @@ pub(crate) fn counters(m: &mut Modem, id: SocketId, prefix: &str) -> Result<Flow
 }
 
 /// Bytes typed at the prompt. Returns how many were used; the rest go back to command mode.
+/// The prompt of `AT+CMGS` is handed to [`super::sms::consume_prompt`].
 pub fn consume_prompt(m: &mut Modem, bytes: &[u8]) -> usize {
     let Port::SendPrompt(prompt) = &mut m.port else { return 0 };
+    if let PromptFor::Sms(_) = prompt.purpose {
+        return super::sms::consume_prompt(m, bytes);
+    }
     let (id, command, echo) = (prompt.id, prompt.command, prompt.echo);
     let feed = prompt.feed(bytes);
     let dest = if feed.end.is_some() { prompt.dest.take() } else { None };
