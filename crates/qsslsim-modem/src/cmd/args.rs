@@ -5,6 +5,7 @@
 use qsslsim_at::{Command, Kind, Param};
 
 use super::Refusal;
+use crate::ids::ParamError;
 
 /// The parameters of a write command (empty for other forms).
 pub fn params(cmd: &Command) -> &[Param] {
@@ -40,4 +41,17 @@ pub fn basic_value(cmd: &Command, max: i64) -> Result<i64, Refusal> {
     value
         .filter(|v| (0..=max).contains(v))
         .ok_or_else(|| Refusal::invalid(format!("AT{} takes a value from 0 to {max}", cmd.name)))
+}
+
+/// Longest server name or address a command takes.
+pub const MAX_ADDR_LEN: usize = 150;
+
+/// A server name or address parameter (`AT+QSSLOPEN`, `AT+QIOPEN`, `AT+QIDNSGIP`, `AT+QPING`,
+/// `AT+QNTP`): a quoted string of 1 to 150 characters.
+pub fn host_param<'a>(p: Option<&'a Param>, name: &'static str) -> Result<&'a str, ParamError> {
+    let host = crate::ids::string_param(p, name)?;
+    if host.is_empty() || host.len() > MAX_ADDR_LEN {
+        return Err(ParamError::BadString { name, rule: "must have 1 to 150 characters" });
+    }
+    Ok(host)
 }

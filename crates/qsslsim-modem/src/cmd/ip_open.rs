@@ -6,7 +6,7 @@
 use qsslsim_at::{Command, Kind};
 use tracing::info;
 
-use super::args::params;
+use super::args::{host_param, params};
 use super::ssl_open::{fail_open, refuse_blocked};
 use super::{AtCommand, Family, Refusal};
 use crate::errors::ErrorCode;
@@ -15,9 +15,6 @@ use crate::modem::{Busy, Flow, Modem};
 use crate::net::{ListenRequest, NetAction, OpenRequest, Transport};
 use crate::scenario::EventKind;
 use crate::socket::{AccessMode, OpenSpec, Service};
-
-/// Longest address accepted.
-const MAX_ADDR_LEN: usize = 150;
 
 pub enum Qiopen {
     Test,
@@ -39,14 +36,7 @@ impl AtCommand for Qiopen {
             name: "<service_type>",
             rule: "must be \"TCP\", \"UDP\", \"TCP LISTENER\" or \"UDP SERVICE\"",
         })?;
-        let host = string_param(p.get(3), "<IP_address>/<domain_name>")?;
-        if host.is_empty() || host.len() > MAX_ADDR_LEN {
-            return Err(ParamError::BadString {
-                name: "<IP_address>/<domain_name>",
-                rule: "must have 1 to 150 characters",
-            }
-            .into());
-        }
+        let host = host_param(p.get(3), "<IP_address>/<domain_name>")?;
         let port = int_param(p.get(4), "<remote_port>", 0, 65535)? as u16;
         let local_port = opt_int_param(p.get(5), "<local_port>", 0, 65535, 0)? as u16;
         let (lo, hi) = AccessMode::RANGE;

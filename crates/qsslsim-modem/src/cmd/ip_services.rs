@@ -6,11 +6,10 @@
 
 use qsslsim_at::{Command, Kind};
 
-use super::args::wrong_form;
-use super::ssl_open::MAX_ADDR_LEN;
+use super::args::{host_param, wrong_form};
 use super::{AtCommand, Family, Refusal};
 use crate::errors::ErrorCode;
-use crate::ids::{count, opt_int_param, string_param, ParamError, PdpCtxId};
+use crate::ids::{count, opt_int_param, PdpCtxId};
 use crate::ip_services::{self, Lookup, Ntp, Ping, ServiceKind};
 use crate::modem::{Flow, Modem};
 use crate::urc::Urc;
@@ -23,15 +22,6 @@ pub const PING_COUNT: (i64, i64, i64) = (1, 10, 4);
 pub const NTP_PORT: (i64, i64, i64) = (1, 65535, 123);
 /// `<autosettime>` of `AT+QNTP`: range and default (policy `qntp-autosettime`).
 pub const NTP_AUTOSET: (i64, i64, i64) = (0, 1, 1);
-
-/// A host name or address parameter: 1 to 150 characters, as `AT+QSSLOPEN` takes.
-fn host_param<'a>(p: &'a [qsslsim_at::Param], i: usize, name: &'static str) -> Result<&'a str, ParamError> {
-    let host = string_param(p.get(i), name)?;
-    if host.is_empty() || host.len() > MAX_ADDR_LEN {
-        return Err(ParamError::BadString { name, rule: "must have 1 to 150 characters" });
-    }
-    Ok(host)
-}
 
 /// Whether `ctx` is active; if not, the job's one report is `urc` with 561.
 fn context_ready(m: &mut Modem, ctx: PdpCtxId, urc: Urc) -> bool {
@@ -56,7 +46,7 @@ impl AtCommand for Qidnsgip {
             Kind::Write(p) => {
                 count(p, 2, 2, "2")?;
                 let ctx = PdpCtxId::param(p.first())?;
-                let host = host_param(p, 1, "<hostname>")?.to_string();
+                let host = host_param(p.get(1), "<hostname>")?.to_string();
                 Ok(Qidnsgip::Resolve { ctx, host })
             }
             _ => Err(wrong_form(cmd)),
@@ -94,7 +84,7 @@ impl AtCommand for Qping {
             Kind::Write(p) => {
                 count(p, 2, 4, "2 to 4")?;
                 let ctx = PdpCtxId::param(p.first())?;
-                let host = host_param(p, 1, "<host>")?.to_string();
+                let host = host_param(p.get(1), "<host>")?.to_string();
                 let (lo, hi, default) = PING_TIMEOUT_S;
                 let timeout = opt_int_param(p.get(2), "<timeout>", lo, hi, default)? as u8;
                 let (lo, hi, default) = PING_COUNT;
@@ -142,7 +132,7 @@ impl AtCommand for Qntp {
             Kind::Write(p) => {
                 count(p, 2, 4, "2 to 4")?;
                 let ctx = PdpCtxId::param(p.first())?;
-                let server = host_param(p, 1, "<server>")?.to_string();
+                let server = host_param(p.get(1), "<server>")?.to_string();
                 let (lo, hi, default) = NTP_PORT;
                 let port = opt_int_param(p.get(2), "<port>", lo, hi, default)? as u16;
                 let (lo, hi, default) = NTP_AUTOSET;

@@ -7,19 +7,16 @@ use qsslsim_tls::OpenRefusal;
 use rustls::pki_types::UnixTime;
 use tracing::{info, warn};
 
-use super::args::params;
+use super::args::{host_param, params};
 use super::{AtCommand, Family, Refusal};
 use crate::errors::{ErrorCode, OpenFailure};
 use crate::event::Event;
-use crate::ids::{count, int_param, opt_int_param, string_param, ParamError, PdpCtxId, SocketId, SslCtxId};
+use crate::ids::{count, int_param, opt_int_param, PdpCtxId, SocketId, SslCtxId};
 use crate::modem::{Busy, Flow, Modem};
 use crate::net::{NetAction, OpenRequest, TlsSetup, Transport};
 use crate::scenario::EventKind;
 use crate::socket::{AccessMode, OpenSpec, Service, SocketState};
 use crate::urc::Urc;
-
-/// Longest server address accepted.
-pub(crate) const MAX_ADDR_LEN: usize = 150;
 
 pub enum Qsslopen {
     Test,
@@ -37,14 +34,7 @@ impl AtCommand for Qsslopen {
         let pdp = PdpCtxId::param(p.first())?;
         let ssl_ctx = SslCtxId::param(p.get(1))?;
         let id = SocketId::param(p.get(2))?;
-        let host = string_param(p.get(3), "<serveraddr>")?;
-        if host.is_empty() || host.len() > MAX_ADDR_LEN {
-            return Err(ParamError::BadString {
-                name: "<serveraddr>",
-                rule: "must have 1 to 150 characters",
-            }
-            .into());
-        }
+        let host = host_param(p.get(3), "<serveraddr>")?;
         let port = int_param(p.get(4), "<server_port>", 1, 65535)? as u16;
         let (lo, hi) = AccessMode::RANGE;
         let mode = opt_int_param(p.get(5), "<access_mode>", lo, hi, 0)?;

@@ -321,20 +321,10 @@ async fn read_loop<R: tokio::io::AsyncRead + Unpin>(
             Some(End::Reset) => break "fault connection_reset: connection reset by peer".to_string(),
             None => {}
         }
+        // Taken before anything is looked at, so a change while reading is not missed.
         let changed = link.changed.notified();
-        match link.stalled() {
-            Some(Some(until)) => {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(until) => {}
-                    _ = changed => {}
-                }
-                continue;
-            }
-            Some(None) => {
-                changed.await;
-                continue;
-            }
-            None => {}
+        if link.wait_if_stalled().await {
+            continue;
         }
         let allowed = credit.bytes.load(Ordering::SeqCst);
         if allowed == 0 {

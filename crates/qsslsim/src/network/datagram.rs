@@ -173,22 +173,8 @@ async fn read_loop(
             Some(End::Reset) => break "fault connection_reset: the UDP socket was reset".to_string(),
             None => {}
         }
-        // Created before the stall is looked at, so a change in between is not missed.
-        let changed = link.changed.notified();
-        match link.stalled() {
-            // A timed stall ends by itself; an open one when the fault is cleared.
-            Some(Some(until)) => {
-                tokio::select! {
-                    _ = tokio::time::sleep_until(until) => {}
-                    _ = changed => {}
-                }
-                continue;
-            }
-            Some(None) => {
-                changed.await;
-                continue;
-            }
-            None => {}
+        if link.wait_if_stalled().await {
+            continue;
         }
         if credit.wait_for(1, &link).await.is_none() {
             continue;

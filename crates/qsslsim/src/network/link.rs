@@ -116,6 +116,27 @@ impl Link {
         }
     }
 
+    /// Wait out a receive stall: until its deadline, or until the fault changes. False at
+    /// once if there is none (the reader may read).
+    pub async fn wait_if_stalled(&self) -> bool {
+        // Taken before the stall is looked at, so a change in between is not missed.
+        let changed = self.changed.notified();
+        match self.stalled() {
+            Some(Some(until)) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => {}
+                    _ = changed => {}
+                }
+                true
+            }
+            Some(None) => {
+                changed.await;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// How many of `n` received bytes may still be delivered before a scheduled close.
     pub fn take_allowance(&self, n: usize) -> usize {
         let mut s = self.state.lock().unwrap();
