@@ -308,6 +308,21 @@ fn ntp_sets_the_clock_and_reports_utc_with_the_module_zone() {
     b.check("AT+QNTP?", OK);
 }
 
+/// TinyGSM's `NTPServerSync()` line as it sends it (its default server, no port or
+/// autosettime): `OK` at once, then `+QNTP: 0,"<time>"` within its 10 s wait.
+#[test]
+fn tinygsm_ntp_line_verbatim() {
+    let mut b = Bench::new();
+    b.pdp_up();
+    b.check("AT+CCLK=\"25/01/01,08:00:00+00\"", OK);
+    b.check("AT+QNTP=1,\"pool.ntp.org\"", OK);
+    let r = request(&mut b);
+    assert_eq!(r.host, "pool.ntp.org");
+    assert_eq!(r.kind, ServiceKind::Ntp { port: 123, timeout: Duration::from_secs(10) });
+    answer(&mut b, ServiceEvent::Time { job: r.job, utc: ntp_time() });
+    assert_eq!(b.take_text(), "\r\n+QNTP: 0,\"2026/08/06,12:40:04+00\"\r\n");
+}
+
 #[test]
 fn ntp_without_autosettime_leaves_the_clock() {
     let mut b = Bench::new();
