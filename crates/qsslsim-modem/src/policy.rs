@@ -612,6 +612,11 @@ pub fn policies() -> Vec<Policy> {
             "+CMS ERROR per AT+CMEE; ERROR for AT+CMGF/AT+CSCS values".into(),
             "SMS failures are +CMS ERROR: <err> with 27.005's codes, rendered like +CME ERROR per AT+CMEE (plain ERROR under 0, TinyGSM's setting; the code's text under 2): the manuals describe AT+CMEE for +CME only, so the module's one switch is applied to both. AT+CMGS checks the SIM before the prompt (310 none, 311 PIN, 316 PUK, 313 blocked) and its parameters per mode (304 in PDU mode: not a <length> of 1-164; 305 in text mode: <da> not 1-20 digits with an optional +, <toda> not 0-255); after Ctrl+Z a PDU that is not hex, not <length> octets after its SMSC address or not an SMS-SUBMIT is 304, and a module without service (not registered, AT+CFUN=0/4) answers 331 (no network). Bad AT+CMGF and AT+CSCS values answer ERROR (27.005: syntax and parameter errors are ERROR). AT+CMGF and AT+CSCS need no SIM.",
         ),
+        p(
+            "ath",
+            "OK; sockets untouched, transparent or not".into(),
+            "The maker's manuals (EC2x/EG9x and BG96, section 7.3, after V.25ter) say ATH[0] ends circuit-switched data or voice calls; the emulated module has neither, so ATH and ATH0 answer OK and do nothing. A socket in transparent mode that the host left with +++ stays open: the manuals close TCP/IP and SSL connections with AT+QICLOSE/AT+QSSLCLOSE, and ATO still returns to it after ATH. ATH1 and up answer ERROR (only 0 is listed).",
+        ),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! V.25ter basic commands: `ATE`, `ATV`, `ATQ`, `ATI`, `ATZ`, `AT&F`, `AT&W`, `AT&D`. Each takes
+//! V.25ter basic commands: `ATE`, `ATV`, `ATQ`, `ATI`, `ATZ`, `AT&F`, `AT&W`, `AT&D`, `ATH`. Each takes
 //! one digit (absent = 0) within its range; the macro below writes the parse for all of them.
 
 use qsslsim_at::{Command, Framing};
@@ -73,4 +73,9 @@ basic_command!(
 basic_command!(
     /// `AT&D<n>`: what dropping DTR does in a data mode.
     DtrMode, max = DTR_CLOSE as i64, |m, v| { m.settings.dtr_mode = v as u8; }
+);
+basic_command!(
+    /// `ATH`/`ATH0`: hang up. The module has no voice or circuit-switched data call to end, and
+    /// `ATH` does not touch sockets, transparent or not (policy `ath`), so it only answers `OK`.
+    Hangup, max = 0, |m, v| {}
 );

@@ -261,6 +261,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<sms::Cscs>("+CSCS"),
     entry::<sms::Csmp>("+CSMP"),
     entry::<sms::Cmgs>("+CMGS"),
+    entry::<basic::Hangup>("H"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
