@@ -1,7 +1,7 @@
 //! Settings the maker saves to non-volatile memory as soon as they are written, so they survive
 //! `AT+CFUN=1,1`, `AT+QPOWD` and the `module_restart` fault: the `AT+QCFG` items host stacks
 //! send (`"band"`, `"nwscanmode"`, `"nwscanseq"`, `"iotopmode"`), `AT+QURCCFG="urcport"` and the
-//! `AT+CPSMS` settings.
+//! `AT+CPSMS` settings, the `AT+QDSIM` slot and `AT+QCFG="cmux/urcport"`.
 
 /// The stored values, in the text the read forms print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub struct ModuleCfg {
     pub urcport: String,
     /// `AT+CPSMS`: the power saving mode settings.
     pub psm: crate::psm::PsmSettings,
+    /// `AT+QDSIM`: the (U)SIM slot in use, 0 (SIM1) or 1 (SIM2) (policy `qdsim`).
+    pub sim_slot: u8,
 }
 
 impl ModuleCfg {
@@ -31,6 +33,7 @@ impl ModuleCfg {
             iotopmode: 2,
             urcport: urcport.into(),
             psm: crate::psm::PsmSettings::default(),
+            sim_slot: 0,
         }
     }
 }

@@ -617,6 +617,11 @@ pub fn policies() -> Vec<Policy> {
             "OK; sockets untouched, transparent or not".into(),
             "The maker's manuals (EC2x/EG9x and BG96, section 7.3, after V.25ter) say ATH[0] ends circuit-switched data or voice calls; the emulated module has neither, so ATH and ATH0 answer OK and do nothing. A socket in transparent mode that the host left with +++ stays open: the manuals close TCP/IP and SSL connections with AT+QICLOSE/AT+QSSLCLOSE, and ATO still returns to it after ATH. ATH1 and up answer ERROR (only 0 is listed).",
         ),
+        p(
+            "qdsim",
+            "+QDSIM: <slot>, 0 or 1, default 0; kept across restarts; the card answers in either slot".into(),
+            "The EC2x/EG9x manual's (U)SIM chapter and the BG96 manual V2.0 have no AT+QDSIM, but host stacks send it to this family's parts and to its Cat 1 siblings (Particle AT+QDSIM=0 to the EG91, a Zephyr EG25-G fork, EC800/EG800 and EG915 drivers) and parse a read form of one integer, +QDSIM: <n> (0 SIM1, 1 SIM2), so the module accepts it. The slot is kept with the non-volatile settings (hosts switch it, then restart the radio or the module). The emulator has one simulated card, and it answers whichever slot is selected. The test form lists (0,1); other values, or the exec form, answer ERROR.",
+        ),
     ]
 }
 

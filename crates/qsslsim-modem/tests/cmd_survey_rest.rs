@@ -35,3 +35,39 @@ fn ath_leaves_a_transparent_socket_that_was_escaped() {
     b.check("ATO", CONNECT);
     assert_eq!(b.port_mode(), "transparent");
 }
+
+/// Restart the module and turn echo back off, the way the PSM tests do.
+fn restart(b: &mut Bench) {
+    b.check("AT+CFUN=1,1", OK);
+    b.advance(Duration::from_secs(1));
+    b.writes.clear();
+    b.check("ATE0", "ATE0\r\r\nOK\r\n");
+}
+
+// ---- AT+QDSIM ------------------------------------------------------------------------------
+
+#[test]
+fn particle_and_zephyr_qdsim_lines_verbatim() {
+    let mut b = Bench::new();
+    b.check("AT+QDSIM?", "\r\n+QDSIM: 0\r\n\r\nOK\r\n");
+    b.check("AT+QDSIM=?", "\r\n+QDSIM: (0,1)\r\n\r\nOK\r\n");
+    // Particle (EG91) selects slot 0; an EG25-G fork of Zephyr slot 1.
+    b.check("AT+QDSIM=0", OK);
+    b.check("AT+QDSIM?", "\r\n+QDSIM: 0\r\n\r\nOK\r\n");
+    b.check("AT+QDSIM=1", OK);
+    b.check("AT+QDSIM?", "\r\n+QDSIM: 1\r\n\r\nOK\r\n");
+    // The one simulated card answers in either slot.
+    b.check("AT+CPIN?", "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+    for bad in ["AT+QDSIM=2", "AT+QDSIM=-1", "AT+QDSIM=", "AT+QDSIM=0,1", "AT+QDSIM", "AT+QDSIM=\"1\""] {
+        b.check(bad, ERROR);
+    }
+    b.check("AT+QDSIM?", "\r\n+QDSIM: 1\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn qdsim_slot_survives_a_restart() {
+    let mut b = Bench::new();
+    b.check("AT+QDSIM=1", OK);
+    restart(&mut b);
+    b.check("AT+QDSIM?", "\r\n+QDSIM: 1\r\n\r\nOK\r\n");
+}

@@ -262,6 +262,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<sms::Csmp>("+CSMP"),
     entry::<sms::Cmgs>("+CMGS"),
     entry::<basic::Hangup>("H"),
+    entry::<sim::Qdsim>("+QDSIM"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.

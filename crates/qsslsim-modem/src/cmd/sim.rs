@@ -1,7 +1,7 @@
 //! SIM commands: `AT+CPIN` (the SIM's state — `READY`, `SIM PIN`, `SIM PUK`; `+CME ERROR: 10`
 //! without a card — entering the PIN, and the PUK with a new PIN once three wrong PINs
-//! blocked it), `AT+QPINC` (tries left) and `AT+QSIMSTAT` (insertion report). See
-//! [`crate::sim`].
+//! blocked it), `AT+QPINC` (tries left), `AT+QSIMSTAT` (insertion report) and `AT+QDSIM`
+//! (which of two slots is used). See [`crate::sim`].
 
 use qsslsim_at::{Command, Kind, Param};
 
@@ -183,6 +183,29 @@ impl AtCommand for Qsimstat {
                 m.info(&text);
             }
             Setting::Set(on) => m.sim.report_insertion = on,
+        }
+        Ok(Flow::Done)
+    }
+}
+
+/// `AT+QDSIM[=<slot>]`: the (U)SIM slot in use, 0 (SIM1) or 1 (SIM2). Stored with the
+/// non-volatile settings; the one simulated card answers in either slot (policy `qdsim`).
+pub struct Qdsim(Setting<u8>);
+
+impl AtCommand for Qdsim {
+    const FAMILY: Family = Family::General;
+    fn parse(cmd: &Command) -> Result<Self, Refusal> {
+        Setting::parse(cmd, |p| {
+            count(p, 1, 1, "1")?;
+            Ok(int_param(p.first(), "<slot>", 0, 1)? as u8)
+        })
+        .map(Qdsim)
+    }
+    fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        match self.0 {
+            Setting::Read => m.info(&format!("+QDSIM: {}", m.module_cfg.sim_slot)),
+            Setting::Test => m.info("+QDSIM: (0,1)"),
+            Setting::Set(slot) => m.module_cfg.sim_slot = slot,
         }
         Ok(Flow::Done)
     }
