@@ -20,6 +20,8 @@ pub struct ModuleCfg {
     pub psm: crate::psm::PsmSettings,
     /// `AT+QDSIM`: the (U)SIM slot in use, 0 (SIM1) or 1 (SIM2) (policy `qdsim`).
     pub sim_slot: u8,
+    /// `"cmux/urcport"`: the CMUX channel URCs go to, 0-4 (policy `cmux-urcport`).
+    pub cmux_urcport: u8,
 }
 
 impl ModuleCfg {
@@ -34,6 +36,7 @@ impl ModuleCfg {
             urcport: urcport.into(),
             psm: crate::psm::PsmSettings::default(),
             sim_slot: 0,
+            cmux_urcport: 0,
         }
     }
 }

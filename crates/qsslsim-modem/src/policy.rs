@@ -622,6 +622,11 @@ pub fn policies() -> Vec<Policy> {
             "+QDSIM: <slot>, 0 or 1, default 0; kept across restarts; the card answers in either slot".into(),
             "The EC2x/EG9x manual's (U)SIM chapter and the BG96 manual V2.0 have no AT+QDSIM, but host stacks send it to this family's parts and to its Cat 1 siblings (Particle AT+QDSIM=0 to the EG91, a Zephyr EG25-G fork, EC800/EG800 and EG915 drivers) and parse a read form of one integer, +QDSIM: <n> (0 SIM1, 1 SIM2), so the module accepts it. The slot is kept with the non-volatile settings (hosts switch it, then restart the radio or the module). The emulator has one simulated card, and it answers whichever slot is selected. The test form lists (0,1); other values, or the exec form, answer ERROR.",
         ),
+        p(
+            "cmux-urcport",
+            "+QCFG: \"cmux/urcport\",<n>, 0-4, default 0; stored, no effect".into(),
+            "AT+QCFG=\"cmux/urcport\" picks the CMUX channel that carries URCs. It is named in the maker's EC2x/EG2x/EG9x QCFG manual (not among the pages read); captures of the test form show (0-4),(0,1) on EC2x parts and (0-4) on BG9x. The emulator has no CMUX (no 27.010 framing), so the value is only stored with the non-volatile settings (the QCFG items are saved at once) and read back as +QCFG: \"cmux/urcport\",<n>; the factory value 0 is a choice. The second value of the test form is checked (0 or 1) and not kept, its meaning being undocumented in what was read. Other values answer ERROR.",
+        ),
     ]
 }
 

@@ -46,7 +46,8 @@ fn qcfg_refuses_unknown_items_and_bad_values() {
         "AT+QCFG=?",
         "\r\n+QCFG: \"band\",(0-f),(0-7fffffffffffffff),(0-7fffffffffffffff),(0,1)\r\n\
          +QCFG: \"nwscanmode\",(0,1,3),(0,1)\r\n+QCFG: \"nwscanseq\",(00-0403),(0,1)\r\n\
-         +QCFG: \"iotopmode\",(0-2),(0,1)\r\n\r\nOK\r\n",
+         +QCFG: \"iotopmode\",(0-2),(0,1)\r\n\
+         +QCFG: \"cmux/urcport\",(0-4),(0,1)\r\n\r\nOK\r\n",
     );
 }
 

@@ -71,3 +71,27 @@ fn qdsim_slot_survives_a_restart() {
     restart(&mut b);
     b.check("AT+QDSIM?", "\r\n+QDSIM: 1\r\n\r\nOK\r\n");
 }
+
+// ---- AT+QCFG="cmux/urcport" ---------------------------------------------------------------
+
+#[test]
+fn particle_cmux_urcport_line_verbatim() {
+    let mut b = Bench::new();
+    b.check("AT+QCFG=\"cmux/urcport\"", "\r\n+QCFG: \"cmux/urcport\",0\r\n\r\nOK\r\n");
+    // Particle sends it on the muxed AT channel; here there is no mux, only the setting.
+    b.check("AT+QCFG=\"cmux/urcport\",1", OK);
+    b.check("AT+QCFG=\"cmux/urcport\"", "\r\n+QCFG: \"cmux/urcport\",1\r\n\r\nOK\r\n");
+    b.check("AT+QCFG=\"CMUX/URCPORT\",4,1", OK);
+    b.check("AT+QCFG=\"cmux/urcport\"", "\r\n+QCFG: \"cmux/urcport\",4\r\n\r\nOK\r\n");
+    for bad in [
+        "AT+QCFG=\"cmux/urcport\",5",
+        "AT+QCFG=\"cmux/urcport\",-1",
+        "AT+QCFG=\"cmux/urcport\",1,2",
+        "AT+QCFG=\"cmux/urcport\",1,0,0",
+        "AT+QCFG=\"cmux/urcport\",\"1\"",
+    ] {
+        b.check(bad, ERROR);
+    }
+    restart(&mut b);
+    b.check("AT+QCFG=\"cmux/urcport\"", "\r\n+QCFG: \"cmux/urcport\",4\r\n\r\nOK\r\n");
+}

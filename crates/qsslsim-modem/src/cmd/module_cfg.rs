@@ -1,5 +1,6 @@
 //! Configuration host stacks send during init that the emulator stores and reads back without
-//! further effect on a pty: `AT+QCFG` (`"band"`, `"nwscanmode"`, `"nwscanseq"`, `"iotopmode"`),
+//! further effect on a pty: `AT+QCFG` (`"band"`, `"nwscanmode"`, `"nwscanseq"`, `"iotopmode"`,
+//! `"cmux/urcport"`),
 //! `AT+QURCCFG="urcport"` and `AT+QSCLK` (sleep). The stored values are [`ModuleCfg`] (kept
 //! across restarts, as the maker saves them at once) and `Settings::sclk`.
 //!
@@ -35,9 +36,10 @@ pub enum Qcfg {
     ScanMode(u8),
     ScanSeq(String),
     IotOpMode(u8),
+    CmuxUrcPort(u8),
 }
 
-const ITEMS: &[&str] = &["band", "nwscanmode", "nwscanseq", "iotopmode"];
+const ITEMS: &[&str] = &["band", "nwscanmode", "nwscanseq", "iotopmode", "cmux/urcport"];
 
 impl AtCommand for Qcfg {
     const FAMILY: Family = Family::General;
@@ -91,6 +93,13 @@ impl AtCommand for Qcfg {
                 }
                 Qcfg::ScanSeq(seq)
             }
+            "cmux/urcport" => {
+                // The second value of the maker's test form, (0,1), is checked and not kept
+                // (policy `cmux-urcport`).
+                count(p, 2, 3, "2 or 3")?;
+                opt_int_param(p.get(2), "<second value>", 0, 1, 0)?;
+                Qcfg::CmuxUrcPort(int_param(p.get(1), "<urcport>", 0, 4)? as u8)
+            }
             _ => {
                 count(p, 2, 3, "2 or 3")?;
                 opt_int_param(p.get(2), "<effect>", 0, 1, 1)?;
@@ -107,6 +116,7 @@ impl AtCommand for Qcfg {
                     "+QCFG: \"nwscanmode\",(0,1,3),(0,1)",
                     "+QCFG: \"nwscanseq\",(00-0403),(0,1)",
                     "+QCFG: \"iotopmode\",(0-2),(0,1)",
+                    "+QCFG: \"cmux/urcport\",(0-4),(0,1)",
                 ] {
                     m.info(line);
                 }
@@ -116,6 +126,7 @@ impl AtCommand for Qcfg {
                     "band" => format!("+QCFG: \"band\",0x{},0x{},0x{}", c.band[0], c.band[1], c.band[2]),
                     "nwscanmode" => format!("+QCFG: \"nwscanmode\",{}", c.nwscanmode),
                     "nwscanseq" => format!("+QCFG: \"nwscanseq\",{}", c.nwscanseq),
+                    "cmux/urcport" => format!("+QCFG: \"cmux/urcport\",{}", c.cmux_urcport),
                     _ => format!("+QCFG: \"iotopmode\",{}", c.iotopmode),
                 };
                 m.info(&line);
@@ -124,6 +135,7 @@ impl AtCommand for Qcfg {
             Qcfg::ScanMode(n) => c.nwscanmode = n,
             Qcfg::ScanSeq(s) => c.nwscanseq = s,
             Qcfg::IotOpMode(n) => c.iotopmode = n,
+            Qcfg::CmuxUrcPort(n) => c.cmux_urcport = n,
         }
         Ok(Flow::Done)
     }
