@@ -29,6 +29,7 @@ pub mod port;
 pub(crate) mod port_events;
 pub mod power;
 pub mod psm;
+pub mod edrx;
 pub mod readings;
 pub mod registration;
 pub mod scenario;

@@ -1,7 +1,7 @@
 //! Settings the maker saves to non-volatile memory as soon as they are written, so they survive
 //! `AT+CFUN=1,1`, `AT+QPOWD` and the `module_restart` fault: the `AT+QCFG` items host stacks
 //! send (`"band"`, `"nwscanmode"`, `"nwscanseq"`, `"iotopmode"`), `AT+QURCCFG="urcport"` and the
-//! `AT+CPSMS` settings, the `AT+QDSIM` slot and `AT+QCFG="cmux/urcport"`.
+//! `AT+CPSMS` and `AT+CEDRXS` settings, the `AT+QDSIM` slot and `AT+QCFG="cmux/urcport"`.
 
 /// The stored values, in the text the read forms print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct ModuleCfg {
     pub sim_slot: u8,
     /// `"cmux/urcport"`: the CMUX channel URCs go to, 0-4 (policy `cmux-urcport`).
     pub cmux_urcport: u8,
+    /// `AT+CEDRXS`: the eDRX settings.
+    pub edrx: crate::edrx::EdrxSettings,
 }
 
 impl ModuleCfg {
@@ -37,6 +39,7 @@ impl ModuleCfg {
             psm: crate::psm::PsmSettings::default(),
             sim_slot: 0,
             cmux_urcport: 0,
+            edrx: crate::edrx::EdrxSettings::default(),
         }
     }
 }

@@ -627,6 +627,15 @@ pub fn policies() -> Vec<Policy> {
             "+QCFG: \"cmux/urcport\",<n>, 0-4, default 0; stored, no effect".into(),
             "AT+QCFG=\"cmux/urcport\" picks the CMUX channel that carries URCs. It is named in the maker's EC2x/EG2x/EG9x QCFG manual (not among the pages read); captures of the test form show (0-4),(0,1) on EC2x parts and (0-4) on BG9x. The emulator has no CMUX (no 27.010 framing), so the value is only stored with the non-volatile settings (the QCFG items are saved at once) and read back as +QCFG: \"cmux/urcport\",<n>; the factory value 0 is a choice. The second value of the test form is checked (0 or 1) and not kept, its meaning being undocumented in what was read. Other values answer ERROR.",
         ),
+        p(
+            "cedrxs",
+            format!(
+                "stored and read back, eDRX never used; defaults {}, \"{}\"; +CME ERROR: 50 for bad values",
+                crate::edrx::DEFAULT_MODE,
+                crate::edrx::DEFAULT_VALUE
+            ),
+            "AT+CEDRXS keeps <mode> and the requested eDRX value with the non-volatile settings, like AT+CPSMS (neither 27.007 nor the BG96 manual says whether they are saved). The read form prints +CEDRXS: 4,\"<value>\" while eDRX is on (mode 1 or 2) and no line while it is off, as 27.007 lists only the access technologies using eDRX (FreeRTOS reads no line as no setting). <AcT-type> 4 (E-UTRAN) is the module's only one: it may be left out, another answers +CME ERROR: 50, as do a <mode> other than 0-3, a value that is not four binary digits in quotes, or more than three parameters (the BG96 manual lists only ERROR; the +CME form follows AT+CPSMS). A value left out keeps the stored one; mode 3, or AT+CEDRXS= with nothing, turns eDRX off and restores the default value, which is a choice (20.48 s; no manual gives one). eDRX is not simulated: the network never grants it and +CEDRXP is never sent, even in mode 2. The test form lists (0-3),(4),(\"0000\"-\"1111\"). AT+CEDRXS without = answers ERROR.",
+        ),
     ]
 }
 

@@ -95,3 +95,69 @@ fn particle_cmux_urcport_line_verbatim() {
     restart(&mut b);
     b.check("AT+QCFG=\"cmux/urcport\"", "\r\n+QCFG: \"cmux/urcport\",4\r\n\r\nOK\r\n");
 }
+
+// ---- AT+CEDRXS -----------------------------------------------------------------------------
+
+#[test]
+fn host_stack_cedrxs_lines_verbatim() {
+    let mut b = Bench::new();
+    // Off: the read form has no line (FreeRTOS reads that as no setting).
+    b.check("AT+CEDRXS?", OK);
+    b.check("AT+CEDRXS=?", "\r\n+CEDRXS: (0-3),(4),(\"0000\"-\"1111\")\r\n\r\nOK\r\n");
+    // Particle (Cat-M parts) turns it off.
+    b.check("AT+CEDRXS=0", OK);
+    b.check("AT+CEDRXS?", OK);
+    // FreeRTOS's set form: mode, AcT-type, four binary digits.
+    b.check("AT+CEDRXS=1,4,\"0101\"", OK);
+    b.check("AT+CEDRXS?", "\r\n+CEDRXS: 4,\"0101\"\r\n\r\nOK\r\n");
+    // Mode 2 (with reports) reads back the same; a value left out is kept.
+    b.check("AT+CEDRXS=2,4", OK);
+    b.check("AT+CEDRXS?", "\r\n+CEDRXS: 4,\"0101\"\r\n\r\nOK\r\n");
+    // Off keeps the value for the next time it is turned on.
+    b.check("AT+CEDRXS=0", OK);
+    b.check("AT+CEDRXS?", OK);
+    b.check("AT+CEDRXS=1", OK);
+    b.check("AT+CEDRXS?", "\r\n+CEDRXS: 4,\"0101\"\r\n\r\nOK\r\n");
+    // Mode 3 and the empty write restore the default value, off.
+    b.check("AT+CEDRXS=3", OK);
+    b.check("AT+CEDRXS?", OK);
+    b.check("AT+CEDRXS=1", OK);
+    b.check("AT+CEDRXS?", "\r\n+CEDRXS: 4,\"0010\"\r\n\r\nOK\r\n");
+    b.check("AT+CEDRXS=1,,\"1111\"", OK);
+    b.check("AT+CEDRXS=", OK);
+    b.check("AT+CEDRXS=1", OK);
+    b.check("AT+CEDRXS?", "\r\n+CEDRXS: 4,\"0010\"\r\n\r\nOK\r\n");
+    // eDRX is not simulated: no +CEDRXP ever follows.
+    b.check("AT+CEDRXS=2,4,\"0001\"", OK);
+    b.advance(Duration::from_secs(60));
+    assert_eq!(b.take_text(), "");
+}
+
+#[test]
+fn cedrxs_bad_values_are_cme_50() {
+    let mut b = Bench::new();
+    for bad in [
+        "AT+CEDRXS=4",
+        "AT+CEDRXS=-1",
+        "AT+CEDRXS=1,5,\"0101\"",
+        "AT+CEDRXS=1,2",
+        "AT+CEDRXS=1,4,\"01010\"",
+        "AT+CEDRXS=1,4,\"0102\"",
+        "AT+CEDRXS=1,4,0101",
+        "AT+CEDRXS=1,4,\"0101\",1",
+    ] {
+        b.check(bad, "\r\n+CME ERROR: 50\r\n");
+    }
+    b.check("AT+CMEE=0", OK);
+    b.check("AT+CEDRXS=9", ERROR);
+    b.check("AT+CEDRXS", ERROR);
+    b.check("AT+CEDRXS?", OK);
+}
+
+#[test]
+fn cedrxs_settings_survive_a_restart() {
+    let mut b = Bench::new();
+    b.check("AT+CEDRXS=1,4,\"0011\"", OK);
+    restart(&mut b);
+    b.check("AT+CEDRXS?", "\r\n+CEDRXS: 4,\"0011\"\r\n\r\nOK\r\n");
+}

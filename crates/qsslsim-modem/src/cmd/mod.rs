@@ -9,6 +9,7 @@ pub mod basic;
 pub mod clock;
 pub mod crsm;
 pub mod data_mode;
+pub mod edrx;
 pub mod files;
 pub mod general;
 pub mod gnss;
@@ -263,6 +264,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<sms::Cmgs>("+CMGS"),
     entry::<basic::Hangup>("H"),
     entry::<sim::Qdsim>("+QDSIM"),
+    entry::<edrx::Cedrxs>("+CEDRXS"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.
