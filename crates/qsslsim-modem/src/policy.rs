@@ -636,6 +636,16 @@ pub fn policies() -> Vec<Policy> {
             ),
             "AT+CEDRXS keeps <mode> and the requested eDRX value with the non-volatile settings, like AT+CPSMS (neither 27.007 nor the BG96 manual says whether they are saved). The read form prints +CEDRXS: 4,\"<value>\" while eDRX is on (mode 1 or 2) and no line while it is off, as 27.007 lists only the access technologies using eDRX (FreeRTOS reads no line as no setting). <AcT-type> 4 (E-UTRAN) is the module's only one: it may be left out, another answers +CME ERROR: 50, as do a <mode> other than 0-3, a value that is not four binary digits in quotes, or more than three parameters (the BG96 manual lists only ERROR; the +CME form follows AT+CPSMS). A value left out keeps the stored one; mode 3, or AT+CEDRXS= with nothing, turns eDRX off and restores the default value, which is a choice (20.48 s; no manual gives one). eDRX is not simulated: the network never grants it and +CEDRXP is never sent, even in mode 2. The test form lists (0-3),(4),(\"0000\"-\"1111\"). AT+CEDRXS without = answers ERROR.",
         ),
+        p(
+            "qeng",
+            format!(
+                "servingcell: FDD band {}, EARFCN {}, PCI {}, 20 MHz, state NOCONN/LIMSRV/SEARCH; neighbourcell: no cells",
+                crate::registration::LTE_BAND,
+                crate::registration::LTE_EARFCN,
+                crate::registration::LTE_PCI
+            ),
+            "AT+QENG=\"servingcell\" prints the LTE line of the EC2x/EG9x manual (6.17): state, \"LTE\", \"FDD\", MCC and MNC (from the serving operator's numeric name, the MNC as its digits), cell id and TAC in hex as AT+CEREG has them, PCI, EARFCN and band as AT+QNWINFO has them, UL/DL bandwidth code 5 (20 MHz), then RSRP, RSRQ and RSSI as AT+QCSQ derives them from the CSQ level, SINR in whole dB (AT+QCSQ's value / 5 - 20, rounded down) and <srxlev> = RSRP + 140 (a cell minimum of -140 dBm). The state is NOCONN while registered (the emulator has no RRC connection to show, even with data flowing), LIMSRV while the network refuses registration (camped, stat 3), and otherwise (searching, not registered, radio off, no SIM) the line is +QENG: \"servingcell\",\"SEARCH\" alone. The PCI is a choice. \"neighbourcell\" answers OK with no lines (the manual's lines are optional; no neighbours are simulated). The test form lists (\"servingcell\",\"neighbourcell\"); any other cell type or form answers ERROR.",
+        ),
     ]
 }
 

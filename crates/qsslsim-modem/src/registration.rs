@@ -1,5 +1,6 @@
 //! The radio side as state: registration status, serving cell, operator, signal. Commands
-//! (`AT+CREG`/`CGREG`/`CEREG`, `AT+COPS`, `AT+CSQ`, `AT+QCSQ`, `AT+QNWINFO`, `AT+QSPN`) read
+//! (`AT+CREG`/`CGREG`/`CEREG`, `AT+COPS`, `AT+CSQ`, `AT+QCSQ`, `AT+QNWINFO`, `AT+QSPN`,
+//! `AT+QENG`) read
 //! it; faults (`deregister`, `register`, `roam`, `signal`) and `AT+COPS` change it through
 //! [`set_stat`], the one place registration changes, which writes the URCs a module writes.
 
@@ -79,6 +80,47 @@ impl Default for Network {
 /// Access technology reported with location: 7 (E-UTRAN).
 pub const ACT_LTE: u8 = 7;
 
+/// The serving LTE cell's fixed radio facts (`AT+QNWINFO`, `AT+QENG`): FDD band 3 at
+/// EARFCN 1650, 20 MHz both ways, physical cell id 301 (policies `qcsq-values`, `qeng`).
+pub const LTE_BAND: u16 = 3;
+pub const LTE_EARFCN: u32 = 1650;
+pub const LTE_PCI: u16 = 301;
+/// `AT+QENG` bandwidth code 5: 20 MHz.
+pub const LTE_BANDWIDTH_CODE: u8 = 5;
+/// Minimum RX level of the cell (dBm), from which `AT+QENG` derives `<srxlev>`.
+pub const QRXLEVMIN_DBM: i32 = -140;
+
+/// The serving cell's signal, derived from the `+CSQ` level (policy `qcsq-values`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LteSignal {
+    /// RSSI in dBm: -113 + 2 x level.
+    pub rssi: i32,
+    /// RSRP in dBm: 30 dB below the RSSI.
+    pub rsrp: i32,
+    /// SINR in the maker's `AT+QCSQ` units (dB = value / 5 - 20): 2 x level + 40.
+    pub sinr_raw: i32,
+    /// RSRQ in dB, fixed.
+    pub rsrq: i32,
+}
+
+impl LteSignal {
+    /// From a `+CSQ` level 0-31.
+    pub fn from_level(level: u8) -> Self {
+        let rssi = -113 + 2 * i32::from(level);
+        LteSignal { rssi, rsrp: rssi - 30, sinr_raw: 2 * i32::from(level) + 40, rsrq: -10 }
+    }
+
+    /// SINR in whole dB (`AT+QENG`), rounded down.
+    pub fn sinr_db(&self) -> i32 {
+        self.sinr_raw.div_euclid(5) - 20
+    }
+
+    /// Cell selection RX level (`AT+QENG` `<srxlev>`): RSRP above the cell's minimum.
+    pub fn srxlev(&self) -> i32 {
+        self.rsrp - QRXLEVMIN_DBM
+    }
+}
+
 impl Modem {
     /// The registration status hosts see: not registered while the radio is off or the SIM is
     /// not ready.
@@ -103,6 +145,14 @@ impl Modem {
 
     pub(crate) fn serving(&self) -> Operator {
         OPERATORS[self.network.operator.min(OPERATORS.len() - 1)]
+    }
+
+    /// The serving cell's signal, when registered and the level is known (not 99).
+    pub(crate) fn lte_signal(&self) -> Option<LteSignal> {
+        match self.csq() {
+            (99, _) => None,
+            (level, _) => Some(LteSignal::from_level(level)),
+        }
     }
 
     /// The `+CSQ` pair: unknown (99,99) without service.

@@ -8,6 +8,7 @@ mod bench;
 use std::time::Duration;
 
 use bench::{Bench, CONNECT, ERROR, OK};
+use qsslsim_modem::Fault;
 
 // ---- ATH -----------------------------------------------------------------------------------
 
@@ -160,4 +161,62 @@ fn cedrxs_settings_survive_a_restart() {
     b.check("AT+CEDRXS=1,4,\"0011\"", OK);
     restart(&mut b);
     b.check("AT+CEDRXS?", "\r\n+CEDRXS: 4,\"0011\"\r\n\r\nOK\r\n");
+}
+
+// ---- AT+QENG -------------------------------------------------------------------------------
+
+/// The serving cell at the default signal level 24: the same network as AT+QNWINFO (46000,
+/// band 3, EARFCN 1650), AT+CEREG (TAC 1A2B, cell B3C4D11) and AT+QCSQ (-65/-95/-10 dBm/dB).
+const SERVING_HOME: &str = "\r\n+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",460,00,B3C4D11,301,1650,3,5,5,\
+                            1A2B,-95,-10,-65,-3,45\r\n\r\nOK\r\n";
+
+#[test]
+fn pico_lte_qeng_lines_verbatim() {
+    let mut b = Bench::new();
+    b.check("AT+QENG=\"servingcell\"", SERVING_HOME);
+    // No neighbour cells are simulated.
+    b.check("AT+QENG=\"neighbourcell\"", OK);
+    b.check("AT+QENG=?", "\r\n+QENG: (\"servingcell\",\"neighbourcell\")\r\n\r\nOK\r\n");
+    b.check("AT+QENG=\"SERVINGCELL\"", SERVING_HOME);
+    for bad in ["AT+QENG", "AT+QENG?", "AT+QENG=\"cell\"", "AT+QENG=servingcell", "AT+QENG=\"servingcell\",1"] {
+        b.check(bad, ERROR);
+    }
+}
+
+#[test]
+fn qeng_follows_the_network_table() {
+    let mut b = Bench::new();
+    b.check("AT+CEREG=2", OK);
+    b.check("AT+CEREG?", "\r\n+CEREG: 2,1,\"1A2B\",\"B3C4D11\",7\r\n\r\nOK\r\n");
+    b.check("AT+QCSQ", "\r\n+QCSQ: \"LTE\",-65,-95,88,-10\r\n\r\nOK\r\n");
+    b.check("AT+QNWINFO", "\r\n+QNWINFO: \"FDD LTE\",\"46000\",\"LTE BAND 3\",1650\r\n\r\nOK\r\n");
+    // A weaker signal moves every figure; SINR 2 x 10 + 40 = 60 in QCSQ units is -8 dB.
+    b.inject(Fault::Signal { rssi: 10 });
+    b.check("AT+QCSQ", "\r\n+QCSQ: \"LTE\",-93,-123,60,-10\r\n\r\nOK\r\n");
+    b.check(
+        "AT+QENG=\"servingcell\"",
+        "\r\n+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",460,00,B3C4D11,301,1650,3,5,5,1A2B,-123,-10,-93,-8,17\r\n\r\nOK\r\n",
+    );
+    b.inject(Fault::Signal { rssi: 24 });
+    // Refused by the network: camped with limited service.
+    b.inject(Fault::Deregister { stat: Some(3) });
+    b.settle();
+    b.take_text();
+    b.check(
+        "AT+QENG=\"servingcell\"",
+        "\r\n+QENG: \"servingcell\",\"LIMSRV\",\"LTE\",\"FDD\",460,00,B3C4D11,301,1650,3,5,5,1A2B,-95,-10,-65,-3,45\r\n\r\nOK\r\n",
+    );
+    // Not registered (searching), or the radio off: the state alone.
+    b.inject(Fault::Deregister { stat: Some(2) });
+    b.settle();
+    b.take_text();
+    b.check("AT+QENG=\"servingcell\"", "\r\n+QENG: \"servingcell\",\"SEARCH\"\r\n\r\nOK\r\n");
+    b.inject(Fault::Register);
+    b.settle();
+    b.take_text();
+    b.check("AT+QENG=\"servingcell\"", SERVING_HOME);
+    b.check("AT+CFUN=0", OK);
+    b.settle();
+    b.take_text();
+    b.check("AT+QENG=\"servingcell\"", "\r\n+QENG: \"servingcell\",\"SEARCH\"\r\n\r\nOK\r\n");
 }

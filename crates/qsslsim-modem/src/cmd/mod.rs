@@ -28,6 +28,7 @@ pub mod pdp_27007;
 pub mod power;
 pub mod psm;
 pub mod registration;
+pub mod serving_cell;
 pub mod sim;
 pub mod sms;
 pub mod ssl_cfg;
@@ -265,6 +266,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<basic::Hangup>("H"),
     entry::<sim::Qdsim>("+QDSIM"),
     entry::<edrx::Cedrxs>("+CEDRXS"),
+    entry::<serving_cell::Qeng>("+QENG"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.

@@ -257,14 +257,10 @@ impl AtCommand for Qcsq {
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         if self.0 {
-            let line = match m.csq() {
-                (99, _) => "+QCSQ: \"NOSERVICE\"".to_string(),
-                (rssi, _) => {
-                    // rssi dBm = -113 + 2 * level; RSRP about 30 dB below RSSI (policy
-                    // `qcsq-values`); SINR in the maker's units and RSRQ fixed.
-                    let dbm = -113 + 2 * i32::from(rssi);
-                    format!("+QCSQ: \"LTE\",{dbm},{},{},{}", dbm - 30, 2 * i32::from(rssi) + 40, -10)
-                }
+            // Policy `qcsq-values`: every figure follows the CSQ level.
+            let line = match m.lte_signal() {
+                None => "+QCSQ: \"NOSERVICE\"".to_string(),
+                Some(sig) => format!("+QCSQ: \"LTE\",{},{},{},{}", sig.rssi, sig.rsrp, sig.sinr_raw, sig.rsrq),
             };
             m.info(&line);
         }
@@ -283,7 +279,8 @@ impl AtCommand for Qnwinfo {
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
         if self.0 {
             let line = if m.registered() {
-                format!("+QNWINFO: \"FDD LTE\",\"{}\",\"LTE BAND 3\",1650", m.serving().numeric)
+                let (band, earfcn) = (registration::LTE_BAND, registration::LTE_EARFCN);
+                format!("+QNWINFO: \"FDD LTE\",\"{}\",\"LTE BAND {band}\",{earfcn}", m.serving().numeric)
             } else {
                 "+QNWINFO: No Service".to_string()
             };
