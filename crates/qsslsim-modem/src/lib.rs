@@ -5,6 +5,7 @@
 pub mod clock;
 pub(crate) mod cmd;
 pub mod config;
+pub mod edrx;
 pub mod errors;
 pub mod escape;
 pub mod event;
@@ -29,7 +30,6 @@ pub mod port;
 pub(crate) mod port_events;
 pub mod power;
 pub mod psm;
-pub mod edrx;
 pub mod readings;
 pub mod registration;
 pub mod scenario;

@@ -167,7 +167,8 @@ fn cedrxs_settings_survive_a_restart() {
 
 /// The serving cell at the default signal level 24: the same network as AT+QNWINFO (46000,
 /// band 3, EARFCN 1650), AT+CEREG (TAC 1A2B, cell B3C4D11) and AT+QCSQ (-65/-95/-10 dBm/dB).
-const SERVING_HOME: &str = "\r\n+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",460,00,B3C4D11,301,1650,3,5,5,\
+const SERVING_HOME: &str =
+    "\r\n+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",460,00,B3C4D11,301,1650,3,5,5,\
                             1A2B,-95,-10,-65,-3,45\r\n\r\nOK\r\n";
 
 #[test]
@@ -178,7 +179,8 @@ fn pico_lte_qeng_lines_verbatim() {
     b.check("AT+QENG=\"neighbourcell\"", OK);
     b.check("AT+QENG=?", "\r\n+QENG: (\"servingcell\",\"neighbourcell\")\r\n\r\nOK\r\n");
     b.check("AT+QENG=\"SERVINGCELL\"", SERVING_HOME);
-    for bad in ["AT+QENG", "AT+QENG?", "AT+QENG=\"cell\"", "AT+QENG=servingcell", "AT+QENG=\"servingcell\",1"] {
+    for bad in ["AT+QENG", "AT+QENG?", "AT+QENG=\"cell\"", "AT+QENG=servingcell", "AT+QENG=\"servingcell\",1"]
+    {
         b.check(bad, ERROR);
     }
 }
@@ -219,4 +221,20 @@ fn qeng_follows_the_network_table() {
     b.settle();
     b.take_text();
     b.check("AT+QENG=\"servingcell\"", "\r\n+QENG: \"servingcell\",\"SEARCH\"\r\n\r\nOK\r\n");
+}
+
+// ---- Out of reach ----------------------------------------------------------------------------
+
+/// PPP dialling and CMUX are not emulated: the lines Zephyr and Particle send answer ERROR,
+/// as docs/host-stacks.md says, and leave the port in command mode.
+#[test]
+fn ppp_dial_and_cmux_answer_error() {
+    let mut b = Bench::new();
+    for line in
+        ["ATD*99***1#", "AT+CMUX=0,0,5,127", "AT+CMUX=0,0,5,127,10,3,30,10,2", "AT+CMUX=0,0,7,1509,,,,,"]
+    {
+        b.check(line, ERROR);
+        assert_eq!(b.port_mode(), "command");
+    }
+    b.check("AT", OK);
 }

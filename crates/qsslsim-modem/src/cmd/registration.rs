@@ -260,7 +260,9 @@ impl AtCommand for Qcsq {
             // Policy `qcsq-values`: every figure follows the CSQ level.
             let line = match m.lte_signal() {
                 None => "+QCSQ: \"NOSERVICE\"".to_string(),
-                Some(sig) => format!("+QCSQ: \"LTE\",{},{},{},{}", sig.rssi, sig.rsrp, sig.sinr_raw, sig.rsrq),
+                Some(sig) => {
+                    format!("+QCSQ: \"LTE\",{},{},{},{}", sig.rssi, sig.rsrp, sig.sinr_raw, sig.rsrq)
+                }
             };
             m.info(&line);
         }

@@ -35,7 +35,9 @@ impl AtCommand for Qeng {
         match cell_type.as_str() {
             "servingcell" => Ok(Qeng::ServingCell),
             "neighbourcell" => Ok(Qeng::NeighbourCell),
-            _ => Err(Refusal::invalid(format!("<cell_type> {cell_type:?} is not servingcell or neighbourcell"))),
+            _ => Err(Refusal::invalid(format!(
+                "<cell_type> {cell_type:?} is not servingcell or neighbourcell"
+            ))),
         }
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
