@@ -40,12 +40,7 @@ impl AtCommand for Qistate {
             Qistate::Context(ctx) => SocketId::all().filter(|&id| m.sockets.get(id).pdp == ctx).collect(),
             Qistate::One(id) => vec![id],
         };
-        for id in ids {
-            if let Some(line) = state_line(m, id) {
-                m.info(&line);
-            }
-        }
-        Ok(Flow::Done)
+        Ok(super::ssl_state::list(m, ids, state_line))
     }
 }
 

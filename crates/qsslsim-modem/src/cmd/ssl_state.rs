@@ -36,13 +36,19 @@ impl AtCommand for Qsslstate {
             Qsslstate::All => SocketId::all().collect(),
             Qsslstate::One(id) => vec![id],
         };
-        for id in ids {
-            if let Some(line) = state_line(m, id) {
-                m.info(&line);
-            }
-        }
-        Ok(Flow::Done)
+        Ok(list(m, ids, state_line))
     }
+}
+
+/// The state lines of `ids` that have one (sockets of the command's family in use), for
+/// `AT+QSSLSTATE` and `AT+QISTATE`; nothing to list is a bare `OK`.
+pub(crate) fn list(m: &mut Modem, ids: Vec<SocketId>, line: fn(&Modem, SocketId) -> Option<String>) -> Flow {
+    for id in ids {
+        if let Some(text) = line(m, id) {
+            m.info(&text);
+        }
+    }
+    Flow::Done
 }
 
 /// The `+QSSLSTATE` line of socket `id`, if it is not Initial.
