@@ -209,6 +209,21 @@ impl Pty {
         Ok(())
     }
 
+    /// `ATE0`, waiting for its `OK`: echo is on until it answers; after it, everything the
+    /// module says is framed.
+    fn echo_off(&mut self) -> Result<(), String> {
+        self.send(b"ATE0\r")?;
+        let deadline = Instant::now() + HANG;
+        while find(&self.buf, b"\r\nOK\r\n").is_none() {
+            if Instant::now() > deadline {
+                return Err(format!("ATE0 not answered: {}", show(&self.buf)));
+            }
+            self.fill(Duration::from_millis(50));
+        }
+        self.buf.clear();
+        Ok(())
+    }
+
     /// Read what arrives within `wait` (returns early once something came).
     fn fill(&mut self, wait: Duration) -> bool {
         let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
@@ -592,16 +607,7 @@ impl Soak {
         let mut rss_start = None;
         let mut last_report = Instant::now();
         let result = (|| -> R<()> {
-            // Echo is on until this answers; after it, everything the module says is framed.
-            self.pty.send(b"ATE0\r")?;
-            let deadline = Instant::now() + HANG;
-            while find(&self.pty.buf, b"\r\nOK\r\n").is_none() {
-                if Instant::now() > deadline {
-                    return Err(format!("ATE0 not answered: {}", show(&self.pty.buf)));
-                }
-                self.pty.fill(Duration::from_millis(50));
-            }
-            self.pty.buf.clear();
+            self.pty.echo_off()?;
             self.command("AT+CMEE=1\r")?;
             while t0.elapsed() < total {
                 self.step()?;
@@ -1309,15 +1315,7 @@ impl HostileSoak {
         let mut rss_start = None;
         let mut last_report = Instant::now();
         let result = (|| -> R<()> {
-            self.pty.send(b"ATE0\r")?;
-            let deadline = Instant::now() + HANG;
-            while find(&self.pty.buf, b"\r\nOK\r\n").is_none() {
-                if Instant::now() > deadline {
-                    return Err(format!("ATE0 not answered: {}", show(&self.pty.buf)));
-                }
-                self.pty.fill(Duration::from_millis(50));
-            }
-            self.pty.buf.clear();
+            self.pty.echo_off()?;
             self.command_ok("AT+QIACT=1\r")?;
             while t0.elapsed() < total {
                 self.step()?;
