@@ -688,30 +688,7 @@ fn qisde_and_recvind() {
 /// TCP/IP connections set up in this context": nothing is left to list afterwards.
 #[test]
 fn ec200u_an_2_5_5_pdpdeact_then_qideact_resets_connections() {
-    let server = tcp_echo();
-    let r = route("220.180.239.212:8009", server);
-    let control = std::env::temp_dir().join(format!("qsslsim-tcpip-examples-{}.sock", std::process::id()));
-    let control = control.to_str().unwrap().to_string();
-    let (_d, mut p) = start(&["--route", &r, "--control", &control]);
-    activate(&mut p);
-    at(&mut p, "AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0", "\r\nOK\r\n");
-    p.expect(b"\r\n+QIOPEN: 0,0\r\n");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_qsslsim"))
-        .args(["ctl", "--control", &control, "fault", "pdp_lost", "ctx=1"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    p.expect(b"\r\n+QIURC: \"closed\",0\r\n");
-    p.expect(b"\r\n+QIURC: \"pdpdeact\",1\r\n");
-    at(&mut p, "AT+QIACT?", "\r\nOK\r\n");
-    at(&mut p, "AT+QIDEACT=1", "\r\nOK\r\n");
-    at(&mut p, "AT+QISTATE", "\r\nOK\r\n");
-    // The id is free again.
-    at(&mut p, "AT+QIACT=1", "\r\nOK\r\n");
-    at(&mut p, "AT+QIOPEN=1,0,\"TCP\",\"220.180.239.212\",8009,0,0", "\r\nOK\r\n");
-    p.expect(b"\r\n+QIOPEN: 0,0\r\n");
-    at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
-    let _ = std::fs::remove_file(&control);
+    pdp_lost_then_qideact("resets", false);
 }
 
 /// EC200U-AN §2.5.5 (and BG96-AN §2.3.5): the network drops the context — each connection
@@ -720,10 +697,17 @@ fn ec200u_an_2_5_5_pdpdeact_then_qideact_resets_connections() {
 /// `ec200u_an_2_5_5_pdpdeact_then_qideact_resets_connections`.)
 #[test]
 fn ec200u_an_2_5_5_pdpdeact_urcs() {
+    pdp_lost_then_qideact("urcs", true);
+}
+
+/// The network drops context 1 under a TCP socket (fault `pdp_lost` through `qsslsim ctl`):
+/// `"closed"`, then `"pdpdeact"`; the host deactivates (and with `close_too` also closes the
+/// socket); nothing is left to list and the id opens again.
+fn pdp_lost_then_qideact(tag: &str, close_too: bool) {
     let server = tcp_echo();
     let r = route("220.180.239.212:8009", server);
     let control =
-        std::env::temp_dir().join(format!("qsslsim-tcpip-examples-urcs-{}.sock", std::process::id()));
+        std::env::temp_dir().join(format!("qsslsim-tcpip-examples-{tag}-{}.sock", std::process::id()));
     let control = control.to_str().unwrap().to_string();
     let (_d, mut p) = start(&["--route", &r, "--control", &control]);
     activate(&mut p);
@@ -738,7 +722,9 @@ fn ec200u_an_2_5_5_pdpdeact_urcs() {
     p.expect(b"\r\n+QIURC: \"pdpdeact\",1\r\n");
     at(&mut p, "AT+QIACT?", "\r\nOK\r\n");
     at(&mut p, "AT+QIDEACT=1", "\r\nOK\r\n");
-    at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
+    if close_too {
+        at(&mut p, "AT+QICLOSE=0", "\r\nOK\r\n");
+    }
     at(&mut p, "AT+QISTATE", "\r\nOK\r\n");
     // The id is free again.
     at(&mut p, "AT+QIACT=1", "\r\nOK\r\n");
