@@ -13,6 +13,7 @@ pub mod fault;
 pub(crate) mod faults;
 pub mod files;
 pub mod gnss;
+pub mod hex;
 pub mod http;
 pub mod identity;
 pub mod ids;

@@ -136,27 +136,19 @@ pub fn valid_number(n: &str) -> bool {
 
 /// UCS2 text written as hex (four digits per character); `None` if it is not that.
 pub fn decode_ucs2(hex: &str) -> Option<String> {
-    if !hex.len().is_multiple_of(4) || !hex.is_ascii() {
+    let bytes = crate::hex::decode(hex)?;
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let units: Option<Vec<u16>> =
-        (0..hex.len()).step_by(4).map(|i| u16::from_str_radix(&hex[i..i + 4], 16).ok()).collect();
-    String::from_utf16(&units?).ok()
-}
-
-/// Bytes from pairs of hex digits; `None` on anything else.
-pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
+    let units: Vec<u16> = bytes.chunks(2).map(|u| u16::from_be_bytes([u[0], u[1]])).collect();
+    String::from_utf16(&units).ok()
 }
 
 /// The destination of a PDU-mode message: the hex is the SMSC address (its length octet
 /// first) and then a TPDU of exactly `tpdu_len` octets that is an SMS-SUBMIT. Returns the
 /// number, or why the PDU is not one.
 pub fn pdu_destination(hex: &str, tpdu_len: usize) -> Result<String, String> {
-    let pdu = decode_hex(hex).ok_or("the PDU is not pairs of hex digits")?;
+    let pdu = crate::hex::decode(hex).ok_or("the PDU is not pairs of hex digits")?;
     let smsc_len = *pdu.first().ok_or("the PDU is empty")? as usize;
     let tpdu = pdu.get(1 + smsc_len..).ok_or("the SMSC address is longer than the PDU")?;
     if tpdu.len() != tpdu_len {

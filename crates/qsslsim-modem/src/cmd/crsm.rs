@@ -114,14 +114,9 @@ impl AtCommand for Crsm {
 
 fn answer((sw1, sw2): (u8, u8), data: Option<&[u8]>) -> String {
     match data {
-        Some(bytes) => format!("+CRSM: {sw1},{sw2},\"{}\"", upper_hex(bytes)),
+        Some(bytes) => format!("+CRSM: {sw1},{sw2},\"{}\"", crate::hex::upper(bytes)),
         None => format!("+CRSM: {sw1},{sw2}"),
     }
-}
-
-/// Bytes as upper-case hex digits, as the card's data is printed.
-fn upper_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The bytes of an elementary file, if the card has it.
@@ -171,9 +166,9 @@ mod tests {
 
     #[test]
     fn codings_match_the_specifications() {
-        assert_eq!(upper_hex(&swapped_bcd("89860012345678901234", 10)), "98680021436587092143");
-        assert_eq!(upper_hex(&swapped_bcd("8901234567890123456", 10)), "981032547698103254F6");
-        assert_eq!(upper_hex(&plmn("46000")), "64F000");
-        assert_eq!(upper_hex(&plmn("310410")), "130014");
+        assert_eq!(crate::hex::upper(&swapped_bcd("89860012345678901234", 10)), "98680021436587092143");
+        assert_eq!(crate::hex::upper(&swapped_bcd("8901234567890123456", 10)), "981032547698103254F6");
+        assert_eq!(crate::hex::upper(&plmn("46000")), "64F000");
+        assert_eq!(crate::hex::upper(&plmn("310410")), "130014");
     }
 }

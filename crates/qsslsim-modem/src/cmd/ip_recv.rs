@@ -66,7 +66,7 @@ impl AtCommand for Qird {
                 header.push_str(&format!(",\"{}\",{}", from.ip(), from.port()));
             }
         }
-        let shown = if m.ip_cfg.hex_format().1 { hex_text(&data).into_bytes() } else { data };
+        let shown = if m.ip_cfg.hex_format().1 { crate::hex::upper(&data).into_bytes() } else { data };
         if shown.is_empty() {
             m.info(&header);
         } else if m.ip_cfg.viewmode_one_line() {
@@ -100,9 +100,4 @@ fn readable(m: &Modem, id: SocketId) -> Result<(), Refusal> {
         ));
     }
     Ok(())
-}
-
-/// Bytes as upper-case hex digits (`AT+QICFG="dataformat",x,1`).
-pub(crate) fn hex_text(data: &[u8]) -> String {
-    data.iter().map(|b| format!("{b:02X}")).collect()
 }

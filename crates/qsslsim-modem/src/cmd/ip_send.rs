@@ -141,7 +141,7 @@ impl AtCommand for Qisendex {
             let rule = "must have an even number of hex digits, 2 to 512";
             return Err(ParamError::BadString { name: "<hex_string>", rule }.into());
         }
-        let data = decode_hex(hex)
+        let data = crate::hex::decode(hex)
             .ok_or(ParamError::BadString { name: "<hex_string>", rule: "must hold hex digits only" })?;
         Ok(Qisendex::Send { id, data })
     }
@@ -164,28 +164,5 @@ impl AtCommand for Qisendex {
             sent_ok(m, id);
         }
         Ok(Flow::Final(result))
-    }
-}
-
-/// Bytes from pairs of hex digits (either case); `None` on anything else.
-pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if !digits.len().is_multiple_of(2) {
-        return None;
-    }
-    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    digits.chunks(2).map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?)).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decode_hex;
-
-    #[test]
-    fn hex_pairs_decode_and_anything_else_is_refused() {
-        assert_eq!(decode_hex("3132aBff00"), Some(vec![0x31, 0x32, 0xab, 0xff, 0x00]));
-        assert_eq!(decode_hex("313"), None);
-        assert_eq!(decode_hex("3g"), None);
-        assert_eq!(decode_hex("+1"), None);
     }
 }

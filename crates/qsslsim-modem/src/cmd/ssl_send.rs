@@ -130,7 +130,7 @@ fn finish(m: &mut Modem, id: SocketId, end: PromptEnd, command: &str, dest: Opti
     };
     // `AT+QICFG="dataformat",1,x`: what was typed at AT+QISEND's prompt is hex digits.
     let data = if command == "AT+QISEND" && m.ip_cfg.hex_format().0 {
-        match super::ip_send::decode_hex(&String::from_utf8_lossy(&data)) {
+        match crate::hex::decode(&String::from_utf8_lossy(&data)) {
             Some(bytes) => bytes,
             None => {
                 let why = "dataformat sends hex, and the payload is not pairs of hex digits";
