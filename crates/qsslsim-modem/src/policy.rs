@@ -525,6 +525,21 @@ pub fn policies() -> Vec<Policy> {
             "AT+QPSMS is a command of the maker's LTE-M/NB-IoT modules; neither the EC2x/EG9x manual nor the BG96 manual V2.0 has it, so this family answers ERROR to every form of it, as for any unknown command.",
         ),
         p(
+            "qcellscan",
+            "ERROR (no such command)".into(),
+            "AT+QCELLSCAN is the BG95/BG77 LTE-M/NB-IoT cell scan (pico_lte sends it); the EC2x/EG9x manual has no such command and no result format for it was found, so this family answers ERROR to every form, as for any unknown command. AT+QENG=\"neighbourcell\" is this family's way to list cells.",
+        ),
+        p(
+            "ssl-checkhost",
+            "ERROR (no such item)".into(),
+            "AT+QSSLCFG=\"checkhost\" is an item of the BG95/BG77 SSL notes (mbed-os and bg9x_ssl_zephyr send it). The SSL note of this family lists every item in its test form and has none by that name: the host name is checked as part of certificate verification under seclevel 1/2, and skipped with ignorecertitem bit 4. So every form answers ERROR, as an unknown item does, and a host that needs it learns so here rather than on the module.",
+        ),
+        p(
+            "qsslstate-one-client",
+            "ERROR".into(),
+            "The SSL note's syntax is AT+QSSLSTATE[=<clientID>], one parameter. TinyGSM sends AT+QSSLSTATE=1,<id>, copying AT+QISTATE's <query_type>,<connectID> form; the emulator answers it ERROR as the documented syntax implies (no capture shows the module accepting it).",
+        ),
+        p(
             "ceer",
             format!("+CEER: \"{}\"", crate::readings::READINGS.release_cause),
             "The emulator keeps no call or PDP release causes, so AT+CEER always reports the maker's default cause (first row of the manuals' release cause list), quoted as a string. The test form answers OK alone.",

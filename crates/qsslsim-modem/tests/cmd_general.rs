@@ -385,10 +385,10 @@ fn host_stack_lines_verbatim() {
         ("AT+QSSLCFG=\"negotiatetime\",1,300", OK),
         ("AT+QSSLCFG=\"ignorelocaltime\",2,1", OK),
         // bg9x_ssl's state query with no connection; TinyGSM's two-parameter form is not the
-        // SSL note's form (docs/host-stacks.md says so).
+        // SSL note's form (policy qsslstate-one-client).
         ("AT+QSSLSTATE=1", OK),
         ("AT+QSSLSTATE=1,1", ERROR),
-        // mbed's checkhost is not an SSL setting the emulator knows yet.
+        // mbed's checkhost is a BG95/BG77 item this family lacks (policy ssl-checkhost).
         ("AT+QSSLCFG=\"checkhost\",0,\"example.com\"", ERROR),
         // Identity and network names (TinyGSM, Zephyr, Sixfab).
         ("AT+QGMR", "\r\nEG915QGLR01A01M08_01.001.01.001\r\n\r\nOK\r\n"),

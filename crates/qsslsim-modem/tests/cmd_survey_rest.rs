@@ -238,3 +238,49 @@ fn ppp_dial_and_cmux_answer_error() {
     }
     b.check("AT", OK);
 }
+
+// ---- what other module families have ------------------------------------------------------
+
+/// The refusal's trace record for `line`: its result and why.
+fn refusal(b: &Bench, line: &str) -> (String, String) {
+    b.events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            qsslsim_modem::Event::Refused { command, result, why, .. }
+                if line.starts_with(command.as_str()) =>
+            {
+                Some((result.clone(), why.clone()))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no refusal traced for {line:?}"))
+}
+
+#[test]
+fn other_families_commands_answer_error_and_say_whose_they_are() {
+    let mut b = Bench::new();
+    b.check("ATE0", OK);
+    for (line, policy) in [
+        // pico_lte's BG95 cell scan, every form.
+        ("AT+QCELLSCAN=1,60", "policy qcellscan"),
+        ("AT+QCELLSCAN=?", "policy qcellscan"),
+        ("AT+QCELLSCAN", "policy qcellscan"),
+        // mbed's and bg9x_ssl_zephyr's BG95 SSL item.
+        ("AT+QSSLCFG=\"checkhost\",0,\"example.com\"", "policy ssl-checkhost"),
+        ("AT+QSSLCFG=\"checkhost\",1,1", "policy ssl-checkhost"),
+        ("AT+QSSLCFG=\"checkhost\",1", "policy ssl-checkhost"),
+        // TinyGSM's AT+QISTATE-shaped SSL state query.
+        ("AT+QSSLSTATE=1,1", "policy qsslstate-one-client"),
+    ] {
+        b.check(line, ERROR);
+        let (result, why) = refusal(&b, line);
+        assert_eq!(result, "ERROR", "{line}");
+        assert!(why.contains(policy), "{line}: {why}");
+    }
+    // The refusals changed nothing: the context's settings and the documented forms still work.
+    b.check("AT+QSSLCFG=\"seclevel\",1", "\r\n+QSSLCFG: \"seclevel\",1,0\r\n\r\nOK\r\n");
+    b.check("AT+QSSLSTATE=1", OK);
+    b.check("AT+QSSLSTATE", OK);
+    b.check("AT+QENG=\"neighbourcell\"", OK);
+}

@@ -4,6 +4,7 @@
 //! type, and the one place a refusal becomes `ERROR`/`+CME ERROR`, a log line, a trace record
 //! and (for the SSL/TCP family) the code `AT+QIGETERROR` reports.
 
+mod absent;
 pub mod args;
 pub mod basic;
 pub mod clock;
@@ -274,7 +275,8 @@ pub(crate) fn execute(m: &mut Modem, cmd: &Command) -> Flow {
     match COMMANDS.iter().find(|e| e.name == cmd.name) {
         Some(e) => (e.run)(m, cmd),
         None => {
-            let why = format!("AT{} is not a command this module knows", cmd.name);
+            let why = absent::command(&cmd.name)
+                .unwrap_or_else(|| format!("AT{} is not a command this module knows", cmd.name));
             refuse(m, cmd, Family::General, Refusal::code(ErrorCode::Ok, why))
         }
     }

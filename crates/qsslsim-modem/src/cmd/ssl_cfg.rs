@@ -37,6 +37,9 @@ impl AtCommand for Qsslcfg {
         if item.eq_ignore_ascii_case(CACERTEX) {
             return Ok(Qsslcfg::CaCertEx { values: p[1..].to_vec() });
         }
+        if let Some(why) = super::absent::ssl_item(item) {
+            return Err(Refusal::invalid(why));
+        }
         let ctx = SslCtxId::param(p.get(1))?;
         Ok(Qsslcfg::Item { item: item.to_string(), ctx, values: p[2..].to_vec() })
     }

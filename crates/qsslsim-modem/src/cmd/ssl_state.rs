@@ -23,6 +23,13 @@ impl AtCommand for Qsslstate {
             Kind::Exec => Ok(Qsslstate::All),
             Kind::Write(_) => {
                 let p = params(cmd);
+                if p.len() == 2 {
+                    // TinyGSM's `AT+QSSLSTATE=1,<id>` borrows AT+QISTATE's query form; the SSL
+                    // note's syntax has one <clientID> (policy `qsslstate-one-client`).
+                    return Err(Refusal::invalid(
+                        "AT+QSSLSTATE takes one <clientID>; the two-parameter form is AT+QISTATE's (policy qsslstate-one-client)",
+                    ));
+                }
                 let id = SocketId::param(p.first())?;
                 count(p, 1, 1, "1")?;
                 Ok(Qsslstate::One(id))
