@@ -7,6 +7,7 @@
 pub mod args;
 pub mod basic;
 pub mod clock;
+pub mod cmux;
 pub mod crsm;
 pub mod data_mode;
 pub mod edrx;
@@ -183,6 +184,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<module_cfg::Qcfg>("+QCFG"),
     entry::<module_cfg::Qurccfg>("+QURCCFG"),
     entry::<module_cfg::Qsclk>("+QSCLK"),
+    entry::<cmux::Cmux>("+CMUX"),
     entry::<general::Revision>("+GMR"),
     entry::<general::Revision>("+CGMR"),
     entry::<general::Manufacturer>("+GMI"),
