@@ -14,6 +14,8 @@ pub const PF: u8 = 0x10;
 /// Longest information field the decoder accepts whatever N1 says (the length field's limit).
 pub const MAX_INFO: usize = 0x7FFF;
 
+const BAD_FCS: &str = "bad FCS";
+
 const FCS: Crc<u8> = Crc::<u8>::new(&CRC_8_ROHC);
 
 /// The frame types of the basic option (control octet without the P/F bit).
@@ -99,6 +101,9 @@ pub enum Decoded {
 #[derive(Debug, Default)]
 pub struct Decoder {
     buf: Vec<u8>,
+    /// The flag at the front closed a frame (or ended a skipped one): what follows it need
+    /// not be a frame, so if it is not, it is counted as bytes outside a frame.
+    closing: bool,
 }
 
 impl Decoder {
@@ -112,6 +117,7 @@ impl Decoder {
             if start > 0 {
                 out.push(Decoded::Skipped { bytes: start, why: "bytes outside a frame" });
                 self.buf.drain(..start);
+                self.closing = false;
             }
             let flags = self.buf.iter().take_while(|&&b| b == FLAG).count();
             if flags > 1 {
@@ -122,14 +128,17 @@ impl Decoder {
                 Cut::Frame(used, frame) => {
                     // Leave the closing flag: it may open the next frame.
                     self.buf.drain(..used - 1);
+                    self.closing = true;
                     out.push(Decoded::Frame(frame));
                 }
                 Cut::Bad(why) => {
-                    // Drop the opening flag and look for the next one.
+                    // Drop the flag and look for the next one; the flags are not counted.
                     self.buf.drain(..1);
                     let next = self.buf.iter().position(|&b| b == FLAG).unwrap_or(self.buf.len());
                     self.buf.drain(..next);
-                    out.push(Decoded::Skipped { bytes: next + 1, why });
+                    let why = if self.closing && why != BAD_FCS { "bytes outside a frame" } else { why };
+                    self.closing = true;
+                    out.push(Decoded::Skipped { bytes: next, why });
                 }
             }
         }
@@ -166,7 +175,7 @@ impl Decoder {
             return Cut::Bad("no closing flag where the length says");
         }
         if b[total - 2] != fcs(&b[1..1 + hlen]) {
-            return Cut::Bad("bad FCS");
+            return Cut::Bad(BAD_FCS);
         }
         let Some(kind) = Kind::from_control(ctrl) else { return Cut::Bad("unknown control octet") };
         let frame = Frame {
@@ -238,7 +247,7 @@ mod tests {
             got,
             [
                 Decoded::Skipped { bytes: 3, why: "bytes outside a frame" },
-                Decoded::Skipped { bytes: 5, why: "bad FCS" },
+                Decoded::Skipped { bytes: 4, why: "bad FCS" },
                 Decoded::Frame(sabm0()),
             ]
         );
