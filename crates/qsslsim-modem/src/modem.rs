@@ -304,7 +304,7 @@ impl Modem {
         let rising = high && !self.settings.dtr_high;
         self.settings.dtr_high = high;
         if rising {
-            // In mux mode the one pin acts on every channel's data mode (policy `cmux-dtr`).
+            // In mux mode the one pin acts on every channel's data mode (policy `cmux-channels`).
             for dlci in self.channels.open() {
                 self.switch_to(dlci);
                 crate::port_events::on_dtr_drop(self);

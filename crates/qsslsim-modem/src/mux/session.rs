@@ -9,7 +9,7 @@
 
 use super::frame::{encode, Frame, Kind};
 
-/// The highest DLCI that is an AT channel (the module offers DLCI 1-4; policy `cmux-dlcs`).
+/// The highest DLCI that is an AT channel (the module offers DLCI 1-4; policy `cmux-frames`).
 pub const MAX_DLCI: u8 = 4;
 
 /// Control channel message types (type octet with EA and C/R cleared).
@@ -128,10 +128,10 @@ impl Session {
                 TEST | MSC => out.push(MuxEvent::Reply(control_frame(kind, value))),
                 FCON | FCOFF | PSC => out.push(MuxEvent::Reply(control_frame(kind, value))),
                 // Parameter negotiation: the module accepts the host's values and answers with
-                // them, but with convergence layer 1 and UIH frames (policy `cmux-pn`).
+                // them, but with UIH frames and convergence layer 1 (policy `cmux-control`).
                 PN if value.len() == 8 => {
                     let mut v = value.to_vec();
-                    v[1] &= 0x0F;
+                    v[1] = 0;
                     out.push(MuxEvent::Reply(control_frame(PN, &v)));
                 }
                 _ => {
