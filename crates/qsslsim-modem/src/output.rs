@@ -115,6 +115,12 @@ impl HostOutput {
     fn queue_host(&mut self, w: Vec<u8>) {
         let w = match self.mux {
             None => w,
+            Some((0, _)) => {
+                // No AT channel is active (its DLC was released while it had a command
+                // running): DLCI 0 carries only control messages, so the write has nowhere to go.
+                tracing::warn!(bytes = w.len(), "host write for a released channel dropped");
+                return;
+            }
             Some((dlci, n1)) => crate::mux::session::data_frames(dlci, n1, &w),
         };
         self.backlog += w.len();

@@ -61,11 +61,7 @@ impl Modem {
             return;
         }
         self.out.finish_write();
-        if self.channels.active != 0 {
-            let n1 = self.channels.mux.as_ref().map(|m| m.params.n1).unwrap_or(0);
-            self.out.set_channel(Some((self.channels.active, n1)));
-            self.switch_to(0);
-        }
+        self.switch_to(0);
         self.channels.parked.clear();
         self.channels.mux = None;
         self.out.set_channel(None);
