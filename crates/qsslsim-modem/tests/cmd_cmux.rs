@@ -37,7 +37,9 @@ fn frame(addr: u8, ctrl: u8, info: &[u8]) -> Vec<u8> {
     let mut out = vec![0xF9];
     out.extend_from_slice(&header);
     out.extend_from_slice(info);
-    out.push(fcs(&header));
+    // UIH: the header only; UI (and the frames without information): all of it.
+    let covered = if ctrl & !0x10 == UIH { header } else { out[1..].to_vec() };
+    out.push(fcs(&covered));
     out.push(0xF9);
     out
 }
@@ -437,6 +439,18 @@ fn garbage_and_bad_fcs_between_frames_are_skipped() {
             "mux: 2 bytes skipped: bytes outside a frame"
         ]
     );
+}
+
+#[test]
+fn ui_frames_carry_data_too() {
+    let mut m = Mux::start("0,0,5,127", &[1]);
+    m.send(&host(1, 0x03, b"AT\r"));
+    assert_eq!(m.bytes(), from_module(1, OK.as_bytes()));
+    // A UI frame whose FCS covers only the header is a bad frame.
+    let mut bad = host(1, UIH, b"AT\r");
+    bad[2] = 0x03;
+    m.send(&bad);
+    assert_eq!(m.bytes(), b"");
 }
 
 #[test]

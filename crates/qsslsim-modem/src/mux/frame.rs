@@ -1,7 +1,8 @@
 //! 3GPP TS 27.010 basic-option frames, sans IO: [`encode`] builds one frame and [`Decoder`]
 //! cuts frames out of a byte stream. A frame is `F9 <address> <control> <length> <info>
-//! <FCS> F9`; the length has one octet (EA set, up to 127) or two. The FCS covers address,
-//! control and length (CRC-8/ROHC, sent inverted). Garbage between frames and frames whose
+//! <FCS> F9`; the length has one octet (EA set, up to 127) or two. The FCS (CRC-8/ROHC, sent
+//! inverted) covers address, control and length, and for every type but UIH the information
+//! field too (only UI frames have one). Garbage between frames and frames whose
 //! FCS or closing flag is wrong are skipped and reported, never a panic: the decoder looks
 //! for the next flag and starts again.
 
@@ -78,8 +79,10 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
         out.push((len as u8 & 0x7F) << 1);
         out.push((len >> 7) as u8);
     }
-    let fcs = fcs(&out[1..]);
+    let header_end = out.len();
     out.extend_from_slice(&frame.info);
+    let covered = if frame.kind == Kind::Uih { &out[1..header_end] } else { &out[1..] };
+    let fcs = fcs(covered);
     out.push(fcs);
     out.push(FLAG);
     out
@@ -174,10 +177,11 @@ impl Decoder {
         if b[total - 1] != FLAG {
             return Cut::Bad("no closing flag where the length says");
         }
-        if b[total - 2] != fcs(&b[1..1 + hlen]) {
+        let Some(kind) = Kind::from_control(ctrl) else { return Cut::Bad("unknown control octet") };
+        let covered = if kind == Kind::Uih { &b[1..1 + hlen] } else { &b[1..total - 2] };
+        if b[total - 2] != fcs(covered) {
             return Cut::Bad(BAD_FCS);
         }
-        let Some(kind) = Kind::from_control(ctrl) else { return Cut::Bad("unknown control octet") };
         let frame = Frame {
             dlci: addr >> 2,
             cr: addr & 2 != 0,
@@ -219,6 +223,16 @@ mod tests {
         let f = Frame { dlci: 2, cr: true, kind: Kind::Uih, pf: false, info: b"AT\r".to_vec() };
         let bytes = encode(&f);
         assert_eq!(bytes[..4], [0xF9, 0x0B, 0xEF, 0x07]);
+        let mut d = Decoder::default();
+        assert_eq!(d.feed(&bytes), [Decoded::Frame(f)]);
+    }
+
+    #[test]
+    fn ui_frames_cover_their_information_field() {
+        let f = Frame { dlci: 1, cr: true, kind: Kind::Ui, pf: false, info: b"AT".to_vec() };
+        let bytes = encode(&f);
+        assert_eq!(bytes[6], fcs(&[0x07, 0x03, 0x05, b'A', b'T']));
+        assert_ne!(bytes[6], fcs(&[0x07, 0x03, 0x05]));
         let mut d = Decoder::default();
         assert_eq!(d.feed(&bytes), [Decoded::Frame(f)]);
     }
