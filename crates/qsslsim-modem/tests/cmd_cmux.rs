@@ -391,6 +391,42 @@ fn transparent_on_dlci_1_while_dlci_2_runs_commands() {
     assert_eq!(text_on(&frames, 1), "\r\nNO CARRIER\r\n");
 }
 
+/// An upload and a send prompt are modes of their channel: the other channel keeps running
+/// commands meanwhile, and the data phase's answers come on the channel that started it, as
+/// the same flow answers on a plain port.
+#[test]
+fn upload_and_send_prompt_on_one_channel_while_the_other_runs_commands() {
+    let mut plain = Bench::new();
+    plain.check("AT+QFUPL=\"UFS:a.txt\",5", CONNECT);
+    plain.input(b"hello");
+    let uploaded = plain.take_text();
+    assert!(uploaded.starts_with("\r\n+QFUPL: 5,"), "{uploaded:?}");
+
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QFUPL=\"UFS:a.txt\",5", CONNECT);
+    m.check(1, "AT+CSQ", "\r\n+CSQ: 24,99\r\n\r\nOK\r\n");
+    m.send(&uih(2, b"hel"));
+    m.check(1, "AT", OK);
+    m.send(&uih(2, b"lo"));
+    let frames = m.frames();
+    assert_eq!(text_on(&frames, 2), uploaded);
+    assert!(dlcis(&frames).iter().all(|d| *d == 2));
+
+    m.check(1, "AT+QIACT=1", OK);
+    m.check(1, "AT+QSSLOPEN=1,0,7,\"192.0.2.2\",443,0", OK);
+    let conn = m.b.open_request(7).conn;
+    m.b.opened(7, conn);
+    m.b.settle();
+    assert_eq!(text_on(&m.frames(), 1), "\r\n+QSSLOPEN: 7,0\r\n");
+    m.check(2, "AT+QSSLSEND=7", "\r\n> ");
+    m.check(1, "AT", OK);
+    m.b.actions.clear();
+    m.send(&uih(2, b"data\x1a"));
+    assert_eq!(bench::sends(&m.b.take_actions(), 7), [b"data".to_vec()]);
+    m.b.sent(7, conn, 4);
+    assert_eq!(text_on(&m.frames(), 2), "\r\nSEND OK\r\n");
+}
+
 #[test]
 fn a_lingering_close_answers_on_the_channel_that_ran_it() {
     let mut m = Mux::start("0,0,5,127", &[1, 2]);
