@@ -553,7 +553,13 @@ impl Modem {
             self.out.begin_command();
             match crate::cmd::execute(self, cmd) {
                 Flow::Done => {}
-                Flow::Final(code) => return self.final_result(code),
+                Flow::Final(code) => {
+                    if code != ResultCode::Ok {
+                        // A later command of the line failed: `AT+CMUX` before it takes no effect.
+                        self.channels.pending = None;
+                    }
+                    return self.final_result(code);
+                }
                 Flow::Suspend => return,
             }
         }

@@ -202,6 +202,16 @@ fn test_and_read_forms_and_bad_values() {
 }
 
 #[test]
+fn a_line_that_fails_after_cmux_leaves_the_port_plain() {
+    let mut b = Bench::new();
+    b.check("AT+CMUX=0;+CMUX=1", ERROR);
+    b.check("AT", OK);
+    b.check("AT+CMUX=0;+CSQ", "\r\n+CSQ: 24,99\r\n\r\nOK\r\n");
+    b.input(&host(0, SABM, &[]));
+    assert_eq!(b.take_bytes(), response(0, UA));
+}
+
+#[test]
 fn ok_goes_out_plain_then_frames_follow_in_the_same_read() {
     let mut b = Bench::new();
     let mut bytes = b"AT+CMUX=0,0,5,127\r".to_vec();
