@@ -24,4 +24,8 @@ pub enum Event {
     /// A short message went out (`AT+CMGS`): its reference, destination, `"text"` or `"pdu"`,
     /// and the text (or the PDU in hex).
     SmsSent { mr: u8, to: String, format: String, body: String },
+    /// Mux mode (`AT+CMUX`) started (`on`) or ended, and the parameters or the reason.
+    Mux { on: bool, detail: String },
+    /// A DLC of the multiplexer was established or released.
+    Dlc { dlci: u8, open: bool, detail: String },
 }

@@ -2,6 +2,7 @@
 //! system, the module clock and the last error, driven by host bytes, network events and time
 //! (see [`Modem`]). The daemon crate runs the network and the pty around it.
 
+pub(crate) mod channels;
 pub mod clock;
 pub(crate) mod cmd;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod ip_services;
 mod listener;
 pub mod modem;
 pub mod module_cfg;
+pub mod mux;
 pub mod net;
 pub(crate) mod net_events;
 pub mod output;

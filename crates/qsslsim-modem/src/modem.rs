@@ -7,9 +7,10 @@
 
 use std::time::Instant;
 
-use qsslsim_at::{Command, LineAssembler, LineEvent, ResultCode};
+use qsslsim_at::{Command, LineEvent, ResultCode};
 use tracing::{debug, info, warn};
 
+use crate::channels::{Channels, Input};
 use crate::clock::ModuleClock;
 use crate::config::ModemConfig;
 use crate::errors::ErrorCode;
@@ -42,17 +43,6 @@ pub(crate) enum Flow {
     /// The port entered a data mode or the command continues asynchronously: no final result
     /// now, and the rest of the chain is dropped.
     Suspend,
-}
-
-/// Host input the module is not ready for, and the line assembler.
-#[derive(Default)]
-struct Input {
-    assembler: LineAssembler,
-    last_line: Option<String>,
-    /// Bytes that arrived while a command executes (or output is backed up).
-    held: Vec<u8>,
-    /// Input waits until the daemon reports its output backlog drained.
-    output_pressure: bool,
 }
 
 pub struct Modem {
@@ -95,7 +85,10 @@ pub struct Modem {
     pub(crate) power: crate::power::Power,
     /// Host bytes discarded while the module was not on.
     pub(crate) discarded_input: u64,
-    input: Input,
+    /// The active channel's input (see `crate::channels`).
+    pub(crate) input: Input,
+    /// The other AT channels and the multiplexer (`AT+CMUX`).
+    pub(crate) channels: Channels,
     conn_serial: u64,
     scenario: Option<Scenario>,
 }
@@ -129,6 +122,7 @@ impl Modem {
             power: crate::power::Power::On,
             discarded_input: 0,
             input: Input::default(),
+            channels: Channels::default(),
             conn_serial: 0,
             scenario: None,
             cfg,
@@ -160,13 +154,31 @@ impl Modem {
             self.pump();
             return;
         }
-        self.consume_host(bytes);
+        self.host_bytes(bytes);
         self.pump();
+    }
+
+    /// Host bytes for the plain port, or frames in mux mode.
+    fn host_bytes(&mut self, bytes: &[u8]) {
+        if self.channels.muxed() {
+            self.mux_input(bytes);
+            return;
+        }
+        self.consume_host(bytes);
+        let rest = std::mem::take(&mut self.channels.leftover);
+        if self.channels.muxed() && !rest.is_empty() {
+            self.mux_input(&rest);
+        }
     }
 
     /// Whether the daemon should read more host bytes now. False while a command is executing
     /// and enough input is held, or while a transparent socket's send buffer is full.
     pub fn wants_input(&self) -> bool {
+        if self.channels.muxed() {
+            // One port carries every channel: it is read while no channel has too much held.
+            let full = |i: &Input| i.output_pressure || i.held.len() >= policy::HELD_INPUT_BYTES;
+            return !full(&self.input) && !self.channels.parked_open().any(|(_, c)| full(&c.input));
+        }
         if self.input.output_pressure || self.input.held.len() >= policy::HELD_INPUT_BYTES {
             return false;
         }
@@ -189,8 +201,11 @@ impl Modem {
     pub fn host_backlog(&mut self, bytes: usize, now: Instant) {
         self.now = now;
         self.out.set_backlog(bytes);
-        if self.input.output_pressure && self.out.backlog() <= policy::OUTPUT_BUDGET_BYTES {
+        if self.out.backlog() <= policy::OUTPUT_BUDGET_BYTES {
             self.input.output_pressure = false;
+            for c in self.channels.parked.values_mut() {
+                c.input.output_pressure = false;
+            }
         }
         self.pump();
     }
@@ -198,15 +213,18 @@ impl Modem {
     /// Whether host input is raw data that produces no output (transparent mode), so the
     /// daemon may keep reading it while the host is not reading.
     pub fn input_is_raw_data(&self) -> bool {
-        matches!(self.port, Port::Transparent { .. }) && self.busy.is_none()
+        !self.channels.muxed() && matches!(self.port, Port::Transparent { .. }) && self.busy.is_none()
     }
 
     /// The daemon had stopped reading the port and now reads again: the bytes it finds may
     /// have waited, so their timing is unknown and must not count as `+++` guard silence.
     pub fn input_resumed(&mut self, now: Instant) {
         self.now = now;
-        if let Port::Transparent { escape, .. } = &mut self.port {
-            escape.forget_silence(now);
+        let parked = self.channels.parked.values_mut().map(|c| &mut c.port);
+        for port in std::iter::once(&mut self.port).chain(parked) {
+            if let Port::Transparent { escape, .. } = port {
+                escape.forget_silence(now);
+            }
         }
     }
 
@@ -216,6 +234,7 @@ impl Modem {
         let Some((id, conn)) = ev.target() else {
             // An IP service job's or HTTP request's answer: no socket (the job checks its
             // own serial).
+            self.switch_for_event(&ev, None);
             if matches!(ev, NetEvent::Http(_)) {
                 crate::http::on_event(self, ev);
             } else {
@@ -238,8 +257,44 @@ impl Modem {
             }
             return;
         }
+        self.switch_for_event(&ev, Some(id));
         crate::net_events::on_event(self, id, ev);
         self.pump();
+    }
+
+    /// Mux mode: make the channel a network event belongs to the active one. An event that
+    /// completes a channel's command (an open in transparent mode, a lingering close, an HTTP
+    /// read) or feeds its data mode goes to that channel; everything else (URCs) to the URC
+    /// channel.
+    fn switch_for_event(&mut self, ev: &NetEvent, socket: Option<SocketId>) {
+        if !self.channels.muxed() {
+            return;
+        }
+        let http_job = match ev {
+            NetEvent::Http(h) => Some(h.job()),
+            _ => None,
+        };
+        let owns = |port: &Port, busy: Option<&Busy>| {
+            let by_busy = match (busy, socket) {
+                (Some(Busy::OpenTransparent { id, .. }), Some(s))
+                | (Some(Busy::Closing { id, .. }), Some(s)) => *id == s,
+                (Some(Busy::HttpRead { job, .. }), _) => http_job == Some(*job),
+                _ => false,
+            };
+            // PPP (another helper's `Port::Ppp`): a PPP net event belongs to the channel
+            // whose port is `Port::Ppp` for that session; one arm here.
+            let by_port = match port {
+                Port::Transparent { id, .. } => socket == Some(*id),
+                _ => false,
+            };
+            by_busy || by_port
+        };
+        let target = if owns(&self.port, self.busy.as_ref()) {
+            Some(self.channels.active)
+        } else {
+            self.channels.parked_open().find(|(_, c)| owns(&c.port, c.busy.as_ref())).map(|(d, _)| *d)
+        };
+        self.switch_to(target.unwrap_or_else(|| self.urc_dlci()));
     }
 
     /// The DTR pin changed level (a pty has none: the daemon's control socket or an RFC 2217
@@ -249,7 +304,14 @@ impl Modem {
         let rising = high && !self.settings.dtr_high;
         self.settings.dtr_high = high;
         if rising {
-            crate::port_events::on_dtr_drop(self);
+            // In mux mode the one pin acts on every channel's data mode (policy `cmux-channels`).
+            for dlci in self.channels.open() {
+                self.switch_to(dlci);
+                crate::port_events::on_dtr_drop(self);
+            }
+            if !self.channels.muxed() {
+                crate::port_events::on_dtr_drop(self);
+            }
         }
         self.pump();
     }
@@ -300,6 +362,24 @@ impl Modem {
     pub fn on_time(&mut self, now: Instant) {
         self.now = now;
         crate::power::on_time(self);
+        let due = self.scenario.as_mut().map(|s| s.due(now)).unwrap_or_default();
+        if !self.channels.muxed() {
+            self.busy_time(now);
+            self.fire(due);
+            self.port_time(now);
+        } else {
+            self.fire(due);
+            for dlci in self.channels.open() {
+                self.switch_to(dlci);
+                self.busy_time(now);
+                self.port_time(now);
+            }
+        }
+        self.pump();
+    }
+
+    /// Time passed for the active channel's command: a lingering close, an HTTP read.
+    fn busy_time(&mut self, now: Instant) {
         if let Some(Busy::Closing { id, conn, deadline }) = self.busy {
             if now >= deadline {
                 // The linger ran out: drop the connection and answer.
@@ -308,8 +388,10 @@ impl Modem {
             }
         }
         crate::http::on_time(self, now);
-        let due = self.scenario.as_mut().map(|s| s.due(now)).unwrap_or_default();
-        self.fire(due);
+    }
+
+    /// Time passed for the active channel's data mode: the `+++` guard time, an upload.
+    fn port_time(&mut self, now: Instant) {
         match &mut self.port {
             Port::Transparent { id, escape } => {
                 let id = *id;
@@ -326,25 +408,17 @@ impl Modem {
             }
             _ => {}
         }
-        self.pump();
     }
 
     /// The next moment [`Self::on_time`] must be called, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let port = match &self.port {
-            Port::Transparent { escape, .. } => escape.deadline(),
-            Port::Upload(up) => up.next_deadline(),
-            _ => None,
-        };
+        let channel = crate::channels::deadline(&self.port, self.busy.as_ref());
+        let parked = self.channels.parked_deadline();
         let urc =
             self.urcs_may_flow().then(|| self.urcs.next_due(self.now)).flatten().filter(|t| *t > self.now);
         let scenario = self.scenario.as_ref().and_then(Scenario::next_deadline);
-        let close = match self.busy {
-            Some(Busy::Closing { deadline, .. }) | Some(Busy::HttpRead { deadline, .. }) => Some(deadline),
-            _ => None,
-        };
         let power = self.power.deadline();
-        [port, urc, scenario, close, power].into_iter().flatten().min()
+        [channel, parked, urc, scenario, power].into_iter().flatten().min()
     }
 
     /// The next thing to do, in order.
@@ -354,7 +428,7 @@ impl Modem {
 
     // ---- host byte routing --------------------------------------------------------------
 
-    fn consume_host(&mut self, mut bytes: &[u8]) {
+    pub(crate) fn consume_host(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             if self.busy.is_some() || self.input.output_pressure {
                 self.input.held.extend_from_slice(bytes);
@@ -406,6 +480,13 @@ impl Modem {
                 echo.clear();
                 self.run_line(event);
                 self.out.finish_write();
+                if let Some(params) = self.channels.pending.take() {
+                    // `OK` is out on the plain port; what follows the line is frames.
+                    self.start_mux(params);
+                    let rest = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'\n'));
+                    self.channels.leftover = bytes[rest..].to_vec();
+                    return bytes.len();
+                }
                 if self.out.queued_host_bytes() > policy::OUTPUT_BUDGET_BYTES {
                     // One line can answer with a lot (AT+QFDWL): the rest waits until the
                     // daemon has written it (see `host_backlog`).
@@ -472,7 +553,13 @@ impl Modem {
             self.out.begin_command();
             match crate::cmd::execute(self, cmd) {
                 Flow::Done => {}
-                Flow::Final(code) => return self.final_result(code),
+                Flow::Final(code) => {
+                    if code != ResultCode::Ok {
+                        // A later command of the line failed: `AT+CMUX` before it takes no effect.
+                        self.channels.pending = None;
+                    }
+                    return self.final_result(code);
+                }
                 Flow::Suspend => return,
             }
         }
@@ -587,11 +674,28 @@ impl Modem {
         fresh.module_cfg = self.module_cfg.clone();
         fresh.sim = self.sim.after_restart();
         fresh.sms = self.sms.after_restart();
+        if self.channels.muxed() {
+            // The restart ends mux mode: the boot output comes on the plain port.
+            info!("mux mode off: the module restarts");
+            fresh.event(Event::Mux { on: false, detail: "the module restarted".into() });
+        }
         *self = fresh;
     }
 
     fn urcs_may_flow(&self) -> bool {
-        matches!(self.port, Port::Command) && self.busy.is_none() && self.power == crate::power::Power::On
+        if self.power != crate::power::Power::On {
+            return false;
+        }
+        if self.channels.muxed() {
+            // URCs wait until the URC channel is open and free.
+            let dlci = self.urc_dlci();
+            return if self.channels.active == dlci {
+                matches!(self.port, Port::Command) && self.busy.is_none()
+            } else {
+                self.channels.parked_open().any(|(d, c)| *d == dlci && c.free_for_urcs())
+            };
+        }
+        matches!(self.port, Port::Command) && self.busy.is_none()
     }
 
     /// Release what may be released: held input once idle, URCs once the port is free and
@@ -599,17 +703,40 @@ impl Modem {
     /// socket transitions' trace records.
     fn pump(&mut self) {
         self.out.finish_write();
-        if self.busy.is_none() && !self.input.output_pressure && !self.input.held.is_empty() {
-            let held = std::mem::take(&mut self.input.held);
-            self.consume_host(&held);
+        if self.channels.muxed() {
+            // Every channel: its held input and its transparent downlink; then URCs on the
+            // URC channel.
+            for dlci in self.channels.open() {
+                self.switch_to(dlci);
+                self.release_held();
+                self.release_transparent();
+            }
+            if self.channels.open().contains(&self.urc_dlci()) {
+                self.switch_to(self.urc_dlci());
+                self.release_urcs();
+            }
+        } else {
+            self.release_held();
+            self.release_urcs();
+            self.release_transparent();
         }
-        self.release_urcs();
-        self.release_transparent();
         self.grant_all();
         for event in self.sockets.take_events() {
             self.out.event(event);
         }
         self.out.finish_write();
+    }
+
+    /// The active channel's held input, once it is idle.
+    fn release_held(&mut self) {
+        if self.busy.is_none() && !self.input.output_pressure && !self.input.held.is_empty() {
+            let held = std::mem::take(&mut self.input.held);
+            if self.channels.muxed() {
+                self.consume_host(&held);
+            } else {
+                self.host_bytes(&held);
+            }
+        }
     }
 
     /// Whether the host has room for more bulk data.
@@ -619,6 +746,9 @@ impl Modem {
 
     fn release_urcs(&mut self) {
         // Entries put back without anything written; a whole turn of them ends the round.
+        if self.channels.muxed() && self.channels.active != self.urc_dlci() {
+            return;
+        }
         let mut idle = 0;
         while self.urcs_may_flow() && idle <= self.urcs.len() {
             let Some(pending) = self.urcs.pop_due(self.now) else { break };

@@ -35,6 +35,9 @@ pub struct HostOutput {
     /// Host bytes produced and not yet delivered: the daemon's last report plus what was
     /// produced since.
     backlog: usize,
+    /// In mux mode (`AT+CMUX`): the DLCI host writes go to and N1; each write leaves as UIH
+    /// frames of that DLCI.
+    mux: Option<(u8, u16)>,
 }
 
 impl HostOutput {
@@ -82,9 +85,7 @@ impl HostOutput {
     pub fn finish_write(&mut self) {
         if !self.write.is_empty() {
             let w = std::mem::take(&mut self.write);
-            self.backlog += w.len();
-            self.queued += w.len();
-            self.queue.push_back(Output::Host(w));
+            self.queue_host(w);
         }
     }
 
@@ -92,10 +93,39 @@ impl HostOutput {
     pub fn push_write(&mut self, bytes: Vec<u8>) {
         self.finish_write();
         if !bytes.is_empty() {
-            self.backlog += bytes.len();
-            self.queued += bytes.len();
-            self.queue.push_back(Output::Host(bytes));
+            self.queue_host(bytes);
         }
+    }
+
+    /// Bytes for the port as they are, outside any channel (27.010 frames the multiplexer
+    /// writes itself: UA, DM, control channel answers).
+    pub fn push_raw_write(&mut self, bytes: Vec<u8>) {
+        self.finish_write();
+        self.backlog += bytes.len();
+        self.queued += bytes.len();
+        self.queue.push_back(Output::Host(bytes));
+    }
+
+    /// Mux mode on (the DLCI of the channel that writes now, and N1) or off.
+    pub fn set_channel(&mut self, mux: Option<(u8, u16)>) {
+        self.finish_write();
+        self.mux = mux;
+    }
+
+    fn queue_host(&mut self, w: Vec<u8>) {
+        let w = match self.mux {
+            None => w,
+            Some((0, _)) => {
+                // No AT channel is active (its DLC was released while it had a command
+                // running): DLCI 0 carries only control messages, so the write has nowhere to go.
+                tracing::warn!(bytes = w.len(), "host write for a released channel dropped");
+                return;
+            }
+            Some((dlci, n1)) => crate::mux::session::data_frames(dlci, n1, &w),
+        };
+        self.backlog += w.len();
+        self.queued += w.len();
+        self.queue.push_back(Output::Host(w));
     }
 
     pub fn net(&mut self, action: NetAction) {

@@ -8,6 +8,7 @@ mod absent;
 pub mod args;
 pub mod basic;
 pub mod clock;
+pub mod cmux;
 pub mod crsm;
 pub mod data_mode;
 pub mod edrx;
@@ -184,6 +185,7 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<module_cfg::Qcfg>("+QCFG"),
     entry::<module_cfg::Qurccfg>("+QURCCFG"),
     entry::<module_cfg::Qsclk>("+QSCLK"),
+    entry::<cmux::Cmux>("+CMUX"),
     entry::<general::Revision>("+GMR"),
     entry::<general::Revision>("+CGMR"),
     entry::<general::Manufacturer>("+GMI"),

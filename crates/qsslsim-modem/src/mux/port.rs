@@ -1,0 +1,140 @@
+//! The module's side of mux mode: starting and ending it, cutting host bytes into frames and
+//! acting on them (answers, channel data, DLC changes), and swapping the active channel
+//! ([`Modem::switch_to`]; see `crate::channels` for why the state is swapped).
+
+use tracing::{info, warn};
+
+use super::frame::Decoded;
+use super::{Mux, MuxEvent, MuxParams};
+use crate::channels::{urc_dlci, Channel};
+use crate::event::Event;
+use crate::modem::{Modem, Port};
+
+impl Modem {
+    /// Make channel `dlci` the active one: park the active channel's state and load
+    /// `dlci`'s. Nothing happens without mux mode or for a channel that is not open.
+    pub(crate) fn switch_to(&mut self, dlci: u8) {
+        if self.channels.active == dlci || !self.channels.parked.contains_key(&dlci) {
+            return;
+        }
+        self.out.finish_write();
+        let active = Channel {
+            port: std::mem::replace(&mut self.port, Port::Command),
+            busy: self.busy.take(),
+            input: std::mem::take(&mut self.input),
+            framing: self.out.framing,
+            echo: self.settings.echo,
+            last_transparent: self.last_transparent.take(),
+        };
+        self.channels.parked.insert(self.channels.active, active);
+        let next = self.channels.parked.remove(&dlci).expect("checked above");
+        self.port = next.port;
+        self.busy = next.busy;
+        self.input = next.input;
+        self.out.framing = next.framing;
+        self.settings.echo = next.echo;
+        self.last_transparent = next.last_transparent;
+        self.channels.active = dlci;
+        let n1 = self.channels.mux.as_ref().map(|m| m.params.n1).unwrap_or(0);
+        self.out.set_channel(self.channels.mux.is_some().then_some((dlci, n1)));
+    }
+
+    /// The DLCI URCs go to in mux mode.
+    pub(crate) fn urc_dlci(&self) -> u8 {
+        urc_dlci(self.module_cfg.cmux_urcport)
+    }
+
+    /// `AT+CMUX` was answered: from now on the port carries 27.010 frames. The plain port's
+    /// state is parked as DLCI 0, and its echo and framing are what new channels start with.
+    pub(crate) fn start_mux(&mut self, params: MuxParams) {
+        self.out.finish_write();
+        info!(?params, "mux mode on");
+        self.event(Event::Mux { on: true, detail: format!("{params:?}") });
+        self.channels.mux = Some(Mux::new(params));
+        self.channels.active = 0;
+    }
+
+    /// Leave mux mode (CLD, DISC on DLCI 0): the plain port's state comes back and every
+    /// channel's state is dropped (their sockets stay as they are).
+    pub(crate) fn end_mux(&mut self, why: &str) {
+        if self.channels.mux.is_none() {
+            return;
+        }
+        self.out.finish_write();
+        self.switch_to(0);
+        self.channels.parked.clear();
+        self.channels.mux = None;
+        self.out.set_channel(None);
+        info!(why, "mux mode off");
+        self.event(Event::Mux { on: false, detail: why.into() });
+    }
+
+    /// Host bytes in mux mode.
+    pub(crate) fn mux_input(&mut self, bytes: &[u8]) {
+        let Some(mux) = self.channels.mux.as_mut() else { return };
+        let decoded = mux.decoder.feed(bytes);
+        for d in decoded {
+            let frame = match d {
+                Decoded::Frame(f) => f,
+                Decoded::Skipped { bytes, why } => {
+                    let total = self.channels.mux.as_mut().map(|m| {
+                        m.skipped += bytes as u64;
+                        m.skipped
+                    });
+                    warn!(bytes, why, ?total, "mux: bytes skipped");
+                    self.event(Event::Failure {
+                        id: None,
+                        code: 0,
+                        cause: format!("mux: {bytes} bytes skipped: {why}"),
+                    });
+                    continue;
+                }
+            };
+            let Some(mux) = self.channels.mux.as_mut() else {
+                warn!(?frame, "frame after mux mode ended: dropped");
+                continue;
+            };
+            for ev in mux.session.on_frame(frame) {
+                self.mux_event(ev);
+            }
+        }
+    }
+
+    fn mux_event(&mut self, ev: MuxEvent) {
+        match ev {
+            MuxEvent::Reply(bytes) => self.out.push_raw_write(bytes),
+            MuxEvent::Data { dlci, data } => {
+                self.switch_to(dlci);
+                self.consume_host(&data);
+            }
+            MuxEvent::Opened(0) => {
+                info!("mux: control channel established");
+                self.event(Event::Dlc { dlci: 0, open: true, detail: "control channel".into() });
+            }
+            MuxEvent::Opened(dlci) => {
+                let plain = self.channels.parked.get(&0);
+                let (framing, echo) = match (self.channels.active, plain) {
+                    (0, _) | (_, None) => (self.out.framing, self.settings.echo),
+                    (_, Some(p)) => (p.framing, p.echo),
+                };
+                self.channels.parked.insert(dlci, Channel::fresh(framing, echo));
+                let urcs = if dlci == self.urc_dlci() { ", the URC channel" } else { "" };
+                info!(dlci, "mux: AT channel established");
+                self.event(Event::Dlc { dlci, open: true, detail: format!("AT channel{urcs}") });
+            }
+            MuxEvent::Closed(dlci) => {
+                if self.channels.active == dlci {
+                    self.switch_to(0);
+                }
+                self.channels.parked.remove(&dlci);
+                info!(dlci, "mux: DLC released");
+                self.event(Event::Dlc { dlci, open: false, detail: "DISC".into() });
+            }
+            MuxEvent::CloseDown => self.end_mux("the host closed the multiplexer"),
+            MuxEvent::Refused(why) => {
+                info!(why, "mux: frame refused");
+                self.event(Event::Failure { id: None, code: 0, cause: format!("mux: {why}") });
+            }
+        }
+    }
+}
