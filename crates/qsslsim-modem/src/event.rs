@@ -24,4 +24,6 @@ pub enum Event {
     /// A short message went out (`AT+CMGS`): its reference, destination, `"text"` or `"pdu"`,
     /// and the text (or the PDU in hex).
     SmsSent { mr: u8, to: String, format: String, body: String },
+    /// A PPP data call started or ended (`what`: `"up"` or `"down"`), with why.
+    Ppp { session: u64, what: String, detail: String },
 }

@@ -85,6 +85,8 @@ pub struct Modem {
     pub(crate) command_code: Option<ErrorCode>,
     /// The last socket that was in transparent mode (for `ATO`).
     pub(crate) last_transparent: Option<SocketId>,
+    /// The PPP data call, if one is up (`ATD*99#`).
+    pub(crate) ppp: Option<crate::ppp::PppCall>,
     pub(crate) port: Port,
     pub(crate) busy: Option<Busy>,
     pub(crate) now: Instant,
@@ -120,6 +122,7 @@ impl Modem {
             last_error: ErrorCode::Ok,
             command_code: None,
             last_transparent: None,
+            ppp: None,
             port: Port::Command,
             busy: None,
             now,
@@ -198,14 +201,14 @@ impl Modem {
     /// Whether host input is raw data that produces no output (transparent mode), so the
     /// daemon may keep reading it while the host is not reading.
     pub fn input_is_raw_data(&self) -> bool {
-        matches!(self.port, Port::Transparent { .. }) && self.busy.is_none()
+        matches!(self.port, Port::Transparent { .. } | Port::Ppp { .. }) && self.busy.is_none()
     }
 
     /// The daemon had stopped reading the port and now reads again: the bytes it finds may
     /// have waited, so their timing is unknown and must not count as `+++` guard silence.
     pub fn input_resumed(&mut self, now: Instant) {
         self.now = now;
-        if let Port::Transparent { escape, .. } = &mut self.port {
+        if let Port::Transparent { escape, .. } | Port::Ppp { escape, .. } = &mut self.port {
             escape.forget_silence(now);
         }
     }
@@ -216,7 +219,9 @@ impl Modem {
         let Some((id, conn)) = ev.target() else {
             // An IP service job's or HTTP request's answer: no socket (the job checks its
             // own serial).
-            if matches!(ev, NetEvent::Http(_)) {
+            if matches!(ev, NetEvent::PppData { .. } | NetEvent::PppEnded { .. }) {
+                crate::ppp::on_event(self, ev);
+            } else if matches!(ev, NetEvent::Http(_)) {
                 crate::http::on_event(self, ev);
             } else {
                 crate::ip_services::on_event(self, ev);
@@ -324,6 +329,14 @@ impl Modem {
                     crate::cmd::files::finish_upload(self, end);
                 }
             }
+            Port::Ppp { session, escape } => {
+                let session = *session;
+                match escape.on_time(now) {
+                    EscapeTick::Idle => {}
+                    EscapeTick::Released(data) => crate::ppp::uplink(self, session, data),
+                    EscapeTick::Escaped => crate::ppp::escape(self),
+                }
+            }
             _ => {}
         }
         self.pump();
@@ -332,7 +345,7 @@ impl Modem {
     /// The next moment [`Self::on_time`] must be called, if any.
     pub fn next_deadline(&self) -> Option<Instant> {
         let port = match &self.port {
-            Port::Transparent { escape, .. } => escape.deadline(),
+            Port::Transparent { escape, .. } | Port::Ppp { escape, .. } => escape.deadline(),
             Port::Upload(up) => up.next_deadline(),
             _ => None,
         };
@@ -380,6 +393,13 @@ impl Modem {
                         crate::cmd::files::finish_upload(self, end);
                     }
                     used
+                }
+                Port::Ppp { session, escape } => {
+                    let session = *session;
+                    let mut data = Vec::with_capacity(bytes.len());
+                    escape.feed(bytes, self.now, &mut data);
+                    crate::ppp::uplink(self, session, data);
+                    bytes.len()
                 }
             };
             bytes = &bytes[used..];
@@ -576,6 +596,10 @@ impl Modem {
     /// Restart: a fresh module that keeps the clock, the UFS drive, pending output and the
     /// connection serial (so events of the old connections stay stale).
     pub(crate) fn reboot(&mut self) {
+        if let Some(call) = self.ppp.take() {
+            // The call dies with the module; its session in the daemon is stopped.
+            self.net(NetAction::PppStop { session: call.session });
+        }
         let mut fresh = Modem::new(self.cfg.clone(), self.now, std::time::SystemTime::UNIX_EPOCH);
         fresh.clock = self.clock.clone();
         fresh.files = std::mem::take(&mut self.files);
@@ -605,6 +629,7 @@ impl Modem {
         }
         self.release_urcs();
         self.release_transparent();
+        crate::ppp::release(self);
         self.grant_all();
         for event in self.sockets.take_events() {
             self.out.event(event);
@@ -767,6 +792,12 @@ impl Modem {
         self.last_transparent = Some(id);
         self.input.assembler.reset();
         self.port = Port::Transparent { id, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
+    }
+
+    /// Enter PPP mode for `session` (after its `CONNECT`).
+    pub(crate) fn enter_ppp(&mut self, session: u64) {
+        self.input.assembler.reset();
+        self.port = Port::Ppp { session, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
     }
 
     /// Back to command mode after a data mode ended.

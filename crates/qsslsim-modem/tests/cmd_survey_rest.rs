@@ -225,13 +225,13 @@ fn qeng_follows_the_network_table() {
 
 // ---- Out of reach ----------------------------------------------------------------------------
 
-/// PPP dialling and CMUX are not emulated: the lines Zephyr and Particle send answer ERROR,
-/// as docs/host-stacks.md says, and leave the port in command mode.
+/// CMUX is not emulated: the lines Zephyr and Particle send answer ERROR, as
+/// docs/host-stacks.md says, and leave the port in command mode (PPP dialling: cmd_dial.rs).
 #[test]
 fn ppp_dial_and_cmux_answer_error() {
     let mut b = Bench::new();
     for line in
-        ["ATD*99***1#", "AT+CMUX=0,0,5,127", "AT+CMUX=0,0,5,127,10,3,30,10,2", "AT+CMUX=0,0,7,1509,,,,,"]
+        ["AT+CMUX=0,0,5,127", "AT+CMUX=0,0,5,127,10,3,30,10,2", "AT+CMUX=0,0,7,1509,,,,,"]
     {
         b.check(line, ERROR);
         assert_eq!(b.port_mode(), "command");
