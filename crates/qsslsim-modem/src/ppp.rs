@@ -41,7 +41,11 @@ pub fn start(m: &mut Modem, cid: PdpCtxId) {
     let dns_of = |s: &str| s.parse::<Ipv4Addr>().unwrap_or(Ipv4Addr::UNSPECIFIED);
     let dns = [dns_of(&ctx.dns_primary), dns_of(&ctx.dns_secondary)];
     info!(session, %cid, %peer, "PPP call up: CONNECT");
-    m.event(Event::Ppp { session, what: "up".into(), detail: format!("dialled on context {cid}, host address {peer}") });
+    m.event(Event::Ppp {
+        session,
+        what: "up".into(),
+        detail: format!("dialled on context {cid}, host address {peer}"),
+    });
     m.ppp = Some(PppCall { session, cid, online: true, down: VecDeque::new(), ended: None });
     m.net(NetAction::PppStart { session, cid: cid.get(), peer, dns });
     m.final_result(ResultCode::Connect);
@@ -152,7 +156,10 @@ pub fn release(m: &mut Modem) {
 /// Why a dial is refused for context `cid`, if it is: the code is what the log names.
 pub fn check_dial(m: &Modem, cid: PdpCtxId) -> Result<(), (ErrorCode, String)> {
     if m.ppp.is_some() {
-        return Err((ErrorCode::NotAllowed, "a PPP call is already up (ATO returns to it, ATH ends it)".into()));
+        return Err((
+            ErrorCode::NotAllowed,
+            "a PPP call is already up (ATO returns to it, ATH ends it)".into(),
+        ));
     }
     if !m.pdp.get(cid).defined {
         return Err((ErrorCode::InvalidParam, format!("PDP context {cid} is not defined (AT+CGDCONT)")));

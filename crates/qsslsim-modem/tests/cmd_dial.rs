@@ -60,7 +60,9 @@ fn zephyr_dial_script_verbatim() {
     // Downlink bytes reach the host verbatim, and are granted again.
     b.net(NetEvent::PppData { session, data: b"\x7e\x21\x45\x7e".to_vec() });
     assert_eq!(b.take_bytes(), b"\x7e\x21\x45\x7e");
-    assert!(matches!(b.take_actions().as_slice(), [NetAction::PppGrant { session: s, bytes: 4 }] if *s == session));
+    assert!(
+        matches!(b.take_actions().as_slice(), [NetAction::PppGrant { session: s, bytes: 4 }] if *s == session)
+    );
 }
 
 #[test]

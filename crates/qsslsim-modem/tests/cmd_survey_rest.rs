@@ -230,9 +230,7 @@ fn qeng_follows_the_network_table() {
 #[test]
 fn ppp_dial_and_cmux_answer_error() {
     let mut b = Bench::new();
-    for line in
-        ["AT+CMUX=0,0,5,127", "AT+CMUX=0,0,5,127,10,3,30,10,2", "AT+CMUX=0,0,7,1509,,,,,"]
-    {
+    for line in ["AT+CMUX=0,0,5,127", "AT+CMUX=0,0,5,127,10,3,30,10,2", "AT+CMUX=0,0,7,1509,,,,,"] {
         b.check(line, ERROR);
         assert_eq!(b.port_mode(), "command");
     }

@@ -461,7 +461,13 @@ fn dispatch(
         }
         // One PPP session at a time; a new one replaces (ends) the old.
         NetAction::PppStart { session, peer, dns, .. } => {
-            *ppp = Some(crate::network::ppp::spawn(session, peer, dns, connector.clone(), reports.events.clone()));
+            *ppp = Some(crate::network::ppp::spawn(
+                session,
+                peer,
+                dns,
+                connector.clone(),
+                reports.events.clone(),
+            ));
         }
         NetAction::PppData { session, data } => {
             if let Some(h) = ppp.as_ref().filter(|h| h.session == session) {

@@ -22,7 +22,9 @@ pub struct Dial {
 /// The context of a packet-service dial string (after `ATD`, upper-cased, spaces gone).
 pub fn packet_dial(dial: &str) -> Result<PdpCtxId, String> {
     let dial = dial.strip_prefix(['T', 'P']).unwrap_or(dial);
-    let refuse = || format!("dial string {dial:?} is not a packet-service dial (*99#); voice and CSD are not emulated");
+    let refuse = || {
+        format!("dial string {dial:?} is not a packet-service dial (*99#); voice and CSD are not emulated")
+    };
     let body = dial.strip_prefix("*99").and_then(|s| s.strip_suffix('#')).ok_or_else(refuse)?;
     if !body.is_empty() && !body.starts_with('*') {
         return Err(refuse());
@@ -74,7 +76,10 @@ impl AtCommand for Cgdata {
                     Param::Omitted => {}
                     Param::Quoted(l2p) if l2p.eq_ignore_ascii_case("PPP") => {}
                     other => {
-                        return Err(Refusal::cme(4, format!("<L2P> {other:?} is not supported: only \"PPP\"")))
+                        return Err(Refusal::cme(
+                            4,
+                            format!("<L2P> {other:?} is not supported: only \"PPP\""),
+                        ))
                     }
                 }
                 match p.get(1) {

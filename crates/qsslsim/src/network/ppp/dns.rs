@@ -57,7 +57,13 @@ pub fn parse_query(msg: &[u8]) -> Result<Question, Option<u16>> {
     if qclass != CLASS_IN {
         return Err(Some(id));
     }
-    Ok(Question { id, name: labels.join("."), qtype, raw: msg[12..pos + 4].to_vec(), recursion: flags & 0x0100 != 0 })
+    Ok(Question {
+        id,
+        name: labels.join("."),
+        qtype,
+        raw: msg[12..pos + 4].to_vec(),
+        recursion: flags & 0x0100 != 0,
+    })
 }
 
 /// The answer: `Some(addresses)` if the name resolved (only A records are listed, and only

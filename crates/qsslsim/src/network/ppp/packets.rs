@@ -13,10 +13,21 @@ use smoltcp::wire::{
 #[derive(Debug, PartialEq, Eq)]
 pub enum Uplink<'a> {
     /// A TCP segment; `syn` for a connection request (SYN without ACK).
-    Tcp { src: SocketAddrV4, dst: SocketAddrV4, syn: bool },
-    Udp { src: SocketAddrV4, dst: SocketAddrV4, payload: &'a [u8] },
+    Tcp {
+        src: SocketAddrV4,
+        dst: SocketAddrV4,
+        syn: bool,
+    },
+    Udp {
+        src: SocketAddrV4,
+        dst: SocketAddrV4,
+        payload: &'a [u8],
+    },
     /// An ICMP echo request, with the reply to send back.
-    Echo { dst: Ipv4Addr, reply: Vec<u8> },
+    Echo {
+        dst: Ipv4Addr,
+        reply: Vec<u8>,
+    },
     /// Anything else (IP options, fragments, other protocols, broken packets): dropped.
     Other(&'static str),
 }

@@ -111,7 +111,8 @@ pub async fn run(setup: Setup, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
         while s.credit > 0 {
             let Some(bytes) = s.ppp.poll_transmit() else { break };
             s.credit -= bytes.len() as isize;
-            if s.setup.events.send(NetEvent::PppData { session: s.setup.session, data: bytes }).await.is_err() {
+            if s.setup.events.send(NetEvent::PppData { session: s.setup.session, data: bytes }).await.is_err()
+            {
                 return;
             }
         }
@@ -164,7 +165,8 @@ impl Session {
                     info!(%src, %dst, "PPP UDP datagram dropped: too many flows");
                     return;
                 }
-                let (connector, back, wake) = (self.setup.connector.clone(), self.udp_tx.clone(), self.wake.clone());
+                let (connector, back, wake) =
+                    (self.setup.connector.clone(), self.udp_tx.clone(), self.wake.clone());
                 self.udp_flows
                     .entry((src, dst))
                     .or_insert_with(|| udp::Flow::start(src, dst, connector, back, wake))

@@ -68,7 +68,12 @@ pub struct Flow {
 }
 
 /// Dial `key`'s destination; the outcome arrives on `done`.
-pub fn dial(key: Key, connector: Arc<dyn Connector>, wake: Arc<Notify>, done: mpsc::UnboundedSender<Dialled>) {
+pub fn dial(
+    key: Key,
+    connector: Arc<dyn Connector>,
+    wake: Arc<Notify>,
+    done: mpsc::UnboundedSender<Dialled>,
+) {
     tokio::spawn(async move {
         let (host, port) = (key.1.ip().to_string(), key.1.port());
         let result = match connector.connect(host, port, true).await {
