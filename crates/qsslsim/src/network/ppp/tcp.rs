@@ -162,7 +162,7 @@ impl Flow {
             moved = true;
         }
         // Real → host.
-        while downlink_open {
+        while downlink_open && !self.closed_to_host {
             if !self.pending.is_empty() {
                 let n = s.send_slice(&self.pending).unwrap_or(0);
                 self.pending.drain(..n);

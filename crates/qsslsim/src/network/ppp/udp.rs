@@ -58,15 +58,12 @@ impl Flow {
                         Some(d) => { let _ = sock.send(&d).await; }
                         None => return,
                     },
-                    r = sock.recv(&mut buf) => match r {
-                        Ok(n) => {
-                            if back.send(Reply { from: dest, to: host, data: buf[..n].to_vec() }).await.is_err() {
-                                return;
-                            }
-                            wake.notify_one();
+                    // An error is an ICMP unreachable for an earlier datagram: go on.
+                    r = sock.recv(&mut buf) => if let Ok(n) = r {
+                        if back.send(Reply { from: dest, to: host, data: buf[..n].to_vec() }).await.is_err() {
+                            return;
                         }
-                        // An ICMP unreachable for an earlier datagram: go on.
-                        Err(_) => {}
+                        wake.notify_one();
                     },
                 }
             }
