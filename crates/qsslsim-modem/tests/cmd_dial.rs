@@ -181,6 +181,14 @@ fn context_lost_or_radio_off_gives_no_carrier() {
     assert_eq!(b.take_text(), OK);
     b.check("AT+CFUN=0", OK);
     b.check("ATO", NO_CARRIER);
+
+    // connection_reset without a socket: the link drops under the call.
+    let mut b = Bench::new();
+    let session = dial(&mut b, "ATD*99#", 1);
+    b.inject(Fault::ConnectionReset { socket: None });
+    assert_eq!(b.take_text(), NO_CARRIER);
+    assert!(b.take_actions().iter().any(|a| matches!(a, NetAction::PppStop { session: s } if *s == session)));
+    b.check("AT+CGACT?", "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
 }
 
 #[test]
