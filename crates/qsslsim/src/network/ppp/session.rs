@@ -89,7 +89,8 @@ pub async fn run(setup: Setup, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
         udp_flows: HashMap::new(),
         credit: qsslsim_modem::ppp::DOWNLINK_WINDOW as isize,
     };
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // PPP's timers count whole seconds from the session's start.
+    let mut tick = tokio::time::interval_at(start + Duration::from_secs(1), Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         while let Some(packet) = s.ppp.poll_ip() {
