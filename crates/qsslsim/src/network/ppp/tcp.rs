@@ -156,7 +156,8 @@ impl Flow {
             permit.send(buf);
             moved = true;
         }
-        if !s.may_recv() && s.state() != tcp::State::SynReceived && self.relay.to_real.is_some() {
+        let opening = matches!(s.state(), tcp::State::Listen | tcp::State::SynReceived);
+        if !s.may_recv() && !opening && self.relay.to_real.is_some() {
             // The host sent FIN (or the socket closed): the real side's write half closes.
             self.relay.to_real = None;
             moved = true;
