@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use qsslsim_at::ResultCode;
-use tracing::{info, warn};
+use tracing::{debug, info};
 
 use crate::errors::ErrorCode;
 use crate::event::Event;
@@ -121,7 +121,8 @@ pub fn on_event(m: &mut Modem, ev: NetEvent) {
             info!(session, %why, "PPP session ended");
             m.ppp.as_mut().expect("current").ended = Some(why);
         }
-        other => warn!(?other, "stale PPP event ignored"),
+        // Bytes in flight when the call ended.
+        other => debug!(?other, "stale PPP event ignored"),
     }
     release(m);
 }

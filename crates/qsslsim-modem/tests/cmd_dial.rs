@@ -10,6 +10,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use bench::{Bench, ERROR, OK};
+use qsslsim_modem::event::Event;
 use qsslsim_modem::{Fault, NetAction, NetEvent};
 
 const CONNECT: &str = "\r\nCONNECT\r\n";
@@ -74,6 +75,22 @@ fn dial_activates_the_context_and_lcp_end_gives_no_carrier() {
     assert_eq!(b.port_mode(), "command");
     b.check("AT+CGACT?", "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
     b.check("AT+CGPADDR=1", "\r\n+CGPADDR: 1,\"0.0.0.0\"\r\n\r\nOK\r\n");
+    // Traced: up when dialled, down with why.
+    let ppp: Vec<(String, String)> = b
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Ppp { session: s, what, detail } if *s == session => Some((what.clone(), detail.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ppp,
+        [
+            ("up".to_string(), "dialled on context 1, host address 10.7.157.1".to_string()),
+            ("down".to_string(), "the host terminated LCP".to_string())
+        ]
+    );
     // Late events of the ended session change nothing.
     b.net(NetEvent::PppData { session, data: b"late".to_vec() });
     assert_eq!(b.take_text(), "");
