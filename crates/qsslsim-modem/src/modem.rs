@@ -219,7 +219,7 @@ impl Modem {
         let Some((id, conn)) = ev.target() else {
             // An IP service job's or HTTP request's answer: no socket (the job checks its
             // own serial).
-            if matches!(ev, NetEvent::PppData { .. } | NetEvent::PppEnded { .. }) {
+            if matches!(ev, NetEvent::PppData { .. } | NetEvent::PppFlow { .. } | NetEvent::PppEnded { .. }) {
                 crate::ppp::on_event(self, ev);
             } else if matches!(ev, NetEvent::Http(_)) {
                 crate::http::on_event(self, ev);

@@ -227,6 +227,12 @@ pub enum NetEvent {
         session: u64,
         data: Vec<u8>,
     },
+    /// Something happened to one of the session's flows (a TCP connection dialled, refused
+    /// or ended, a UDP flow, a DNS answer): traced as event `ppp` with `what` `flow`.
+    PppFlow {
+        session: u64,
+        detail: String,
+    },
     /// PPP session `session` is over (the host terminated LCP, negotiation failed).
     PppEnded {
         session: u64,
@@ -250,6 +256,7 @@ impl NetEvent {
             NetEvent::Service(_)
             | NetEvent::Http(_)
             | NetEvent::PppData { .. }
+            | NetEvent::PppFlow { .. }
             | NetEvent::PppEnded { .. } => return None,
         })
     }

@@ -61,7 +61,9 @@ pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
         NetEvent::Closed { .. } => close_done(m, id),
         ev @ NetEvent::Service(_) => crate::ip_services::on_event(m, ev),
         ev @ NetEvent::Http(_) => crate::http::on_event(m, ev),
-        ev @ (NetEvent::PppData { .. } | NetEvent::PppEnded { .. }) => crate::ppp::on_event(m, ev),
+        ev @ (NetEvent::PppData { .. } | NetEvent::PppFlow { .. } | NetEvent::PppEnded { .. }) => {
+            crate::ppp::on_event(m, ev)
+        }
     }
 }
 

@@ -117,6 +117,9 @@ pub fn on_event(m: &mut Modem, ev: NetEvent) {
         NetEvent::PppData { session, data } if current(m, session) => {
             m.ppp.as_mut().expect("current").down.extend(data);
         }
+        NetEvent::PppFlow { session, detail } if m.ppp.as_ref().is_some_and(|c| c.session == session) => {
+            m.event(Event::Ppp { session, what: "flow".into(), detail });
+        }
         NetEvent::PppEnded { session, why } if current(m, session) => {
             info!(session, %why, "PPP session ended");
             m.ppp.as_mut().expect("current").ended = Some(why);

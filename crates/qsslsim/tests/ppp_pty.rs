@@ -242,7 +242,10 @@ fn ppp_dial_dns_tcp_udp_ping_then_terminate() {
     let tcp_peer = plain_peer("tcp");
     let udp_peer = plain_peer("udp");
     let (tport, uport) = (tcp_peer.1.port(), udp_peer.1.port());
+    let trace = std::env::temp_dir().join(format!("qsslsim-{}-ppp-trace.jsonl", std::process::id()));
     let d = Daemon::start(&[
+        "--trace",
+        trace.to_str().unwrap(),
         "--resolve",
         &format!("echo.ppp.test={TCP_PEER_IP}"),
         "--route",
@@ -346,6 +349,12 @@ fn ppp_dial_dns_tcp_udp_ping_then_terminate() {
         );
     }
 
+    // smoltcp sends the ACK of the peer's FIN on a later poll: let it go out, so the module's
+    // side of the connection ends too (traced below).
+    for _ in 0..10 {
+        step(&mut link, &mut iface, &mut sockets, start);
+    }
+    assert_eq!(sockets.get::<tcp::Socket>(th).state(), tcp::State::TimeWait);
     // UDP: a datagram to the echo peer through --route comes back from the address used.
     sockets
         .get_mut::<udp::Socket>(uh)
@@ -394,6 +403,29 @@ fn ppp_dial_dns_tcp_udp_ping_then_terminate() {
     assert!(tail.ends_with(&[&term_ack[..], b"\r\nNO CARRIER\r\n"].concat()), "{}", show(&tail));
     link.port.transact("AT+CGACT?\r", "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
     link.port.transact("AT\r", "\r\nOK\r\n");
+
+    // The trace has the call and each flow.
+    assert_eq!(d.stop(), Some(0));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let _ = std::fs::remove_file(&trace);
+    let ppp: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["event"] == "ppp")
+        .map(|r| format!("{} {}", r["what"].as_str().unwrap(), r["detail"].as_str().unwrap()))
+        .collect();
+    let tcp = format!("{HOST_IP}:49152 -> {TCP_PEER_IP}:{tport}");
+    let want = [
+        "up dialled on context 1, host address 10.7.157.1".to_string(),
+        "flow DNS echo.ppp.test (type 1): [192.0.2.10]".to_string(),
+        "flow DNS nobody.ppp.test (type 1): NXDOMAIN".to_string(),
+        format!("flow TCP {tcp}: dialling"),
+        format!("flow TCP {tcp}: connected"),
+        format!("flow TCP {tcp}: ended"),
+        format!("flow UDP {HOST_IP}:40000 -> {UDP_PEER_IP}:{uport}: new flow"),
+        "down the host terminated LCP".to_string(),
+    ];
+    assert_eq!(ppp, want);
 }
 
 /// A refused destination: the host's SYN is answered RST, and the link stays up.

@@ -44,6 +44,8 @@ struct Session {
     wake: Arc<Notify>,
     dial_tx: mpsc::UnboundedSender<tcp::Dialled>,
     udp_tx: mpsc::Sender<udp::Reply>,
+    /// What happened to flows, for the trace (see [`NetEvent::PppFlow`]).
+    notes: mpsc::UnboundedSender<String>,
     /// SYNs waiting for their dial.
     held: HashMap<tcp::Key, Vec<u8>>,
     flows: HashMap<tcp::Key, tcp::Flow>,
@@ -73,6 +75,7 @@ pub async fn run(setup: Setup, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
     iface.set_any_ip(true);
     let (dial_tx, mut dial_rx) = mpsc::unbounded_channel();
     let (udp_tx, mut udp_rx) = mpsc::channel(256);
+    let (notes, mut notes_rx) = mpsc::unbounded_channel::<String>();
     info!(session = setup.session, peer = %setup.peer, "PPP session started");
     let mut s = Session {
         setup,
@@ -84,6 +87,7 @@ pub async fn run(setup: Setup, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
         wake: Arc::new(Notify::new()),
         dial_tx,
         udp_tx,
+        notes,
         held: HashMap::new(),
         flows: HashMap::new(),
         udp_flows: HashMap::new(),
@@ -103,6 +107,11 @@ pub async fn run(setup: Setup, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
             s.ppp.send_ip(&packets::udp(r.from, r.to, &r.data));
         }
         s.pump_ip();
+        while let Ok(detail) = notes_rx.try_recv() {
+            if s.setup.events.send(NetEvent::PppFlow { session: s.setup.session, detail }).await.is_err() {
+                return;
+            }
+        }
         while let Some(ev) = s.ppp.poll_event() {
             match ev {
                 Event::Up { peer } => info!(session = s.setup.session, %peer, "PPP link up: IPCP opened"),
@@ -150,10 +159,10 @@ impl Session {
                 } else if self.held.contains_key(&key) {
                     debug!(%src, %dst, "SYN again while dialling: dropped");
                 } else if self.flows.len() + self.held.len() >= MAX_FLOWS {
-                    info!(%src, %dst, "PPP TCP flow refused: too many connections (RST)");
+                    self.note(format!("TCP {src} -> {dst}: refused, too many connections (RST)"));
                     self.dev.rx.push_back(packet);
                 } else {
-                    info!(%src, %dst, "PPP TCP flow: dialling the destination");
+                    self.note(format!("TCP {src} -> {dst}: dialling"));
                     self.held.insert(key, packet);
                     tcp::dial(key, self.setup.connector.clone(), self.wake.clone(), self.dial_tx.clone());
                 }
@@ -162,15 +171,22 @@ impl Session {
                 self.dns(src, dst, payload.to_vec());
             }
             Uplink::Udp { src, dst, payload } => {
-                if !self.udp_flows.contains_key(&(src, dst)) && self.udp_flows.len() >= MAX_FLOWS {
-                    info!(%src, %dst, "PPP UDP datagram dropped: too many flows");
-                    return;
+                if !self.udp_flows.contains_key(&(src, dst)) {
+                    if self.udp_flows.len() >= MAX_FLOWS {
+                        self.note(format!("UDP {src} -> {dst}: datagram dropped, too many flows"));
+                        return;
+                    }
+                    self.note(format!("UDP {src} -> {dst}: new flow"));
                 }
-                let (connector, back, wake) =
-                    (self.setup.connector.clone(), self.udp_tx.clone(), self.wake.clone());
+                let (connector, back, wake, notes) = (
+                    self.setup.connector.clone(),
+                    self.udp_tx.clone(),
+                    self.wake.clone(),
+                    self.notes.clone(),
+                );
                 self.udp_flows
                     .entry((src, dst))
-                    .or_insert_with(|| udp::Flow::start(src, dst, connector, back, wake))
+                    .or_insert_with(|| udp::Flow::start(src, dst, connector, back, wake, notes))
                     .send(payload.to_vec());
             }
             Uplink::Echo { dst, reply } => {
@@ -181,10 +197,16 @@ impl Session {
         }
     }
 
+    /// Log a flow's event and trace it.
+    fn note(&self, detail: String) {
+        info!(session = self.setup.session, "PPP {detail}");
+        let _ = self.notes.send(detail);
+    }
+
     /// A DNS query to the session's DNS server: answered from the daemon's resolver.
     fn dns(&self, src: SocketAddrV4, dst: SocketAddrV4, query: Vec<u8>) {
         let policy = self.setup.connector.net_policy();
-        let (back, wake) = (self.udp_tx.clone(), self.wake.clone());
+        let (back, wake, notes) = (self.udp_tx.clone(), self.wake.clone(), self.notes.clone());
         tokio::spawn(async move {
             let reply = match dns::parse_query(&query) {
                 Ok(q) => {
@@ -196,7 +218,12 @@ impl Session {
                             })
                             .collect::<Vec<_>>()
                     });
-                    info!(name = %q.name, ?found, "PPP DNS query answered");
+                    let shown = match &found {
+                        Some(a) => format!("{a:?}"),
+                        None => "NXDOMAIN".to_string(),
+                    };
+                    info!(name = %q.name, answer = %shown, "PPP DNS query answered");
+                    let _ = notes.send(format!("DNS {} (type {}): {shown}", q.name, q.qtype));
                     dns::answer(&q, found.as_deref())
                 }
                 Err(Some(id)) => dns::format_error(id),
@@ -212,11 +239,11 @@ impl Session {
         let Some(syn) = self.held.remove(&d.key) else { return };
         match d.result {
             Ok(relay) => {
-                info!(host = %d.key.0, dest = %d.key.1, "PPP TCP flow connected");
+                self.note(format!("TCP {} -> {}: connected", d.key.0, d.key.1));
                 let handle = tcp::listen(&mut self.sockets, d.key);
                 self.flows.insert(d.key, tcp::Flow::new(d.key, handle, relay));
             }
-            Err(why) => info!(host = %d.key.0, dest = %d.key.1, %why, "PPP TCP flow refused: RST"),
+            Err(why) => self.note(format!("TCP {} -> {}: refused (RST): {why}", d.key.0, d.key.1)),
         }
         // With a socket listening, smoltcp accepts the SYN; without, it answers RST. One at a
         // time, so that each SYN meets its own socket.
@@ -240,6 +267,7 @@ impl Session {
             for key in over {
                 if let Some(flow) = self.flows.remove(&key) {
                     self.sockets.remove(flow.handle);
+                    self.note(format!("TCP {} -> {}: ended", key.0, key.1));
                 }
             }
             while let Some(p) = self.dev.tx.pop_front() {

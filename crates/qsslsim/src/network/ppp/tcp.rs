@@ -13,7 +13,7 @@ use smoltcp::socket::tcp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
-use tracing::{info, warn};
+use tracing::warn;
 
 use crate::network::connector::Connector;
 
@@ -194,10 +194,6 @@ impl Flow {
             self.closed_to_host = true;
             moved = true;
         }
-        let over = matches!(s.state(), tcp::State::Closed | tcp::State::TimeWait);
-        if over {
-            info!(host = %self.key.0, dest = %self.key.1, "PPP TCP flow ended");
-        }
-        (moved, over)
+        (moved, matches!(s.state(), tcp::State::Closed | tcp::State::TimeWait))
     }
 }

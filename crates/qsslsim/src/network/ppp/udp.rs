@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
-use tracing::{info, warn};
+use tracing::warn;
 
 use crate::network::connector::Connector;
 
@@ -40,6 +40,7 @@ impl Flow {
         connector: Arc<dyn Connector>,
         back: mpsc::Sender<Reply>,
         wake: Arc<Notify>,
+        notes: mpsc::UnboundedSender<String>,
     ) -> Flow {
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(QUEUE);
         let task = tokio::spawn(async move {
@@ -47,10 +48,10 @@ impl Flow {
                 Ok(s) => s.socket,
                 Err((_, why)) => {
                     warn!(%host, %dest, %why, "PPP UDP flow: no socket; its datagrams are dropped");
+                    let _ = notes.send(format!("UDP {host} -> {dest}: no socket, datagrams dropped: {why}"));
                     return;
                 }
             };
-            info!(%host, %dest, "PPP UDP flow started");
             let mut buf = vec![0u8; 65536];
             loop {
                 tokio::select! {
