@@ -673,6 +673,13 @@ impl Harness {
             NetAction::Service(_) => false,
             // HTTP requests likewise (AT+QHTTPGET/POST): no socket, left unanswered here.
             NetAction::Http(_) => false,
+            // A PPP call (ATD*99#) takes a serial from the same counter; its session is left
+            // unanswered here.
+            NetAction::PppStart { session, .. } => {
+                self.last_serial = self.last_serial.max(session);
+                false
+            }
+            NetAction::PppData { .. } | NetAction::PppGrant { .. } | NetAction::PppStop { .. } => false,
         }
     }
 

@@ -8,7 +8,8 @@
 //! ```text
 //! line     = ("AT" | "at" | "At" | "aT") { basic } [ extended { ";" extended } ] [ ";" ]
 //!            -- with a ";" also allowed between the last basic and the first extended
-//! basic    = ["&"] letter [digits]                  -- letter other than a lone "S"
+//! basic    = ["&"] letter [digits]                  -- letter other than a lone "S" or "D"
+//!          | "D" dialstring                          -- up to ";" or the end, spaces dropped
 //!          | "S" digits ( "?" | "=?" | "=" [digits] )
 //! extended = "+" name [ "?" | "=?" | "=" param { "," param } ]
 //! name     = 1*( letter | digit | "_" )
@@ -227,6 +228,9 @@ impl<'a> Cursor<'a> {
         if letter == b'S' && !ampersand {
             return self.s_register();
         }
+        if letter == b'D' && !ampersand {
+            return Ok(self.dial());
+        }
         let mut name = String::with_capacity(2);
         if ampersand {
             name.push('&');
@@ -236,6 +240,15 @@ impl<'a> Cursor<'a> {
         let kind =
             if digits.is_empty() { Kind::Exec } else { Kind::Write(vec![Param::Bare(digits.to_string())]) };
         Ok(Command { name, kind })
+    }
+
+    /// `D<dial string>` (V.25ter 6.3.1): everything up to `;` or the end of the line, spaces
+    /// left out, upper-cased, as one bare parameter (`ATD*99***1#` → `D` with `*99***1#`).
+    fn dial(&mut self) -> Command {
+        let text = self.take_while(|b| b != b';');
+        let dial: String = text.chars().filter(|c| *c != ' ').collect::<String>().to_ascii_uppercase();
+        let kind = if dial.is_empty() { Kind::Exec } else { Kind::Write(vec![Param::Bare(dial)]) };
+        Command { name: "D".into(), kind }
     }
 
     /// `S<n>?`, `S<n>=?` or `S<n>=[<value>]`, positioned just after the `S`.

@@ -240,7 +240,8 @@ fn random_extended(rng: &mut Rng) -> (String, Command) {
 }
 
 fn random_basic(rng: &mut Rng) -> (String, Command) {
-    let letters = b"ABCDEFGHIJKLMNOPQRTUVWXYZabcdefghijklmnopqrtuvwxyz"; // no S
+    // No S (S-registers) and no D (a dial string takes the rest of the line).
+    let letters = b"ABCEFGHIJKLMNOPQRTUVWXYZabcefghijklmnopqrtuvwxyz";
     let amp = rng.chance(3);
     let letter = char::from(rng.pick(letters));
     let digits = random_from(rng, b"0123456789", 0, 3);

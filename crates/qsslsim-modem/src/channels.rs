@@ -101,7 +101,7 @@ impl Channels {
 /// When a channel's mode or command next needs [`crate::modem::Modem::on_time`].
 pub(crate) fn deadline(port: &Port, busy: Option<&Busy>) -> Option<Instant> {
     let port = match port {
-        Port::Transparent { escape, .. } => escape.deadline(),
+        Port::Transparent { escape, .. } | Port::Ppp { escape, .. } => escape.deadline(),
         Port::Upload(up) => up.next_deadline(),
         _ => None,
     };

@@ -28,4 +28,6 @@ pub enum Event {
     Mux { on: bool, detail: String },
     /// A DLC of the multiplexer was established or released.
     Dlc { dlci: u8, open: bool, detail: String },
+    /// A PPP data call started or ended (`what`: `"up"` or `"down"`), with why.
+    Ppp { session: u64, what: String, detail: String },
 }

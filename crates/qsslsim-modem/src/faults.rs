@@ -114,6 +114,10 @@ pub fn inject(m: &mut Modem, fault: Fault) {
         return;
     }
     if let Some((socket, link)) = fault.as_link_fault() {
+        if socket.is_none() && link == LinkFault::Reset {
+            // The link drops under every connection, a PPP call's too (policy `ppp-mode`).
+            crate::ppp::hang_up(m, "fault connection_reset: the link dropped", true);
+        }
         // Link shaping without a socket is a property of the network: new connections get it too.
         if socket.is_none() && matches!(link, LinkFault::Latency(_) | LinkFault::Bandwidth(_)) {
             m.faults.link_defaults.retain(|l| std::mem::discriminant(l) != std::mem::discriminant(&link));

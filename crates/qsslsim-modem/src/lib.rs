@@ -32,6 +32,7 @@ pub mod policy;
 pub mod port;
 pub(crate) mod port_events;
 pub mod power;
+pub mod ppp;
 pub mod psm;
 pub mod readings;
 pub mod registration;

@@ -75,6 +75,8 @@ pub struct Modem {
     pub(crate) command_code: Option<ErrorCode>,
     /// The last socket that was in transparent mode (for `ATO`).
     pub(crate) last_transparent: Option<SocketId>,
+    /// The PPP data call, if one is up (`ATD*99#`).
+    pub(crate) ppp: Option<crate::ppp::PppCall>,
     pub(crate) port: Port,
     pub(crate) busy: Option<Busy>,
     pub(crate) now: Instant,
@@ -113,6 +115,7 @@ impl Modem {
             last_error: ErrorCode::Ok,
             command_code: None,
             last_transparent: None,
+            ppp: None,
             port: Port::Command,
             busy: None,
             now,
@@ -213,7 +216,9 @@ impl Modem {
     /// Whether host input is raw data that produces no output (transparent mode), so the
     /// daemon may keep reading it while the host is not reading.
     pub fn input_is_raw_data(&self) -> bool {
-        !self.channels.muxed() && matches!(self.port, Port::Transparent { .. }) && self.busy.is_none()
+        !self.channels.muxed()
+            && matches!(self.port, Port::Transparent { .. } | Port::Ppp { .. })
+            && self.busy.is_none()
     }
 
     /// The daemon had stopped reading the port and now reads again: the bytes it finds may
@@ -222,7 +227,7 @@ impl Modem {
         self.now = now;
         let parked = self.channels.parked.values_mut().map(|c| &mut c.port);
         for port in std::iter::once(&mut self.port).chain(parked) {
-            if let Port::Transparent { escape, .. } = port {
+            if let Port::Transparent { escape, .. } | Port::Ppp { escape, .. } = port {
                 escape.forget_silence(now);
             }
         }
@@ -235,7 +240,9 @@ impl Modem {
             // An IP service job's or HTTP request's answer: no socket (the job checks its
             // own serial).
             self.switch_for_event(&ev, None);
-            if matches!(ev, NetEvent::Http(_)) {
+            if matches!(ev, NetEvent::PppData { .. } | NetEvent::PppFlow { .. } | NetEvent::PppEnded { .. }) {
+                crate::ppp::on_event(self, ev);
+            } else if matches!(ev, NetEvent::Http(_)) {
                 crate::http::on_event(self, ev);
             } else {
                 crate::ip_services::on_event(self, ev);
@@ -270,6 +277,13 @@ impl Modem {
         if !self.channels.muxed() {
             return;
         }
+        if let (NetEvent::PppData { .. } | NetEvent::PppFlow { .. } | NetEvent::PppEnded { .. }, Some(call)) =
+            (ev, self.ppp.as_ref())
+        {
+            // A PPP call belongs to the channel that dialled it, online or escaped.
+            let dlci = call.dlci;
+            return self.switch_to(dlci);
+        }
         let http_job = match ev {
             NetEvent::Http(h) => Some(h.job()),
             _ => None,
@@ -281,8 +295,6 @@ impl Modem {
                 (Some(Busy::HttpRead { job, .. }), _) => http_job == Some(*job),
                 _ => false,
             };
-            // PPP (another helper's `Port::Ppp`): a PPP net event belongs to the channel
-            // whose port is `Port::Ppp` for that session; one arm here.
             let by_port = match port {
                 Port::Transparent { id, .. } => socket == Some(*id),
                 _ => false,
@@ -406,6 +418,14 @@ impl Modem {
                     crate::cmd::files::finish_upload(self, end);
                 }
             }
+            Port::Ppp { session, escape } => {
+                let session = *session;
+                match escape.on_time(now) {
+                    EscapeTick::Idle => {}
+                    EscapeTick::Released(data) => crate::ppp::uplink(self, session, data),
+                    EscapeTick::Escaped => crate::ppp::escape(self),
+                }
+            }
             _ => {}
         }
     }
@@ -454,6 +474,13 @@ impl Modem {
                         crate::cmd::files::finish_upload(self, end);
                     }
                     used
+                }
+                Port::Ppp { session, escape } => {
+                    let session = *session;
+                    let mut data = Vec::with_capacity(bytes.len());
+                    escape.feed(bytes, self.now, &mut data);
+                    crate::ppp::uplink(self, session, data);
+                    bytes.len()
                 }
             };
             bytes = &bytes[used..];
@@ -663,6 +690,10 @@ impl Modem {
     /// Restart: a fresh module that keeps the clock, the UFS drive, pending output and the
     /// connection serial (so events of the old connections stay stale).
     pub(crate) fn reboot(&mut self) {
+        if let Some(call) = self.ppp.take() {
+            // The call dies with the module; its session in the daemon is stopped.
+            self.net(NetAction::PppStop { session: call.session });
+        }
         let mut fresh = Modem::new(self.cfg.clone(), self.now, std::time::SystemTime::UNIX_EPOCH);
         fresh.clock = self.clock.clone();
         fresh.files = std::mem::take(&mut self.files);
@@ -719,6 +750,11 @@ impl Modem {
             self.release_held();
             self.release_urcs();
             self.release_transparent();
+        }
+        if let Some(dlci) = self.ppp.as_ref().map(|c| c.dlci) {
+            // The call's downlink goes to the channel that dialled it.
+            self.switch_to(dlci);
+            crate::ppp::release(self);
         }
         self.grant_all();
         for event in self.sockets.take_events() {
@@ -897,6 +933,12 @@ impl Modem {
         self.last_transparent = Some(id);
         self.input.assembler.reset();
         self.port = Port::Transparent { id, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
+    }
+
+    /// Enter PPP mode for `session` (after its `CONNECT`).
+    pub(crate) fn enter_ppp(&mut self, session: u64) {
+        self.input.assembler.reset();
+        self.port = Port::Ppp { session, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
     }
 
     /// Back to command mode after a data mode ended.

@@ -2,7 +2,7 @@
 //! actions the module asks for and events the network reports back. Every action and event
 //! carries the connection serial so that late events from a closed connection are ignored.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::errors::OpenFailure;
@@ -141,6 +141,31 @@ pub enum NetAction {
     /// Run one HTTP(S) request (`AT+QHTTPGET`, `AT+QHTTPPOST`); answered by
     /// [`NetEvent::Http`] events carrying the request's serial.
     Http(crate::http::HttpRequest),
+    /// A PPP data call started (`ATD*99#`, `AT+CGDATA="PPP"`): run a PPP server and an IP
+    /// stack for it. `peer` is the address the host gets (the PDP context's), `dns` the
+    /// servers IPCP hands out. Answered by [`NetEvent::PppData`] and [`NetEvent::PppEnded`].
+    PppStart {
+        session: u64,
+        cid: u8,
+        peer: Ipv4Addr,
+        dns: [Ipv4Addr; 2],
+    },
+    /// Bytes the host wrote in PPP mode (HDLC frames, unparsed).
+    PppData {
+        session: u64,
+        data: Vec<u8>,
+    },
+    /// The module wrote `bytes` more of the session's downlink to the host: that much more
+    /// may come (see [`crate::ppp::DOWNLINK_WINDOW`]).
+    PppGrant {
+        session: u64,
+        bytes: usize,
+    },
+    /// End the session (ATH, DTR with `AT&D2`, the context lost): LCP Terminate-Request, then
+    /// drop everything; no answer.
+    PppStop {
+        session: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -197,11 +222,27 @@ pub enum NetEvent {
     Service(crate::ip_services::ServiceEvent),
     /// An answer for an HTTP(S) request (no socket: see [`crate::http`]).
     Http(crate::http::HttpEvent),
+    /// Bytes for the host from PPP session `session`.
+    PppData {
+        session: u64,
+        data: Vec<u8>,
+    },
+    /// Something happened to one of the session's flows (a TCP connection dialled, refused
+    /// or ended, a UDP flow, a DNS answer): traced as event `ppp` with `what` `flow`.
+    PppFlow {
+        session: u64,
+        detail: String,
+    },
+    /// PPP session `session` is over (the host terminated LCP, negotiation failed).
+    PppEnded {
+        session: u64,
+        why: String,
+    },
 }
 
 impl NetEvent {
-    /// The socket and connection serial the event is for; `None` for IP service and HTTP
-    /// events, which name a job instead.
+    /// The socket and connection serial the event is for; `None` for IP service, HTTP and
+    /// PPP events, which name a job or a session instead.
     pub fn target(&self) -> Option<(u8, u64)> {
         Some(match *self {
             NetEvent::Opened { id, conn, .. }
@@ -212,7 +253,11 @@ impl NetEvent {
             | NetEvent::Incoming { id, conn, .. }
             | NetEvent::RemoteClosed { id, conn, .. }
             | NetEvent::Closed { id, conn } => (id, conn),
-            NetEvent::Service(_) | NetEvent::Http(_) => return None,
+            NetEvent::Service(_)
+            | NetEvent::Http(_)
+            | NetEvent::PppData { .. }
+            | NetEvent::PppFlow { .. }
+            | NetEvent::PppEnded { .. } => return None,
         })
     }
 }

@@ -61,6 +61,9 @@ pub fn on_event(m: &mut Modem, id: SocketId, ev: NetEvent) {
         NetEvent::Closed { .. } => close_done(m, id),
         ev @ NetEvent::Service(_) => crate::ip_services::on_event(m, ev),
         ev @ NetEvent::Http(_) => crate::http::on_event(m, ev),
+        ev @ (NetEvent::PppData { .. } | NetEvent::PppFlow { .. } | NetEvent::PppEnded { .. }) => {
+            crate::ppp::on_event(m, ev)
+        }
     }
 }
 
@@ -193,6 +196,7 @@ pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
     }
     crate::ip_services::pdp_down(m, ctx);
     crate::http::pdp_down(m, ctx);
+    crate::ppp::pdp_down(m, ctx);
     if network_lost {
         m.urc(Urc::PdpDeact { ctx });
         if m.settings.cgerep.0 != 0 {

@@ -629,8 +629,36 @@ pub fn policies() -> Vec<Policy> {
         ),
         p(
             "ath",
-            "OK; sockets untouched, transparent or not".into(),
-            "The maker's manuals (EC2x/EG9x and BG96, section 7.3, after V.25ter) say ATH[0] ends circuit-switched data or voice calls; the emulated module has neither, so ATH and ATH0 answer OK and do nothing. A socket in transparent mode that the host left with +++ stays open: the manuals close TCP/IP and SSL connections with AT+QICLOSE/AT+QSSLCLOSE, and ATO still returns to it after ATH. ATH1 and up answer ERROR (only 0 is listed).",
+            "OK; ends a held PPP call; sockets untouched, transparent or not".into(),
+            "The maker's manuals (EC2x/EG9x and BG96, section 7.3, after V.25ter) say ATH[0] ends circuit-switched data or voice calls; the emulated module has neither, but a PPP data call left with +++ is ended (its PDP context deactivated, ATO then answers NO CARRIER), as pppd's and Particle's hang-up scripts expect. A socket in transparent mode that the host left with +++ stays open: the manuals close TCP/IP and SSL connections with AT+QICLOSE/AT+QSSLCLOSE, and ATO still returns to it after ATH. ATH1 and up answer ERROR (only 0 is listed).",
+        ),
+        p(
+            "ppp-dial",
+            "CONNECT; ERROR for other dial strings, an undefined or active context, a held call; NO CARRIER when the context cannot be activated".into(),
+            "ATD*99#, ATD*99***<cid># (27.007's *99[*[<called_address>][*[<L2P>][*[<cid>]]]]#, T or P allowed before it, context 1 by default) and AT+CGDATA=\"PPP\"[,<cid>] start a PPP call: the dial activates the context and answers CONNECT alone (no rate: Zephyr, Particle and pppd chat scripts match CONNECT), and the port is in PPP mode. While the call is up AT+CGACT? shows the context active and AT+CGPADDR its address; when it ends the context is deactivated. A context already active (AT+QIACT or AT+CGACT) answers ERROR: the module's own TCP/IP stack holds it, and Zephyr's script sends AT+CGACT=0,1 first for that reason. A context that AT+CGDCONT never defined, a dial while a call is held after +++, and other dial strings (voice, CSD, *98#) answer ERROR. With the radio off, no registration or a missing APN where the network needs one the dial answers NO CARRIER, the V.250 result of a call that did not connect. AT+CGDATA with an <L2P> other than \"PPP\" answers +CME ERROR: 4; its test form lists (\"PPP\").",
+        ),
+        p(
+            "ppp-mode",
+            "+++ keeps the call, ATO resumes with CONNECT; ATH and AT&D2 end it; NO CARRIER when the link ends".into(),
+            "In PPP mode +++ with the guard time (AT&D1 DTR too) returns to command mode with OK and the call kept; downlink waits and ATO answers CONNECT and resumes. ATH (after +++) ends the call with OK, DTR under AT&D2 with NO CARRIER, AT&D0 ignores DTR. The call ends with NO CARRIER, once the bytes before it are out, when the host terminates LCP (after the Terminate-Ack) or stops answering negotiation, when the PDP context is lost (fault pdp_lost, AT+CFUN=0, AT+CGACT=0) or the link drops (fault connection_reset without a socket), and silently (ATO then answers NO CARRIER) when that happens while the port is in command mode. A module restart ends it.",
+        ),
+        p(
+            "ppp-lcp",
+            "asks ACCM 0, CHAP-MD5, magic, PFC, ACFC; any credentials accepted".into(),
+            "The module's LCP Configure-Request asks ACCM 0, authentication by CHAP with MD5, a magic number, PFC and ACFC, as Qualcomm-based modules do in pppd logs; a host that Naks the authentication for PAP gets PAP, one that Rejects it gets none. Any CHAP Response gets Success (the Challenge is named UMTS_CHAP_SRVR), any PAP Authenticate-Request an Ack: the network, not the module, would check credentials. The host's MRU, ACCM, magic number, PFC and ACFC are accepted (its own magic number Nak'd), a request that the module authenticate itself is rejected, as is any other option. Echo-Request gets Echo-Reply; unknown codes Code-Reject; protocols other than LCP, PAP, CHAP, IPCP and IPv4 (IPV6CP, CCP) Protocol-Reject. Requests are resent every 3 s, 10 times (RFC 1661's defaults), then the call ends.",
+        ),
+        p(
+            "ppp-ipcp",
+            "host address 10.7.157.<cid>, DNS of the context; module end 10.7.157.100".into(),
+            "IPCP gives the host the context's address (the one AT+CGPADDR shows) and the context's DNS servers (AT+QIDNSCFG) by Nak when it asks 0.0.0.0 or anything else (RFC 1877's options 129 and 131); the module's own end is the gateway AT+CGCONTRDP shows. VJ compression, NBNS and other options are rejected.",
+        ),
+        p(
+            "ppp-ip",
+            format!(
+                "TCP dialled before the SYN is accepted; UDP relayed; DNS answered from the resolver; ping answered; {} KiB downlink window",
+                crate::ppp::DOWNLINK_WINDOW / 1024
+            ),
+            "Behind the link the daemon runs a user-space IP stack (smoltcp) that takes every destination. A SYN to a new address and port is held while the daemon connects there through the same mapping as AT+QIOPEN (--resolve, --route, the sandbox, faults); connected, the SYN is accepted and bytes are relayed both ways with backpressure, FIN both ways; refused or unreachable, the host gets RST. UDP datagrams go out on a real socket per host port and destination, replies come back from the destination the host used. Queries to port 53 of the DNS servers IPCP gave are answered from the daemon's resolver (A records; other types answered empty; NXDOMAIN for names that do not resolve). ICMP echo requests to any address are answered by the module's network: no ping leaves the machine. At most 64 TCP connections and 64 UDP flows per call (RST and drops beyond). The daemon sends at most 32 KiB of downlink ahead of what the module has written to the host.",
         ),
         p(
             "qdsim",
@@ -660,7 +688,7 @@ pub fn policies() -> Vec<Policy> {
         p(
             "cmux-channels",
             "each DLC an AT port of its own: mode, busy command, echo/ATV/AT+CMEE, held input; answers on the channel that ran the command; the pin's DTR acts on every channel; <AT_port> unchanged".into(),
-            "Each open DLC is an AT port with its own command/prompt/transparent/upload mode, command in progress, line assembler, held input and ATE/ATV/AT+CMEE framing, which start as the plain port had them when AT+CMUX ran (Zephyr sends ATE0 before, Particle nothing). Sockets, PDP contexts, other settings and the URC queue are the module's. A command's answer, prompt, CONNECT, transparent data, NO CARRIER and OK after +++ go to the channel that ran it, also when they come later from the network (an open in transparent mode, a lingering AT+QSSLCLOSE, AT+QHTTPREAD); a command on one channel never waits for another channel's. +++ acts on the channel it was typed on, with its own guard time. The DTR pin is one for the whole port, so a drop acts (per AT&D) on every channel that is in a data mode; MSC signals do not act. The <AT_port> field of AT+QSSLSTATE and AT+QISTATE keeps the configured port name in mux mode (the maker's later parts print cmux1-cmux4 there; not emulated). A restart (AT+CFUN=1,1, AT+QPOWD, the module_restart fault) ends mux mode: the boot output comes on the plain port.",
+            "Each open DLC is an AT port with its own command/prompt/transparent/upload mode, command in progress, line assembler, held input and ATE/ATV/AT+CMEE framing, which start as the plain port had them when AT+CMUX ran (Zephyr sends ATE0 before, Particle nothing). Sockets, PDP contexts, other settings and the URC queue are the module's. A command's answer, prompt, CONNECT, transparent data, NO CARRIER and OK after +++ go to the channel that ran it, also when they come later from the network (an open in transparent mode, a lingering AT+QSSLCLOSE, AT+QHTTPREAD); a command on one channel never waits for another channel's. +++ acts on the channel it was typed on, with its own guard time. The DTR pin is one for the whole port, so a drop acts (per AT&D) on every channel that is in a data mode; MSC signals do not act. The <AT_port> field of AT+QSSLSTATE and AT+QISTATE keeps the configured port name in mux mode (the maker's later parts print cmux1-cmux4 there; not emulated). A restart (AT+CFUN=1,1, AT+QPOWD, the module_restart fault) ends mux mode: the boot output comes on the plain port. A PPP call (ATD*99#) belongs to the channel that dialled it: its bytes, CONNECT after ATO and NO CARRIER go there, and it ends (context down, no NO CARRIER) when that DLC is released or mux mode ends.",
         ),
         p(
             "cedrxs",

@@ -26,6 +26,8 @@ pub enum Port {
     Transparent { id: SocketId, escape: EscapeDetector },
     /// `AT+QFUPL` after `CONNECT`.
     Upload(Box<Upload>),
+    /// A PPP data call (`ATD*99#`): host bytes are HDLC frames for session `session`.
+    Ppp { session: u64, escape: EscapeDetector },
 }
 
 impl Port {
@@ -38,6 +40,7 @@ impl Port {
             Port::Transparent { .. } => "transparent",
             Port::Upload(up) if up.target() != crate::files::DataFor::File => "http_input",
             Port::Upload(_) => "file_upload",
+            Port::Ppp { .. } => "ppp",
         }
     }
 

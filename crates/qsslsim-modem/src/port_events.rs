@@ -20,6 +20,9 @@ pub fn leave_transparent(m: &mut Modem, id: SocketId) {
 
 /// The host dropped DTR (pin low→high): per `AT&D`, ignore, leave data mode, or close.
 pub fn on_dtr_drop(m: &mut Modem) {
+    if matches!(m.port, Port::Ppp { .. }) {
+        return on_dtr_drop_ppp(m);
+    }
     let Port::Transparent { id, .. } = m.port else { return };
     match m.settings.dtr_mode {
         DTR_LEAVE_DATA_MODE => {
@@ -35,5 +38,20 @@ pub fn on_dtr_drop(m: &mut Modem) {
             m.final_result(ResultCode::NoCarrier);
         }
         _ => info!(%id, "DTR dropped: ignored (AT&D0)"),
+    }
+}
+
+/// DTR dropped in PPP mode: per `AT&D`, ignore, command mode with the call kept, or hang up.
+fn on_dtr_drop_ppp(m: &mut Modem) {
+    match m.settings.dtr_mode {
+        DTR_LEAVE_DATA_MODE => {
+            info!("DTR dropped: leaving PPP mode (AT&D1)");
+            crate::ppp::escape(m);
+        }
+        DTR_CLOSE => {
+            info!("DTR dropped: hanging up the PPP call (AT&D2)");
+            crate::ppp::hang_up(m, "DTR dropped with AT&D2", true);
+        }
+        _ => info!("DTR dropped in PPP mode: ignored (AT&D0)"),
     }
 }

@@ -21,6 +21,7 @@ impl Modem {
                 json!({ "mode": "send_prompt", "socket": p.id.get(), "fixed_length": p.fixed, "typed": p.typed() })
             }
             Port::Transparent { id, .. } => json!({ "mode": "transparent", "socket": id.get() }),
+            Port::Ppp { session, .. } => json!({ "mode": "ppp", "session": session }),
             Port::Upload(up) => {
                 json!({ "mode": self.port.name(), "file": up.name(), "received": up.data_len() })
             }

@@ -623,3 +623,70 @@ fn particle_cmux_line_and_urcport() {
     assert!(dlcis(&frames).iter().all(|d| *d == 2), "{frames:?}");
     assert!(text_on(&frames, 2).starts_with("\r\n+CEREG: 1\r\n"), "{frames:?}");
 }
+
+// ---- PPP on a channel ---------------------------------------------------------------------
+
+/// Zephyr `modem_cellular`: the dial script and PPP on DLCI 1, the periodic registration
+/// polls on DLCI 2 while the call runs; the call's bytes stay on DLCI 1 both ways.
+#[test]
+fn ppp_on_dlci_1_while_dlci_2_polls() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(1, "AT+CGACT=0,1", OK);
+    m.check(1, "AT+CGDCONT=1,\"IP\",\"internet\"", OK);
+    m.check(1, "AT+CFUN=1", OK);
+    m.b.take_actions();
+    m.check(1, "ATD*99***1#", CONNECT);
+    let session = match m.b.take_actions().as_slice() {
+        [NetAction::PppStart { session, cid: 1, .. }] => *session,
+        other => panic!("expected PppStart, got {other:?}"),
+    };
+    // Uplink: a PPP frame inside a UIH frame of DLCI 1 reaches the session untouched.
+    m.send(&uih(1, b"\x7e\xff\x7d\x23\xc0\x21+\r\x7e"));
+    let up: Vec<u8> =
+        m.b.take_actions()
+            .into_iter()
+            .filter_map(|a| match a {
+                NetAction::PppData { session: s, data } if s == session => Some(data),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+    assert_eq!(up, b"\x7e\xff\x7d\x23\xc0\x21+\r\x7e");
+    // Downlink: on DLCI 1 only.
+    m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"\x7e\x21\x45\x7e".to_vec() });
+    assert_eq!(m.bytes(), from_module(1, b"\x7e\x21\x45\x7e"));
+    // The other channel answers its polls meanwhile.
+    m.check(2, "AT+CREG?", "\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+    m.check(2, "AT+CGACT?", "\r\n+CGACT: 1,1\r\n\r\nOK\r\n");
+    // The host terminates LCP: NO CARRIER on DLCI 1, the context down.
+    m.b.net(qsslsim_modem::NetEvent::PppEnded { session, why: "the host terminated LCP".into() });
+    assert_eq!(m.bytes(), from_module(1, b"\r\nNO CARRIER\r\n"));
+    m.check(2, "AT+CGACT?", "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
+    m.check(1, "AT", OK);
+}
+
+/// A call dialled on DLCI 2 (not the URC channel) keeps its bytes there; releasing its DLC
+/// ends the call: nothing can reach it any more.
+#[test]
+fn a_call_on_dlci_2_stays_there_and_ends_with_its_dlc() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.b.take_actions();
+    m.check(2, "ATD*99#", CONNECT);
+    let session = match m.b.take_actions().as_slice() {
+        [NetAction::PppStart { session, .. }] => *session,
+        other => panic!("expected PppStart, got {other:?}"),
+    };
+    m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"\x7e\x21\x45\x7e".to_vec() });
+    assert_eq!(m.bytes(), from_module(2, b"\x7e\x21\x45\x7e"));
+    m.send(&host(2, DISC, &[]));
+    assert_eq!(m.bytes(), response(2, UA));
+    assert!(m
+        .b
+        .take_actions()
+        .iter()
+        .any(|a| matches!(a, NetAction::PppStop { session: s } if *s == session)));
+    m.check(1, "AT+CGACT?", "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
+    // Late bytes of the ended session go nowhere.
+    m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"late".to_vec() });
+    assert!(m.bytes().is_empty());
+}

@@ -223,19 +223,6 @@ fn qeng_follows_the_network_table() {
     b.check("AT+QENG=\"servingcell\"", "\r\n+QENG: \"servingcell\",\"SEARCH\"\r\n\r\nOK\r\n");
 }
 
-// ---- Out of reach ----------------------------------------------------------------------------
-
-/// PPP dialling is not emulated: the line Zephyr and Particle send answers ERROR, as
-/// docs/host-stacks.md says, and leaves the port in command mode. (`AT+CMUX` is emulated:
-/// tests/cmd_cmux.rs.)
-#[test]
-fn ppp_dial_answers_error() {
-    let mut b = Bench::new();
-    b.check("ATD*99***1#", ERROR);
-    assert_eq!(b.port_mode(), "command");
-    b.check("AT", OK);
-}
-
 // ---- what other module families have ------------------------------------------------------
 
 /// The refusal's trace record for `line`: its result and why.

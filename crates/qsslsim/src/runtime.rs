@@ -18,6 +18,7 @@ use crate::host_writer::{HostPort, HostWriter, PortWriter, Switched};
 use crate::net_port::{FromClient, Line, Session};
 use crate::network::datagram::spawn_service;
 use crate::network::listener::spawn_listener;
+use crate::network::ppp::PppHandle;
 use crate::network::{spawn_accepted, spawn_connection, ConnectionHandle, Connector, Pending, Reports};
 use crate::trace::{Record, Tracer};
 
@@ -67,6 +68,8 @@ pub async fn run_with_network<H: HostPort>(
     let (acks_tx, mut acks_rx) = mpsc::unbounded_channel::<NetEvent>();
     let reports = Reports { events: events_tx, acks: acks_tx };
     let mut conns: HashMap<u8, ConnectionHandle> = HashMap::new();
+    // The PPP data call's session, if one runs.
+    let mut ppp: Option<PppHandle> = None;
     let pending = Pending::default();
     let mut read_buf = vec![0u8; HOST_READ_CHUNK];
     let mut host_open = true;
@@ -97,7 +100,9 @@ pub async fn run_with_network<H: HostPort>(
                         tracer.host_out(&bytes);
                         writer.push(bytes);
                     }
-                    Output::Net(action) => dispatch(action, &mut conns, &connector, &reports, &pending),
+                    Output::Net(action) => {
+                        dispatch(action, &mut conns, &mut ppp, &connector, &reports, &pending)
+                    }
                     Output::Event(event) => tracer.module(event),
                 }
             }
@@ -384,6 +389,7 @@ fn far_future() -> tokio::time::Instant {
 fn dispatch(
     action: NetAction,
     conns: &mut HashMap<u8, ConnectionHandle>,
+    ppp: &mut Option<PppHandle>,
     connector: &Arc<dyn Connector>,
     reports: &Reports,
     pending: &Pending,
@@ -452,6 +458,31 @@ fn dispatch(
         // Likewise: one task per HTTP request, stale once the module moved on.
         NetAction::Http(req) => {
             crate::network::http::spawn(req, connector.clone(), reports.events.clone());
+        }
+        // One PPP session at a time; a new one replaces (ends) the old.
+        NetAction::PppStart { session, peer, dns, .. } => {
+            *ppp = Some(crate::network::ppp::spawn(
+                session,
+                peer,
+                dns,
+                connector.clone(),
+                reports.events.clone(),
+            ));
+        }
+        NetAction::PppData { session, data } => {
+            if let Some(h) = ppp.as_ref().filter(|h| h.session == session) {
+                h.data(data);
+            }
+        }
+        NetAction::PppGrant { session, bytes } => {
+            if let Some(h) = ppp.as_ref().filter(|h| h.session == session) {
+                h.grant(bytes);
+            }
+        }
+        NetAction::PppStop { session } => {
+            if ppp.as_ref().is_some_and(|h| h.session == session) {
+                *ppp = None;
+            }
         }
     }
 }

@@ -380,3 +380,12 @@ fn an_s_register_value_ends_at_the_first_non_digit_as_in_v25ter() {
     );
     assert_eq!(ok("ATS3=x"), vec![cmd("S3", Kind::Write(vec![Param::Omitted])), cmd("X", Kind::Exec)]);
 }
+
+#[test]
+fn dial_takes_the_rest_of_the_line_as_its_string() {
+    assert_eq!(ok("ATD*99***1#"), vec![write("D", vec![bare("*99***1#")])]);
+    assert_eq!(ok("atdt*99#"), vec![write("D", vec![bare("T*99#")])]);
+    assert_eq!(ok("ATE0D *99 #"), vec![write("E", vec![bare("0")]), write("D", vec![bare("*99#")])]);
+    assert_eq!(ok("ATD123;"), vec![write("D", vec![bare("123")])]);
+    assert_eq!(ok("ATD"), vec![cmd("D", Kind::Exec)]);
+}

@@ -76,6 +76,7 @@ basic_command!(
 );
 basic_command!(
     /// `ATH`/`ATH0`: hang up. The module has no voice or circuit-switched data call to end, and
-    /// `ATH` does not touch sockets, transparent or not (policy `ath`), so it only answers `OK`.
-    Hangup, max = 0, |m, v| {}
+    /// `ATH` does not touch sockets, transparent or not (policy `ath`); a PPP call held in
+    /// command mode (after `+++`) ends, its context deactivated. Answers `OK`.
+    Hangup, max = 0, |m, v| { crate::ppp::hang_up(m, "ATH", false); }
 );

@@ -21,6 +21,9 @@ impl AtCommand for Ato {
         basic_value(cmd, 0).map(|_| Ato)
     }
     fn apply(self, m: &mut Modem) -> Result<Flow, Refusal> {
+        if crate::ppp::resume(m) {
+            return Ok(Flow::Suspend);
+        }
         match m.last_transparent {
             Some(id) if m.sockets.state(id) == SocketState::Connected => {
                 tracing::info!(%id, "ATO: back to transparent mode");

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod cmux;
 pub mod crsm;
 pub mod data_mode;
+pub mod dial;
 pub mod edrx;
 pub mod files;
 pub mod general;
@@ -270,6 +271,8 @@ pub(crate) const COMMANDS: &[Entry] = &[
     entry::<sim::Qdsim>("+QDSIM"),
     entry::<edrx::Cedrxs>("+CEDRXS"),
     entry::<serving_cell::Qeng>("+QENG"),
+    entry::<dial::Dial>("D"),
+    entry::<dial::Cgdata>("+CGDATA"),
 ];
 
 /// Run one command; unknown commands answer `ERROR`.

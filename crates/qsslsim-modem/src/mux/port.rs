@@ -61,12 +61,24 @@ impl Modem {
             return;
         }
         self.out.finish_write();
+        self.hang_up_call_on_closed_channel(None);
         self.switch_to(0);
         self.channels.parked.clear();
         self.channels.mux = None;
         self.out.set_channel(None);
         info!(why, "mux mode off");
         self.event(Event::Mux { on: false, detail: why.into() });
+    }
+
+    /// A PPP call on channel `dlci` (any DLC when `None`) that is going away ends: nothing can
+    /// reach it any more (policy `cmux-channels`).
+    fn hang_up_call_on_closed_channel(&mut self, dlci: Option<u8>) {
+        let Some(call_dlci) = self.ppp.as_ref().map(|c| c.dlci).filter(|d| *d != 0) else { return };
+        if dlci.is_some_and(|d| d != call_dlci) {
+            return;
+        }
+        self.switch_to(call_dlci);
+        crate::ppp::hang_up(self, "its CMUX channel was closed", false);
     }
 
     /// Host bytes in mux mode.
@@ -123,6 +135,7 @@ impl Modem {
                 self.event(Event::Dlc { dlci, open: true, detail: format!("AT channel{urcs}") });
             }
             MuxEvent::Closed(dlci) => {
+                self.hang_up_call_on_closed_channel(Some(dlci));
                 if self.channels.active == dlci {
                     self.switch_to(0);
                 }

@@ -389,6 +389,12 @@ pub fn describe(a: &NetAction) -> String {
             r.url.target,
             r.pdp
         ),
+        NetAction::PppStart { session, cid, peer, .. } => {
+            format!("ppp start #{session} cid {cid} peer {peer}")
+        }
+        NetAction::PppData { session, data } => format!("ppp data #{session} {} bytes", data.len()),
+        NetAction::PppGrant { session, bytes } => format!("ppp grant #{session} {bytes}"),
+        NetAction::PppStop { session } => format!("ppp stop #{session}"),
     }
 }
 

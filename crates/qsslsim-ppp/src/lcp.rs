@@ -1,0 +1,185 @@
+//! LCP (RFC 1661): this side's Configure-Request (ACCM 0, the authentication protocol, the
+//! magic number, PFC, ACFC) and how the host's Nak/Reject change it; judging the host's
+//! Configure-Request (MRU, ACCM, magic, PFC, ACFC accepted; a request that this side
+//! authenticate itself rejected); Echo, Discard, Terminate and Code-Reject.
+
+use crate::negotiate::{answer, Verdict};
+use crate::packet::{code, emit_options, parse_options, proto, Opt, Packet};
+use crate::server::{Auth, End, Phase, Server};
+
+pub const MRU: u8 = 1;
+pub const ACCM: u8 = 2;
+pub const AUTH: u8 = 3;
+pub const MAGIC: u8 = 5;
+pub const PFC: u8 = 7;
+pub const ACFC: u8 = 8;
+
+/// The CHAP algorithm number of MD5 (RFC 1994).
+const CHAP_MD5: u8 = 5;
+
+impl Server {
+    fn lcp_options(&self) -> Vec<Opt> {
+        let mut opts = Vec::new();
+        if self.ask_accm {
+            opts.push(Opt::new(ACCM, &[0, 0, 0, 0]));
+        }
+        match self.auth {
+            Auth::None => {}
+            Auth::Pap => opts.push(Opt::new(AUTH, &proto::PAP.to_be_bytes())),
+            Auth::ChapMd5 => {
+                let [hi, lo] = proto::CHAP.to_be_bytes();
+                opts.push(Opt::new(AUTH, &[hi, lo, CHAP_MD5]));
+            }
+        }
+        if self.ask_magic {
+            opts.push(Opt::new(MAGIC, &self.cfg.magic.to_be_bytes()));
+        }
+        if self.ask_pfc {
+            opts.push(Opt::new(PFC, &[]));
+        }
+        if self.ask_acfc {
+            opts.push(Opt::new(ACFC, &[]));
+        }
+        opts
+    }
+
+    /// Send this side's Configure-Request; `fresh` gives it a new identifier (its options
+    /// changed), otherwise it is a retransmission.
+    pub(crate) fn send_lcp_request(&mut self, fresh: bool) {
+        if fresh {
+            self.lcp_req.id = self.take_id();
+            self.lcp_req.acked = false;
+            self.lcp_req.sent = 0;
+        }
+        self.lcp_req.ticks = 0;
+        self.lcp_req.sent += 1;
+        let data = emit_options(&self.lcp_options());
+        let id = self.lcp_req.id;
+        self.send_lcp(&Packet { code: code::CONF_REQ, id, data });
+    }
+
+    pub(crate) fn on_lcp(&mut self, payload: &[u8]) {
+        let Some(p) = Packet::parse(payload) else { return };
+        if self.phase == Phase::Terminating {
+            match p.code {
+                code::TERM_ACK => self.end(End::Closed),
+                code::TERM_REQ => {
+                    self.send_lcp(&Packet { code: code::TERM_ACK, id: p.id, data: Vec::new() });
+                    self.end(End::HostTerminated);
+                }
+                _ => {}
+            }
+            return;
+        }
+        match p.code {
+            code::CONF_REQ => self.on_lcp_request(&p),
+            code::CONF_ACK if p.id == self.lcp_req.id && !self.lcp_req.acked => {
+                self.lcp_req.acked = true;
+                if self.lcp_peer_acked {
+                    self.lcp_opened();
+                }
+            }
+            code::CONF_NAK if p.id == self.lcp_req.id => self.on_lcp_nak(&p, false),
+            code::CONF_REJ if p.id == self.lcp_req.id => self.on_lcp_nak(&p, true),
+            code::TERM_REQ => {
+                self.send_lcp(&Packet { code: code::TERM_ACK, id: p.id, data: Vec::new() });
+                self.end(End::HostTerminated);
+            }
+            code::ECHO_REQ if self.lcp_open => {
+                let mut data = self.cfg.magic.to_be_bytes().to_vec();
+                data.extend_from_slice(p.data.get(4..).unwrap_or_default());
+                self.send_lcp(&Packet { code: code::ECHO_REP, id: p.id, data });
+            }
+            code::CONF_ACK
+            | code::CONF_NAK
+            | code::CONF_REJ
+            | code::TERM_ACK
+            | code::CODE_REJ
+            | code::PROT_REJ
+            | code::ECHO_REQ
+            | code::ECHO_REP
+            | code::DISCARD_REQ => {}
+            _ => {
+                let id = self.take_id();
+                let mut data = payload.to_vec();
+                data.truncate(1400);
+                self.send_lcp(&Packet { code: code::CODE_REJ, id, data });
+            }
+        }
+    }
+
+    fn on_lcp_request(&mut self, p: &Packet) {
+        if self.lcp_open {
+            // Renegotiation: everything above LCP goes down and starts again.
+            self.lcp_restart();
+        }
+        let Some(opts) = parse_options(&p.data) else { return };
+        let mut wanted = crate::hdlc::TxOptions { accm: crate::hdlc::DEFAULT_ACCM, acfc: false, pfc: false };
+        let magic = self.cfg.magic;
+        let (reply, ack) = answer(p.id, &p.data, &opts, |o| match o.kind {
+            MRU if o.value.len() == 2 => Verdict::Ack,
+            ACCM if o.value.len() == 4 => {
+                wanted.accm = o.u32().expect("4 bytes");
+                Verdict::Ack
+            }
+            // The module does not authenticate itself to the host.
+            AUTH => Verdict::Reject,
+            MAGIC if o.value.len() == 4 => {
+                if o.u32() == Some(magic) {
+                    Verdict::Nak((!magic).to_be_bytes().to_vec())
+                } else {
+                    Verdict::Ack
+                }
+            }
+            PFC if o.value.is_empty() => {
+                wanted.pfc = true;
+                Verdict::Ack
+            }
+            ACFC if o.value.is_empty() => {
+                wanted.acfc = true;
+                Verdict::Ack
+            }
+            _ => Verdict::Reject,
+        });
+        self.send_lcp(&reply);
+        if ack {
+            self.peer_opts = wanted;
+            self.lcp_peer_acked = true;
+            if self.lcp_req.acked {
+                self.lcp_opened();
+            }
+        } else {
+            self.lcp_peer_acked = false;
+        }
+    }
+
+    /// The host Nak'd (`reject` false) or Rejected options of this side's request.
+    fn on_lcp_nak(&mut self, p: &Packet, reject: bool) {
+        let Some(opts) = parse_options(&p.data) else { return };
+        for o in opts {
+            match (o.kind, reject) {
+                (ACCM, true) => self.ask_accm = false,
+                (PFC, true) => self.ask_pfc = false,
+                (ACFC, true) => self.ask_acfc = false,
+                (MAGIC, true) => self.ask_magic = false,
+                (AUTH, true) => self.auth = Auth::None,
+                (MAGIC, false) => {
+                    if let Some(m) = o.u32() {
+                        self.cfg.magic = m;
+                    }
+                }
+                // The host proposes another protocol: PAP or CHAP-MD5 are taken, anything else
+                // (MS-CHAP, EAP) means no authentication.
+                (AUTH, false) => {
+                    self.auth = match (o.u16(), o.value.get(2)) {
+                        (Some(proto::PAP), _) => Auth::Pap,
+                        (Some(proto::CHAP), Some(&CHAP_MD5)) => Auth::ChapMd5,
+                        _ => Auth::None,
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.send_lcp_request(true);
+    }
+}

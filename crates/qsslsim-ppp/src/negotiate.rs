@@ -1,0 +1,68 @@
+//! Answering a peer's Configure-Request (RFC 1661 section 5.1–5.4): every option is acked,
+//! nak'd with the value this side wants, or rejected; the answer is a Configure-Reject if any
+//! option is rejected, else a Configure-Nak if any is nak'd, else a Configure-Ack of the
+//! request as it came.
+
+use crate::packet::{code, emit_options, Opt, Packet};
+
+/// What this side says to one option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Ack,
+    Nak(Vec<u8>),
+    Reject,
+}
+
+/// The answer to a Configure-Request with identifier `id` and options `opts`, judged one by
+/// one by `judge`; also whether it is an Ack.
+pub fn answer(
+    id: u8,
+    request: &[u8],
+    opts: &[Opt],
+    mut judge: impl FnMut(&Opt) -> Verdict,
+) -> (Packet, bool) {
+    let verdicts: Vec<Verdict> = opts.iter().map(&mut judge).collect();
+    let rejected: Vec<Opt> =
+        opts.iter().zip(&verdicts).filter(|(_, v)| **v == Verdict::Reject).map(|(o, _)| o.clone()).collect();
+    if !rejected.is_empty() {
+        return (Packet { code: code::CONF_REJ, id, data: emit_options(&rejected) }, false);
+    }
+    let naks: Vec<Opt> = opts
+        .iter()
+        .zip(&verdicts)
+        .filter_map(|(o, v)| match v {
+            Verdict::Nak(value) => Some(Opt::new(o.kind, value)),
+            _ => None,
+        })
+        .collect();
+    if !naks.is_empty() {
+        return (Packet { code: code::CONF_NAK, id, data: emit_options(&naks) }, false);
+    }
+    (Packet { code: code::CONF_ACK, id, data: request.to_vec() }, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reject_wins_over_nak_and_ack_echoes_the_request() {
+        let opts = vec![Opt::new(3, &[0, 0, 0, 0]), Opt::new(2, &[0, 0x2D, 0x0F, 1])];
+        let raw = emit_options(&opts);
+        let (p, ok) = answer(4, &raw, &opts, |o| {
+            if o.kind == 2 {
+                Verdict::Reject
+            } else {
+                Verdict::Nak(vec![1, 2, 3, 4])
+            }
+        });
+        assert!(!ok);
+        assert_eq!(p.to_bytes(), [4, 4, 0, 10, 2, 6, 0, 0x2D, 0x0F, 1]);
+        let (p, _) = answer(5, &raw, &opts[..1], |_| Verdict::Nak(vec![10, 0, 0, 1]));
+        assert_eq!(p.to_bytes(), [3, 5, 0, 10, 3, 6, 10, 0, 0, 1]);
+        let (p, ok) = answer(6, &raw, &opts, |_| Verdict::Ack);
+        assert!(ok);
+        assert_eq!(p.code, code::CONF_ACK);
+        assert_eq!(p.data, raw);
+    }
+}
