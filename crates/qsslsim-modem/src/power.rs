@@ -112,9 +112,18 @@ pub fn on_time(m: &mut Modem) {
         Power::PoweringDown { .. } => {
             crate::faults::drop_connections(m);
             let on_at = m.cfg.power_on_after.map(|d| m.now + d);
-            // Nothing queued goes out any more; `POWERED DOWN` is the last line.
-            m.reboot();
-            m.out.push_write(Urc::Boot("POWERED DOWN").encode(&m.out.framing));
+            // Nothing queued goes out any more; `POWERED DOWN` is the last line. In mux mode it
+            // is the last frame, on the URC channel (policy `cmux-channels`).
+            if m.channels.muxed() {
+                m.switch_to(m.urc_dlci());
+                let text = Urc::Boot("POWERED DOWN").encode(&m.out.framing);
+                m.out.push_write(text);
+                m.out.finish_write();
+                m.reboot();
+            } else {
+                m.reboot();
+                m.out.push_write(Urc::Boot("POWERED DOWN").encode(&m.out.framing));
+            }
             info!("POWERED DOWN");
             m.power = Power::Off { on_at };
         }

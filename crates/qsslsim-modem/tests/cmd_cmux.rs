@@ -690,3 +690,16 @@ fn a_call_on_dlci_2_stays_there_and_ends_with_its_dlc() {
     m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"late".to_vec() });
     assert!(m.bytes().is_empty());
 }
+
+/// Zephyr's shutdown on DLCI 2: `OK` there, then `POWERED DOWN` as the last frame, on the URC
+/// channel; afterwards the module is off and mux mode is over.
+#[test]
+fn qpowd_in_mux_mode_ends_with_powered_down_on_the_urc_channel() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QPOWD=1", OK);
+    m.b.advance(Duration::from_secs(2));
+    assert_eq!(m.bytes(), from_module(1, b"\r\nPOWERED DOWN\r\n"));
+    m.send(&line(2, "AT"));
+    m.b.advance(Duration::from_millis(100));
+    assert!(m.bytes().is_empty(), "silent while off");
+}

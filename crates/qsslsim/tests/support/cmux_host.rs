@@ -173,7 +173,11 @@ impl MuxHost {
     pub fn open(&mut self, dlci: u8) {
         self.port.send(&sabm(dlci));
         let f = self.next_other(Duration::from_secs(5));
-        assert_eq!((f.dlci, f.cr, f.control, f.info.len()), (dlci, true, UA | PF, 0), "UA for DLCI {dlci}: {f:?}");
+        assert_eq!(
+            (f.dlci, f.cr, f.control, f.info.len()),
+            (dlci, true, UA | PF, 0),
+            "UA for DLCI {dlci}: {f:?}"
+        );
     }
 
     /// The next non-data frame.
@@ -215,7 +219,12 @@ impl MuxHost {
         let mut got = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(10);
         while got.len() < expected.len() {
-            assert!(Instant::now() < deadline, "DLCI {dlci}: wanted {}, got {}", show(expected.as_bytes()), show(&got));
+            assert!(
+                Instant::now() < deadline,
+                "DLCI {dlci}: wanted {}, got {}",
+                show(expected.as_bytes()),
+                show(&got)
+            );
             self.pump(Duration::from_millis(50));
             let buf = self.data.entry(dlci).or_default();
             let n = (expected.len() - got.len()).min(buf.len());
