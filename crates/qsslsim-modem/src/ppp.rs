@@ -88,7 +88,23 @@ pub fn resume(m: &mut Modem) -> bool {
 /// the session stops, the context is deactivated. `NO CARRIER` is written if the port was
 /// in PPP mode and `no_carrier` is set; returns whether a call was ended.
 pub fn hang_up(m: &mut Modem, why: &str, no_carrier: bool) -> bool {
-    let Some(call) = m.ppp.take() else { return false };
+    let Some(call) = m.ppp.as_mut() else { return false };
+    if m.channels.muxed() && call.dlci != m.channels.active && m.channels.parked.contains_key(&call.dlci) {
+        // A command on another CMUX channel ended it (AT+CFUN=0, AT+CGACT=0, ATH there):
+        // the session and the context end now; the call's own channel leaves PPP mode with
+        // NO CARRIER once this command has answered (`release`, from the pump, on that
+        // channel), as a transparent socket's channel does.
+        if call.ended.is_none() {
+            info!(session = call.session, why, dlci = call.dlci, "PPP call ended by the module");
+            call.ended = Some(why.to_string());
+            call.down.clear();
+            let (session, cid) = (call.session, call.cid);
+            m.net(NetAction::PppStop { session });
+            m.pdp.get_mut(cid).active = false;
+        }
+        return true;
+    }
+    let call = m.ppp.take().expect("checked above");
     info!(session = call.session, why, "PPP call ended by the module");
     m.net(NetAction::PppStop { session: call.session });
     finish(m, call, why, no_carrier);

@@ -703,3 +703,29 @@ fn qpowd_in_mux_mode_ends_with_powered_down_on_the_urc_channel() {
     m.b.advance(Duration::from_millis(100));
     assert!(m.bytes().is_empty(), "silent while off");
 }
+
+/// Particle ends its call with `AT+CFUN=0,0` on the AT channel: `OK` there, then the call's
+/// own channel leaves PPP mode with `NO CARRIER`, and takes commands again.
+#[test]
+fn radio_off_on_one_channel_ends_the_call_on_the_other_with_no_carrier() {
+    let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
+    m.b.take_actions();
+    m.check(2, "ATD*99***1#", CONNECT);
+    let session = match m.b.take_actions().as_slice() {
+        [NetAction::PppStart { session, .. }] => *session,
+        other => panic!("expected PppStart, got {other:?}"),
+    };
+    m.b.writes.clear();
+    m.send(&line(1, "AT+CFUN=0,0"));
+    let frames = m.frames();
+    assert_eq!(dlcis(&frames)[..2], [1, 2], "OK first, then NO CARRIER: {frames:?}");
+    assert_eq!(text_on(&frames[..1], 1), OK);
+    assert_eq!(text_on(&frames, 2), "\r\nNO CARRIER\r\n");
+    assert!(m
+        .b
+        .take_actions()
+        .iter()
+        .any(|a| matches!(a, NetAction::PppStop { session: s } if *s == session)));
+    m.check(2, "AT", OK);
+    m.check(2, "AT+CGACT?", "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
+}

@@ -4,6 +4,8 @@
 //! 100 KiB and a UDP echo through `--route` to the built-in plain peers, a ping; then it
 //! terminates LCP and sees `NO CARRIER` and the context down.
 
+#[path = "support/cmux_host.rs"]
+mod cmux_host;
 #[path = "support/ppp_host.rs"]
 mod ppp_host;
 mod support;

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use cmux_host::MuxHost;
 use ppp_host::{
-    dns_query, negotiate, now, plain_peer, step, HostDevice, Link, Wire, DNS1, GATEWAY, HOST_IP, WAIT,
+    dns_query, negotiate, now, plain_peer, step, Dlc, HostDevice, Link, DNS1, GATEWAY, HOST_IP, WAIT,
 };
 use qsslsim_ppp::packet::proto;
 use smoltcp::iface::{Config, Interface, SocketSet};
@@ -30,23 +30,6 @@ use support::{show, Daemon};
 const SERVER_IP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 20);
 /// Zephyr's BG9x N1 (`AT+CMUX=0,0,5,127`): the host sends no longer frames.
 const N1: usize = 127;
-
-/// One DLC as the PPP link's wire.
-struct Dlc {
-    mux: MuxHost,
-    dlci: u8,
-}
-
-impl Wire for Dlc {
-    fn send(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(N1) {
-            self.mux.send(self.dlci, chunk);
-        }
-    }
-    fn read_for(&mut self, wait: Duration) -> Vec<u8> {
-        self.mux.drain(self.dlci, wait)
-    }
-}
 
 /// The periodic script on DLCI 2, each answer exact: registered, home, as `AT+C*REG=1` asks.
 fn periodic(mux: &mut MuxHost) {
@@ -110,7 +93,7 @@ fn zephyr_modem_cellular_from_power_on_to_power_off() {
 
     // PPP on DLCI 1; the driver starts polling on DLCI 2.
     periodic(&mut mux);
-    let mut link: Link<Dlc> = negotiate(Dlc { mux, dlci: 1 });
+    let mut link: Link<Dlc> = negotiate(Dlc { mux, dlci: 1, n1: N1 });
     periodic(&mut link.port.mux);
 
     let start = Instant::now();

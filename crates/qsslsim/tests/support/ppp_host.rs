@@ -2,7 +2,8 @@
 //! CHAP and IPCP as hand-built packets checked byte for byte, and smoltcp as the host's IP
 //! stack over the link. The link runs over any [`Wire`]: the pty, or one DLC of a CMUX session.
 //!
-//! Include with `#[path = "support/ppp_host.rs"] mod ppp_host;` next to `mod support;`.
+//! Include with `#[path = "support/ppp_host.rs"] mod ppp_host;` next to `mod support;` and
+//! `#[path = "support/cmux_host.rs"] mod cmux_host;`.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -16,6 +17,7 @@ use qsslsim_ppp::packet::{proto, Packet};
 use smoltcp::iface::{Interface, SocketSet};
 use smoltcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken};
 
+use super::cmux_host::MuxHost;
 use super::support::Port;
 
 pub const HOST_IP: Ipv4Addr = Ipv4Addr::new(10, 7, 157, 1);
@@ -36,6 +38,24 @@ impl Wire for Port {
     }
     fn read_for(&mut self, wait: Duration) -> Vec<u8> {
         Port::read_for(self, wait)
+    }
+}
+
+/// One DLC of a CMUX session as the link's wire; the host's frames are at most `n1` long.
+pub struct Dlc {
+    pub mux: MuxHost,
+    pub dlci: u8,
+    pub n1: usize,
+}
+
+impl Wire for Dlc {
+    fn send(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(self.n1) {
+            self.mux.send(self.dlci, chunk);
+        }
+    }
+    fn read_for(&mut self, wait: Duration) -> Vec<u8> {
+        self.mux.drain(self.dlci, wait)
     }
 }
 
