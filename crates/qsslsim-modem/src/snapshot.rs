@@ -9,23 +9,7 @@ use crate::socket::SocketState;
 
 impl Modem {
     pub fn snapshot(&self) -> Value {
-        let port = match &self.port {
-            Port::Command if self.busy.is_some() => {
-                json!({ "mode": "busy", "command": format!("{:?}", self.busy) })
-            }
-            Port::Command => json!({ "mode": "command" }),
-            Port::SendPrompt(p) if matches!(p.purpose, crate::port::PromptFor::Sms(_)) => {
-                json!({ "mode": "sms_prompt", "typed": p.typed() })
-            }
-            Port::SendPrompt(p) => {
-                json!({ "mode": "send_prompt", "socket": p.id.get(), "fixed_length": p.fixed, "typed": p.typed() })
-            }
-            Port::Transparent { id, .. } => json!({ "mode": "transparent", "socket": id.get() }),
-            Port::Ppp { session, .. } => json!({ "mode": "ppp", "session": session }),
-            Port::Upload(up) => {
-                json!({ "mode": self.port.name(), "file": up.name(), "received": up.data_len() })
-            }
-        };
+        let port = port_json(&self.port, self.busy.as_ref());
         let pdp: Vec<Value> = self
             .pdp
             .active()
@@ -79,6 +63,11 @@ impl Modem {
             "dtr_mode": self.settings.dtr_mode,
             "last_error": self.last_error.number(),
             "port": port,
+            "mux": self.mux_json(),
+            "ppp": self.ppp.as_ref().map(|c| json!({
+                "session": c.session, "cid": c.cid.get(), "channel": c.dlci,
+                "online": c.online, "downlink_waiting": c.down.len(), "ended": c.ended,
+            })),
             "power": self.power.name(),
             "cfun": self.settings.cfun,
             "sim": format!("{:?}", self.sim.status()),
@@ -95,5 +84,50 @@ impl Modem {
             "files": self.files.list("*").into_iter().chain(self.files.list("RAM:*"))
                 .map(|(name, size)| json!({ "name": name, "size": size })).collect::<Vec<_>>(),
         })
+    }
+
+    /// Mux mode: the parameters, the URC channel, what the decoder skipped, and each channel's
+    /// mode (the active one from the module's own fields). `null` without `AT+CMUX`.
+    fn mux_json(&self) -> Value {
+        let Some(mux) = self.channels.mux.as_ref() else { return Value::Null };
+        let channels: Vec<Value> = self
+            .channels
+            .open()
+            .into_iter()
+            .map(|dlci| {
+                let (port, busy, echo) = match self.channels.parked.get(&dlci) {
+                    Some(c) if dlci != self.channels.active => (&c.port, c.busy.as_ref(), c.echo),
+                    _ => (&self.port, self.busy.as_ref(), self.settings.echo),
+                };
+                json!({ "dlci": dlci, "port": port_json(port, busy), "echo": echo })
+            })
+            .collect();
+        json!({
+            "params": format!("{:?}", mux.params),
+            "urc_channel": self.urc_dlci(),
+            "skipped_bytes": mux.skipped,
+            "channels": channels,
+        })
+    }
+}
+
+/// One AT port's mode for `ctl state`.
+fn port_json(port: &Port, busy: Option<&crate::port::Busy>) -> Value {
+    match port {
+        Port::Command if busy.is_some() => {
+            json!({ "mode": "busy", "command": format!("{busy:?}") })
+        }
+        Port::Command => json!({ "mode": "command" }),
+        Port::SendPrompt(p) if matches!(p.purpose, crate::port::PromptFor::Sms(_)) => {
+            json!({ "mode": "sms_prompt", "typed": p.typed() })
+        }
+        Port::SendPrompt(p) => {
+            json!({ "mode": "send_prompt", "socket": p.id.get(), "fixed_length": p.fixed, "typed": p.typed() })
+        }
+        Port::Transparent { id, .. } => json!({ "mode": "transparent", "socket": id.get() }),
+        Port::Ppp { session, .. } => json!({ "mode": "ppp", "session": session }),
+        Port::Upload(up) => {
+            json!({ "mode": port.name(), "file": up.name(), "received": up.data_len() })
+        }
     }
 }

@@ -729,3 +729,19 @@ fn radio_off_on_one_channel_ends_the_call_on_the_other_with_no_carrier() {
     m.check(2, "AT", OK);
     m.check(2, "AT+CGACT?", "\r\n+CGACT: 1,0\r\n\r\nOK\r\n");
 }
+
+/// `ctl state` in mux mode: every channel's mode, the URC channel, and the call's channel.
+#[test]
+fn state_shows_each_channel_and_the_call() {
+    let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
+    assert!(Bench::new().snapshot()["mux"].is_null(), "no mux section on the plain port");
+    m.check(2, "ATD*99***1#", CONNECT);
+    m.check(1, "AT+QCFG=\"cmux/urcport\",1", OK);
+    let s = m.b.snapshot();
+    assert_eq!(s["mux"]["urc_channel"], 1);
+    let channels = s["mux"]["channels"].as_array().unwrap();
+    let modes: Vec<(u64, &str)> =
+        channels.iter().map(|c| (c["dlci"].as_u64().unwrap(), c["port"]["mode"].as_str().unwrap())).collect();
+    assert_eq!(modes, [(1, "command"), (2, "ppp")]);
+    assert_eq!((s["ppp"]["channel"].as_u64(), s["ppp"]["online"].as_bool()), (Some(2), Some(true)));
+}
