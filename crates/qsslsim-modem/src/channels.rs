@@ -74,6 +74,8 @@ pub(crate) struct Channels {
     pub parked: BTreeMap<u8, Channel>,
     /// Host bytes that followed the `AT+CMUX` line in the same read: they are frames.
     pub leftover: Vec<u8>,
+    /// The DLCs the module has asked the host to stop sending on (MSC with FC set).
+    pub flow_stopped: std::collections::BTreeSet<u8>,
 }
 
 impl Channels {

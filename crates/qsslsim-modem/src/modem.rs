@@ -180,7 +180,18 @@ impl Modem {
         if self.channels.muxed() {
             // One port carries every channel: it is read while no channel has too much held.
             let full = |i: &Input| i.output_pressure || i.held.len() >= policy::HELD_INPUT_BYTES;
-            return !full(&self.input) && !self.channels.parked_open().any(|(_, c)| full(&c.input));
+            // A host that goes on sending on a DLC the module stopped with MSC, under RTS/CTS:
+            // past twice the send buffer the whole port waits, as CTS would stop a UART, so
+            // nothing is lost and memory stays bounded (policy `cmux-flow`).
+            let flooded = |port: &Port| {
+                self.settings.flow_control.1 == FlowControl::RtsCts
+                    && port
+                        .transparent_socket()
+                        .is_some_and(|id| self.sockets.get(id).tx_in_flight >= 2 * policy::TX_BUFFER_BYTES)
+            };
+            return !full(&self.input)
+                && !flooded(&self.port)
+                && !self.channels.parked_open().any(|(_, c)| full(&c.input) || flooded(&c.port));
         }
         if self.input.output_pressure || self.input.held.len() >= policy::HELD_INPUT_BYTES {
             return false;
@@ -741,6 +752,7 @@ impl Modem {
                 self.switch_to(dlci);
                 self.release_held();
                 self.release_transparent();
+                self.signal_flow(dlci);
             }
             if self.channels.open().contains(&self.urc_dlci()) {
                 self.switch_to(self.urc_dlci());

@@ -745,3 +745,49 @@ fn state_shows_each_channel_and_the_call() {
     assert_eq!(modes, [(1, "command"), (2, "ppp")]);
     assert_eq!((s["ppp"]["channel"].as_u64(), s["ppp"]["online"].as_bool()), (Some(2), Some(true)));
 }
+
+/// The module's MSC command on DLCI 0 for `dlci` (C/R 0 in the address: the module is the
+/// responder; C/R 1 in the type octet: a command): RTC, RTR, DV, and FC when `stop`.
+fn module_msc(dlci: u8, stop: bool) -> Vec<u8> {
+    let signals = 0x8D | if stop { 0x02 } else { 0 };
+    frame(0x01, UIH, &[0xE3, 0x05, dlci << 2 | 0x03, signals])
+}
+
+/// A transparent socket on DLCI 1 whose send buffer fills: MSC asks the host to stop on that
+/// DLC only, and to go on once the network has taken the bytes; DLCI 2 keeps answering, and
+/// every byte reaches the socket.
+#[test]
+fn a_full_send_buffer_stops_its_dlc_with_msc() {
+    let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
+    m.check(1, "AT+IFC=2,2", OK);
+    m.check(1, "AT+QIACT=1", OK);
+    m.check(1, "AT+QIOPEN=1,3,\"TCP\",\"192.0.2.3\",80,0,2", "");
+    let conn = m.b.open_request(3).conn;
+    m.b.opened(3, conn);
+    assert_eq!(text_on(&m.frames(), 1), CONNECT);
+    m.b.actions.clear();
+    // 64 KiB and a bit in frames of N1: the last one fills the buffer.
+    let data: Vec<u8> = (0..65 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let mut sent = 0;
+    let mut stop_seen_after = None;
+    for chunk in data.chunks(1509) {
+        m.send(&uih(1, chunk));
+        sent += chunk.len();
+        let out = m.bytes();
+        if !out.is_empty() {
+            assert_eq!(out, module_msc(1, true), "the only frame: MSC stop for DLCI 1");
+            stop_seen_after.get_or_insert(sent);
+        }
+    }
+    // Right after the frame that took the buffer to 64 KiB.
+    let filling_frame_end = (64 * 1024usize).div_ceil(1509) * 1509;
+    assert_eq!(stop_seen_after, Some(filling_frame_end));
+    let got: Vec<u8> = bench::sends(&m.b.take_actions(), 3).concat();
+    assert_eq!(got, data, "every byte went to the socket");
+    // The other channel is not held up.
+    m.check(2, "AT+CSQ", "\r\n+CSQ: 24,99\r\n\r\nOK\r\n");
+    // The network takes it all: go on.
+    m.b.sent(3, conn, data.len());
+    assert_eq!(m.bytes(), module_msc(1, false));
+    assert!(m.b.snapshot()["mux"]["channels"][0]["port"]["mode"] == "transparent");
+}

@@ -64,6 +64,7 @@ impl Modem {
         self.hang_up_call_on_closed_channel(None);
         self.switch_to(0);
         self.channels.parked.clear();
+        self.channels.flow_stopped.clear();
         self.channels.mux = None;
         self.out.set_channel(None);
         info!(why, "mux mode off");
@@ -79,6 +80,32 @@ impl Modem {
         }
         self.switch_to(call_dlci);
         crate::ppp::hang_up(self, "its CMUX channel was closed", false);
+    }
+
+    /// Flow control per DLC (policy `cmux-flow`): while the active channel's transparent
+    /// socket has a full send buffer, the module tells the host to stop sending on that DLC
+    /// with MSC (FC set), and to go on once there is room again or the data mode ended.
+    pub(crate) fn signal_flow(&mut self, dlci: u8) {
+        let full = self
+            .port
+            .transparent_socket()
+            .is_some_and(|id| self.sockets.get(id).tx_in_flight >= crate::policy::TX_BUFFER_BYTES);
+        if full == self.channels.flow_stopped.contains(&dlci) {
+            return;
+        }
+        if full {
+            self.channels.flow_stopped.insert(dlci);
+        } else {
+            self.channels.flow_stopped.remove(&dlci);
+        }
+        let what = if full { "stop" } else { "go on" };
+        info!(dlci, what, "mux: MSC flow control");
+        self.event(Event::Dlc {
+            dlci,
+            open: true,
+            detail: format!("MSC: the host is asked to {what} sending"),
+        });
+        self.out.push_raw_write(super::session::msc_command(dlci, full));
     }
 
     /// Host bytes in mux mode.

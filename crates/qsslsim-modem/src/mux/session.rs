@@ -179,6 +179,17 @@ pub fn data_frames(dlci: u8, n1: u16, data: &[u8]) -> Vec<u8> {
     data.chunks(usize::from(n1.max(1))).flat_map(|c| data_frame(dlci, c)).collect()
 }
 
+/// The module's own MSC command for `dlci` (C/R 1 in the type octet): the V.24 signals
+/// RTC, RTR and DV, with FC set while the host must stop sending on that DLC.
+pub fn msc_command(dlci: u8, stop: bool) -> Vec<u8> {
+    const EA: u8 = 0x01;
+    const FC: u8 = 0x02;
+    const RTC_RTR_DV: u8 = 0x04 | 0x08 | 0x80;
+    let signals = EA | RTC_RTR_DV | if stop { FC } else { 0 };
+    let info = [MSC | 0x03, (2 << 1) | 1, (dlci << 2) | 0x02 | EA, signals];
+    data_frame(0, &info)
+}
+
 /// A control message response (C/R 0 in the type octet) on DLCI 0.
 fn control_frame(kind: u8, value: &[u8]) -> Vec<u8> {
     let mut info = vec![kind | 0x01];
