@@ -791,3 +791,27 @@ fn a_full_send_buffer_stops_its_dlc_with_msc() {
     assert_eq!(m.bytes(), module_msc(1, false));
     assert!(m.b.snapshot()["mux"]["channels"][0]["port"]["mode"] == "transparent");
 }
+
+/// A host that ignores the MSC under RTS/CTS: past twice the buffer the whole port waits
+/// (the daemon stops reading it) until the network takes the bytes.
+#[test]
+fn a_host_ignoring_msc_stops_the_port_past_twice_the_buffer() {
+    let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
+    m.check(1, "AT+IFC=2,2", OK);
+    m.check(1, "AT+QIACT=1", OK);
+    m.check(1, "AT+QIOPEN=1,3,\"TCP\",\"192.0.2.3\",80,0,2", "");
+    let conn = m.b.open_request(3).conn;
+    m.b.opened(3, conn);
+    m.bytes();
+    let chunk = [0x55u8; 1500];
+    let mut sent = 0;
+    while m.b.m.wants_input() {
+        m.send(&uih(1, &chunk));
+        sent += chunk.len();
+        assert!(sent <= 2 * 64 * 1024 + 1500, "the port never stopped");
+    }
+    assert!(sent >= 2 * 64 * 1024);
+    m.b.sent(3, conn, sent);
+    assert!(m.b.m.wants_input(), "reading again once the network took the bytes");
+    assert_eq!(m.bytes(), [module_msc(1, true), module_msc(1, false)].concat());
+}
