@@ -20,7 +20,7 @@ set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"at_parser modem scenario control_request"}
+TARGETS=${FUZZ_TARGETS:-"at_parser modem scenario control_request mux ppp"}
 
 if cargo +nightly --version >/dev/null 2>&1; then
     TOOLCHAIN=(+nightly)
@@ -44,7 +44,7 @@ fi
 
 dict_for() {
     case "$1" in
-        at_parser | modem) echo dict/at.dict ;;
+        at_parser | modem | mux) echo dict/at.dict ;;
         scenario) echo dict/scenario.dict ;;
         control_request) echo dict/control.dict ;;
     esac
@@ -63,9 +63,10 @@ for t in $TARGETS; do
     before=$(find "artifacts/$t" -type f | wc -l)
     echo "== $t: ${SECONDS_EACH}s (log: fuzz/$log)"
     start=$SECONDS
+    dict=$(dict_for "$t")
     fuzz run --sanitizer "$SANITIZER" "$t" "$work" "corpus/$t" -- \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-        -dict="$(dict_for "$t")" -print_final_stats=1 >"$log" 2>&1
+        ${dict:+-dict="$dict"} -print_final_stats=1 >"$log" 2>&1
     status=$?
     took=$((SECONDS - start))
     after=$(find "artifacts/$t" -type f | wc -l)

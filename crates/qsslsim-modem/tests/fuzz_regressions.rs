@@ -8,6 +8,8 @@
 #[path = "../../../fuzz/harness/modem.rs"]
 #[allow(dead_code)]
 mod modem_harness;
+#[path = "../../../fuzz/harness/mux.rs"]
+mod mux_harness;
 #[path = "../../../fuzz/harness/scenario.rs"]
 mod scenario_harness;
 
@@ -34,6 +36,15 @@ fn modem_seed_corpus_replays_clean() {
     for (name, data) in seeds {
         let out = std::panic::catch_unwind(|| modem_harness::run(&data));
         assert!(out.is_ok(), "seed {name} fails");
+    }
+}
+
+#[test]
+fn mux_seed_corpus_replays_clean() {
+    let seeds = corpus("mux");
+    assert!(!seeds.is_empty());
+    for (_, data) in seeds {
+        mux_harness::run(&data);
     }
 }
 
