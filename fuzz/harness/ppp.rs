@@ -32,8 +32,7 @@ pub fn run(data: &[u8]) {
         at = (at + n).min(data.len());
         &data[start..at]
     };
-    loop {
-        let Some(&tag) = take(1).first() else { break };
+    while let Some(&tag) = take(1).first() {
         match tag & 3 {
             0 => {
                 let len = usize::from(take(1).first().copied().unwrap_or(0));
