@@ -165,6 +165,30 @@ impl Mux {
     fn check(&mut self, dlci: u8, text: &str, want: &str) {
         assert_eq!(self.at(dlci, text), want, "reply to {text:?} on DLCI {dlci}");
     }
+
+    /// Activate context 1 and open SSL socket `id` in access mode `mode` (0 or 1) from `dlci`;
+    /// its `+QSSLOPEN` comes on the URC channel (DLCI 1). The connection's serial.
+    #[track_caller]
+    fn open_ssl(&mut self, dlci: u8, id: u8, mode: u8) -> u64 {
+        self.check(dlci, "AT+QIACT=1", OK);
+        self.check(dlci, &format!("AT+QSSLOPEN=1,0,{id},\"192.0.2.2\",443,{mode}"), OK);
+        let conn = self.b.open_request(id).conn;
+        self.b.opened(id, conn);
+        self.b.settle();
+        assert_eq!(text_on(&self.frames(), 1), format!("\r\n+QSSLOPEN: {id},0\r\n"));
+        conn
+    }
+
+    /// Dial `line` on `dlci`: `CONNECT` there and one `PppStart`, whose session it returns.
+    #[track_caller]
+    fn dial(&mut self, dlci: u8, line: &str) -> u64 {
+        self.b.take_actions();
+        self.check(dlci, line, CONNECT);
+        match self.b.take_actions().as_slice() {
+            [NetAction::PppStart { session, .. }] => *session,
+            other => panic!("expected PppStart, got {other:?}"),
+        }
+    }
 }
 
 // ---- the command ------------------------------------------------------------------------------
@@ -422,12 +446,7 @@ fn upload_and_send_prompt_on_one_channel_while_the_other_runs_commands() {
     assert_eq!(text_on(&frames, 2), uploaded);
     assert!(dlcis(&frames).iter().all(|d| *d == 2));
 
-    m.check(1, "AT+QIACT=1", OK);
-    m.check(1, "AT+QSSLOPEN=1,0,7,\"192.0.2.2\",443,0", OK);
-    let conn = m.b.open_request(7).conn;
-    m.b.opened(7, conn);
-    m.b.settle();
-    assert_eq!(text_on(&m.frames(), 1), "\r\n+QSSLOPEN: 7,0\r\n");
+    let conn = m.open_ssl(1, 7, 0);
     m.check(2, "AT+QSSLSEND=7", "\r\n> ");
     m.check(1, "AT", OK);
     m.b.actions.clear();
@@ -440,12 +459,7 @@ fn upload_and_send_prompt_on_one_channel_while_the_other_runs_commands() {
 #[test]
 fn a_lingering_close_answers_on_the_channel_that_ran_it() {
     let mut m = Mux::start("0,0,5,127", &[1, 2]);
-    m.check(2, "AT+QIACT=1", OK);
-    m.check(2, "AT+QSSLOPEN=1,0,5,\"192.0.2.2\",443,1", OK);
-    let conn = m.b.open_request(5).conn;
-    m.b.opened(5, conn);
-    m.b.settle();
-    assert_eq!(text_on(&m.frames(), 1), "\r\n+QSSLOPEN: 5,0\r\n");
+    let conn = m.open_ssl(2, 5, 1);
     m.check(2, "AT+QSSLCLOSE=5,10", "");
     m.check(1, "AT", OK);
     m.b.closed(5, conn);
@@ -634,12 +648,7 @@ fn ppp_on_dlci_1_while_dlci_2_polls() {
     m.check(1, "AT+CGACT=0,1", OK);
     m.check(1, "AT+CGDCONT=1,\"IP\",\"internet\"", OK);
     m.check(1, "AT+CFUN=1", OK);
-    m.b.take_actions();
-    m.check(1, "ATD*99***1#", CONNECT);
-    let session = match m.b.take_actions().as_slice() {
-        [NetAction::PppStart { session, cid: 1, .. }] => *session,
-        other => panic!("expected PppStart, got {other:?}"),
-    };
+    let session = m.dial(1, "ATD*99***1#");
     // Uplink: a PPP frame inside a UIH frame of DLCI 1 reaches the session untouched.
     m.send(&uih(1, b"\x7e\xff\x7d\x23\xc0\x21+\r\x7e"));
     let up: Vec<u8> =
@@ -670,12 +679,7 @@ fn ppp_on_dlci_1_while_dlci_2_polls() {
 #[test]
 fn a_call_on_dlci_2_stays_there_and_ends_with_its_dlc() {
     let mut m = Mux::start("0,0,5,127", &[1, 2]);
-    m.b.take_actions();
-    m.check(2, "ATD*99#", CONNECT);
-    let session = match m.b.take_actions().as_slice() {
-        [NetAction::PppStart { session, .. }] => *session,
-        other => panic!("expected PppStart, got {other:?}"),
-    };
+    let session = m.dial(2, "ATD*99#");
     m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"\x7e\x21\x45\x7e".to_vec() });
     assert_eq!(m.bytes(), from_module(2, b"\x7e\x21\x45\x7e"));
     m.send(&host(2, DISC, &[]));
@@ -709,12 +713,7 @@ fn qpowd_in_mux_mode_ends_with_powered_down_on_the_urc_channel() {
 #[test]
 fn radio_off_on_one_channel_ends_the_call_on_the_other_with_no_carrier() {
     let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
-    m.b.take_actions();
-    m.check(2, "ATD*99***1#", CONNECT);
-    let session = match m.b.take_actions().as_slice() {
-        [NetAction::PppStart { session, .. }] => *session,
-        other => panic!("expected PppStart, got {other:?}"),
-    };
+    let session = m.dial(2, "ATD*99***1#");
     m.b.writes.clear();
     m.send(&line(1, "AT+CFUN=0,0"));
     let frames = m.frames();
@@ -753,11 +752,9 @@ fn module_msc(dlci: u8, stop: bool) -> Vec<u8> {
     frame(0x01, UIH, &[0xE3, 0x05, dlci << 2 | 0x03, signals])
 }
 
-/// A transparent socket on DLCI 1 whose send buffer fills: MSC asks the host to stop on that
-/// DLC only, and to go on once the network has taken the bytes; DLCI 2 keeps answering, and
-/// every byte reaches the socket.
-#[test]
-fn a_full_send_buffer_stops_its_dlc_with_msc() {
+/// Mux mode with N1 1509, RTS/CTS, and TCP socket 3 transparent on DLCI 1 (its CONNECT
+/// taken); the connection's serial.
+fn transparent_tcp_on_dlci_1() -> (Mux, u64) {
     let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
     m.check(1, "AT+IFC=2,2", OK);
     m.check(1, "AT+QIACT=1", OK);
@@ -765,6 +762,15 @@ fn a_full_send_buffer_stops_its_dlc_with_msc() {
     let conn = m.b.open_request(3).conn;
     m.b.opened(3, conn);
     assert_eq!(text_on(&m.frames(), 1), CONNECT);
+    (m, conn)
+}
+
+/// A transparent socket on DLCI 1 whose send buffer fills: MSC asks the host to stop on that
+/// DLC only, and to go on once the network has taken the bytes; DLCI 2 keeps answering, and
+/// every byte reaches the socket.
+#[test]
+fn a_full_send_buffer_stops_its_dlc_with_msc() {
+    let (mut m, conn) = transparent_tcp_on_dlci_1();
     m.b.actions.clear();
     // 64 KiB and a bit in frames of N1: the last one fills the buffer.
     let data: Vec<u8> = (0..65 * 1024u32).map(|i| (i % 251) as u8).collect();
@@ -796,13 +802,7 @@ fn a_full_send_buffer_stops_its_dlc_with_msc() {
 /// (the daemon stops reading it) until the network takes the bytes.
 #[test]
 fn a_host_ignoring_msc_stops_the_port_past_twice_the_buffer() {
-    let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
-    m.check(1, "AT+IFC=2,2", OK);
-    m.check(1, "AT+QIACT=1", OK);
-    m.check(1, "AT+QIOPEN=1,3,\"TCP\",\"192.0.2.3\",80,0,2", "");
-    let conn = m.b.open_request(3).conn;
-    m.b.opened(3, conn);
-    m.bytes();
+    let (mut m, conn) = transparent_tcp_on_dlci_1();
     let chunk = [0x55u8; 1500];
     let mut sent = 0;
     while m.b.m.wants_input() {

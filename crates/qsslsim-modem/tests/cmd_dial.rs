@@ -34,6 +34,15 @@ fn dial(b: &mut Bench, line: &str, cid: u8) -> u64 {
     }
 }
 
+/// `+++` with a second of silence on both sides: `OK`, the call kept.
+#[track_caller]
+fn escape(b: &mut Bench) {
+    b.advance(Duration::from_secs(2));
+    b.input(b"+++");
+    b.advance(Duration::from_secs(2));
+    assert_eq!(b.take_text(), OK);
+}
+
 fn uplink(actions: &[NetAction]) -> Vec<u8> {
     actions
         .iter()
@@ -100,10 +109,7 @@ fn dial_activates_the_context_and_lcp_end_gives_no_carrier() {
 fn context_shows_active_while_the_call_is_held() {
     let mut b = Bench::new();
     dial(&mut b, "ATD*99***1#", 1);
-    b.advance(Duration::from_secs(2));
-    b.input(b"+++");
-    b.advance(Duration::from_secs(2));
-    assert_eq!(b.take_text(), OK);
+    escape(&mut b);
     assert_eq!(b.port_mode(), "command");
     b.check("AT+CGACT?", "\r\n+CGACT: 1,1\r\n\r\nOK\r\n");
     b.check("AT+CGPADDR=1", "\r\n+CGPADDR: 1,\"10.7.157.1\"\r\n\r\nOK\r\n");
@@ -115,20 +121,14 @@ fn context_shows_active_while_the_call_is_held() {
 fn escape_then_ato_resumes_and_ath_hangs_up() {
     let mut b = Bench::new();
     let session = dial(&mut b, "ATD*99#", 1);
-    b.advance(Duration::from_secs(2));
-    b.input(b"+++");
-    b.advance(Duration::from_secs(2));
-    assert_eq!(b.take_text(), OK);
+    escape(&mut b);
     assert!(uplink(&b.take_actions()).is_empty(), "the escape is not PPP data");
     // Downlink while in command mode waits for ATO.
     b.net(NetEvent::PppData { session, data: b"\x7eheld\x7e".to_vec() });
     assert_eq!(b.take_text(), "");
     b.check("ATO", &format!("{CONNECT}\x7eheld\x7e"));
     assert_eq!(b.port_mode(), "ppp");
-    b.advance(Duration::from_secs(2));
-    b.input(b"+++");
-    b.advance(Duration::from_secs(2));
-    assert_eq!(b.take_text(), OK);
+    escape(&mut b);
     b.take_actions();
     b.check("ATH", OK);
     assert!(b.take_actions().iter().any(|a| matches!(a, NetAction::PppStop { session: s } if *s == session)));
@@ -192,10 +192,7 @@ fn context_lost_or_radio_off_gives_no_carrier() {
 
     let mut b = Bench::new();
     dial(&mut b, "ATD*99#", 1);
-    b.advance(Duration::from_secs(2));
-    b.input(b"+++");
-    b.advance(Duration::from_secs(2));
-    assert_eq!(b.take_text(), OK);
+    escape(&mut b);
     b.check("AT+CFUN=0", OK);
     b.check("ATO", NO_CARRIER);
 

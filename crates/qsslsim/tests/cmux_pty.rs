@@ -2,8 +2,10 @@
 //! `AT+CMUX=0,0,5,127` on the plain port, SABM for DLCI 0, 1 and 2, registration polls on
 //! DLCI 2 while DLCI 1 holds a transparent TCP connection to a real echo peer on loopback,
 //! `+++` on DLCI 1 only, then CLD back to plain AT. Frames are built and checked with the
-//! test's own little encoder; every assertion is on exact bytes.
+//! tests' own 27.010 code (`support/cmux_host.rs`); every assertion is on exact bytes.
 
+#[path = "support/cmux_host.rs"]
+mod cmux_host;
 #[path = "support/plain_servers.rs"]
 mod plain_servers;
 mod support;
@@ -15,42 +17,18 @@ use support::{show, Daemon, Port};
 
 const WAIT: Duration = Duration::from_secs(5);
 
-/// The 27.010 FCS: CRC-8 (x^8+x^2+x+1, bit-reversed), preset 0xFF, ones' complement.
-fn fcs(header: &[u8]) -> u8 {
-    let mut crc = 0xFFu8;
-    for &b in header {
-        crc ^= b;
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xE0 } else { crc >> 1 };
-        }
-    }
-    0xFF - crc
-}
-
-/// A frame with a one-octet length.
-fn frame(addr: u8, ctrl: u8, info: &[u8]) -> Vec<u8> {
-    assert!(info.len() < 128);
-    let header = [addr, ctrl, (info.len() as u8) << 1 | 1];
-    let mut out = vec![0xF9];
-    out.extend_from_slice(&header);
-    out.extend_from_slice(info);
-    out.push(fcs(&header));
-    out.push(0xF9);
-    out
-}
-
 const SABM: u8 = 0x3F;
 const UIH: u8 = 0xEF;
 const UA: u8 = 0x73;
 
 /// From the host (initiator, C/R 1).
 fn host(dlci: u8, ctrl: u8, info: &[u8]) -> Vec<u8> {
-    frame(0x03 | dlci << 2, ctrl, info)
+    cmux_host::frame(dlci, true, ctrl, info)
 }
 
 /// The module's UIH on `dlci` (C/R 0).
 fn module(dlci: u8, info: &[u8]) -> Vec<u8> {
-    frame(0x01 | dlci << 2, UIH, info)
+    cmux_host::frame(dlci, false, UIH, info)
 }
 
 /// The next frame, which must be a well-formed UIH frame from the module on `dlci` with a
@@ -62,7 +40,7 @@ fn next_uih(p: &mut Port, dlci: u8) -> Vec<u8> {
     assert_eq!(head[3] & 1, 1, "one-octet length");
     let rest = p.take(usize::from(head[3] >> 1) + 2, WAIT);
     let (info, tail) = rest.split_at(rest.len() - 2);
-    assert_eq!(tail, [fcs(&head[1..4]), 0xF9]);
+    assert_eq!(tail, [cmux_host::fcs(&head[1..4]), 0xF9]);
     info.to_vec()
 }
 
@@ -84,7 +62,7 @@ fn zephyr_style_mux_with_a_transparent_socket_on_one_channel() {
     p.transact("AT+CMUX=0,0,5,127\r", "\r\nOK\r\n");
     for dlci in [0, 1, 2] {
         p.send(&host(dlci, SABM, &[]));
-        p.expect(&frame(0x03 | dlci << 2, UA, &[]));
+        p.expect(&cmux_host::frame(dlci, true, UA, &[]));
     }
     // MSC for DLCI 1, answered with its values.
     p.send(&host(0, UIH, &[0xE3, 0x05, 0x07, 0x0D]));

@@ -12,15 +12,11 @@ mod cmux_host;
 mod ppp_host;
 mod support;
 
-use std::collections::VecDeque;
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cmux_host::MuxHost;
-use ppp_host::{negotiate, now, plain_peer, step, Dlc, HostDevice, Link, GATEWAY, HOST_IP, WAIT};
-use smoltcp::iface::{Config, Interface, SocketSet};
-use smoltcp::socket::tcp;
-use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
+use ppp_host::{negotiate, plain_peer, Dlc, IpHost, Link, WAIT};
 use support::{show, Daemon};
 
 const SERVER_IP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 30);
@@ -39,49 +35,13 @@ fn at(mux: &mut MuxHost, dlci: u8, line: &str, answer: &str) {
 
 /// Run the TCP echo for `n` bytes over the link, polling registration on the AT channel now
 /// and then, as the client does every 15 s.
-fn echo(link: &mut Link<Dlc>, port: u16, local: u16, n: u32) {
-    let start = Instant::now();
-    let mut cfg = Config::new(HardwareAddress::Ip);
-    cfg.random_seed = u64::from(local);
-    let mut iface = {
-        let mut dev = HostDevice { link: &mut *link, rx: VecDeque::new() };
-        Interface::new(cfg, &mut dev, now(start))
-    };
-    iface.update_ip_addrs(|a| a.push(IpCidr::new(HOST_IP.into(), 24)).unwrap());
-    iface.routes_mut().add_default_ipv4_route(GATEWAY).unwrap();
-    let mut sockets = SocketSet::new(vec![]);
-    let t = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; 32768]), tcp::SocketBuffer::new(vec![0; 32768]));
-    let th = sockets.add(t);
-    sockets
-        .get_mut::<tcp::Socket>(th)
-        .connect(iface.context(), (IpAddress::from(SERVER_IP), port), local)
-        .unwrap();
-    let sent: Vec<u8> = (0..n).map(|i| (i.wrapping_mul(31) % 241) as u8).collect();
-    let (mut off, mut got, mut steps) = (0, Vec::new(), 0u32);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while got.len() < sent.len() {
-        step(link, &mut iface, &mut sockets, start);
-        steps += 1;
-        if steps % 25 == 0 {
-            at(&mut link.port.mux, AT, "AT+CEREG?", "\r\n+CEREG: 2,1,\"1A2B\",\"B3C4D11\",7\r\n\r\nOK\r\n");
-        }
-        let s = sockets.get_mut::<tcp::Socket>(th);
-        if s.can_send() && off < sent.len() {
-            off += s.send_slice(&sent[off..]).unwrap();
-        }
-        while s.can_recv() {
-            s.recv(|b| {
-                got.extend_from_slice(b);
-                (b.len(), ())
-            })
-            .unwrap();
-        }
-        assert!(Instant::now() < deadline, "TCP echo stalled at {} of {}", got.len(), sent.len());
-    }
-    assert!(got == sent, "every byte echoed in order");
-    sockets.get_mut::<tcp::Socket>(th).close();
+fn echo(link: &mut Link<Dlc>, port: u16, local: u16, n: usize) {
+    let mut ip = IpHost::new(link, u64::from(local));
+    ip.tcp_echo(link, (SERVER_IP, port), local, n, 25, |link| {
+        at(&mut link.port.mux, AT, "AT+CEREG?", "\r\n+CEREG: 2,1,\"1A2B\",\"B3C4D11\",7\r\n\r\nOK\r\n");
+    });
     for _ in 0..20 {
-        step(link, &mut iface, &mut sockets, start);
+        ip.step(link);
     }
 }
 

@@ -10,17 +10,15 @@ mod cmux_host;
 mod ppp_host;
 mod support;
 
-use std::collections::VecDeque;
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use ppp_host::{dns_query, negotiate, now, plain_peer, step, HostDevice, Link, DNS1, GATEWAY, HOST_IP, WAIT};
+use ppp_host::{negotiate, plain_peer, IpHost, Link, HOST_IP, WAIT};
 use qsslsim_ppp::hdlc::{self, Decoder, TxOptions};
 use qsslsim_ppp::packet::proto;
-use smoltcp::iface::{Config, Interface, SocketSet};
 use smoltcp::phy::ChecksumCapabilities;
 use smoltcp::socket::{tcp, udp};
-use smoltcp::wire::{HardwareAddress, Icmpv4Packet, Icmpv4Repr, IpAddress, IpCidr, IpEndpoint, Ipv4Packet};
+use smoltcp::wire::{Icmpv4Packet, Icmpv4Repr, IpAddress, IpEndpoint, Ipv4Packet};
 use support::{show, Daemon, Port};
 
 /// Where the host thinks the peers are; `--route` maps them to the loopback peers.
@@ -54,116 +52,45 @@ fn ppp_dial_dns_tcp_udp_ping_then_terminate() {
         &format!("{UDP_PEER_IP}:{uport}={}", udp_peer.1),
     ]);
     let mut link = dial_and_negotiate(d.port());
-
-    let start = Instant::now();
-    let mut cfg = Config::new(HardwareAddress::Ip);
-    cfg.random_seed = 7;
-    let mut iface = {
-        let mut dev = HostDevice { link: &mut link, rx: VecDeque::new() };
-        Interface::new(cfg, &mut dev, now(start))
-    };
-    iface.update_ip_addrs(|a| a.push(IpCidr::new(HOST_IP.into(), 24)).unwrap());
-    iface.routes_mut().add_default_ipv4_route(GATEWAY).unwrap();
-    let mut sockets = SocketSet::new(vec![]);
+    let mut ip = IpHost::new(&mut link, 7);
 
     // DNS: the name mapped with --resolve, from the server IPCP gave.
-    let meta = || vec![udp::PacketMetadata::EMPTY; 8];
-    let mut u = udp::Socket::new(
-        udp::PacketBuffer::new(meta(), vec![0; 8192]),
-        udp::PacketBuffer::new(meta(), vec![0; 8192]),
-    );
-    u.bind(40000).unwrap();
-    let uh = sockets.add(u);
-    sockets
-        .get_mut::<udp::Socket>(uh)
-        .send_slice(&dns_query("echo.ppp.test"), IpEndpoint::new(DNS1.into(), 53))
-        .unwrap();
-    let deadline = Instant::now() + WAIT;
-    let resolved = loop {
-        step(&mut link, &mut iface, &mut sockets, start);
-        if let Ok((data, _)) = sockets.get_mut::<udp::Socket>(uh).recv() {
-            assert_eq!(&data[2..8], [0x81, 0x80, 0, 1, 0, 1], "one answer");
-            let a = &data[data.len() - 4..];
-            break Ipv4Addr::new(a[0], a[1], a[2], a[3]);
-        }
-        assert!(Instant::now() < deadline, "no DNS answer");
-    };
+    let uh = ip.udp(40000);
+    let answer = ip.dns(&mut link, uh, "echo.ppp.test");
+    assert_eq!(&answer[2..8], [0x81, 0x80, 0, 1, 0, 1], "one answer");
+    let resolved = IpHost::answer_address(&answer);
     assert_eq!(resolved, TCP_PEER_IP);
     // A name nobody mapped: NXDOMAIN.
-    sockets
-        .get_mut::<udp::Socket>(uh)
-        .send_slice(&dns_query("nobody.ppp.test"), IpEndpoint::new(DNS1.into(), 53))
-        .unwrap();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        step(&mut link, &mut iface, &mut sockets, start);
-        if let Ok((data, _)) = sockets.get_mut::<udp::Socket>(uh).recv() {
-            assert_eq!(&data[2..4], [0x81, 0x83]);
-            break;
-        }
-        assert!(Instant::now() < deadline, "no NXDOMAIN");
-    }
+    let answer = ip.dns(&mut link, uh, "nobody.ppp.test");
+    assert_eq!(&answer[2..4], [0x81, 0x83]);
 
     // TCP: 100 KiB to the echo peer and back, byte for byte, then FIN both ways.
-    let t = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; 65536]), tcp::SocketBuffer::new(vec![0; 65536]));
-    let th = sockets.add(t);
-    sockets
-        .get_mut::<tcp::Socket>(th)
-        .connect(iface.context(), (IpAddress::from(resolved), tport), 49152)
-        .unwrap();
-    let sent: Vec<u8> = (0..100 * 1024u32).map(|i| (i.wrapping_mul(7) % 251) as u8).collect();
-    let (mut off, mut got, mut closed) = (0, Vec::new(), false);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while got.len() < sent.len() {
-        step(&mut link, &mut iface, &mut sockets, start);
-        let s = sockets.get_mut::<tcp::Socket>(th);
-        if s.can_send() && off < sent.len() {
-            off += s.send_slice(&sent[off..]).unwrap();
-        }
-        if off == sent.len() && !closed {
-            s.close();
-            closed = true;
-        }
-        while s.can_recv() {
-            s.recv(|b| {
-                got.extend_from_slice(b);
-                (b.len(), ())
-            })
-            .unwrap();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "TCP echo stalled at {} of {} (sent {off})",
-            got.len(),
-            sent.len()
-        );
-    }
-    assert!(got == sent, "every byte echoed in order");
+    let th = ip.tcp_echo(&mut link, (resolved, tport), 49152, 100 * 1024, 0, |_| {});
     let deadline = Instant::now() + WAIT;
-    while sockets.get::<tcp::Socket>(th).may_recv() {
-        step(&mut link, &mut iface, &mut sockets, start);
+    while ip.sockets.get::<tcp::Socket>(th).may_recv() {
+        ip.step(&mut link);
         assert!(
             Instant::now() < deadline,
             "no FIN from the peer: {}",
-            sockets.get::<tcp::Socket>(th).state()
+            ip.sockets.get::<tcp::Socket>(th).state()
         );
     }
 
     // smoltcp sends the ACK of the peer's FIN on a later poll: let it go out, so the module's
     // side of the connection ends too (traced below).
     for _ in 0..10 {
-        step(&mut link, &mut iface, &mut sockets, start);
+        ip.step(&mut link);
     }
-    assert_eq!(sockets.get::<tcp::Socket>(th).state(), tcp::State::TimeWait);
+    assert_eq!(ip.sockets.get::<tcp::Socket>(th).state(), tcp::State::TimeWait);
     // UDP: a datagram to the echo peer through --route comes back from the address used.
-    sockets
+    ip.sockets
         .get_mut::<udp::Socket>(uh)
         .send_slice(b"ppp datagram", IpEndpoint::new(UDP_PEER_IP.into(), uport))
         .unwrap();
     let deadline = Instant::now() + WAIT;
     loop {
-        step(&mut link, &mut iface, &mut sockets, start);
-        if let Ok((data, meta)) = sockets.get_mut::<udp::Socket>(uh).recv() {
+        ip.step(&mut link);
+        if let Ok((data, meta)) = ip.sockets.get_mut::<udp::Socket>(uh).recv() {
             assert_eq!(data, b"ppp datagram");
             assert_eq!(meta.endpoint, IpEndpoint::new(UDP_PEER_IP.into(), uport));
             break;
@@ -234,24 +161,15 @@ fn ppp_tcp_to_a_closed_port_is_reset() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let d = Daemon::start(&["--route", &format!("{TCP_PEER_IP}:{closed}=127.0.0.1:{closed}")]);
     let mut link = dial_and_negotiate(d.port());
-    let start = Instant::now();
-    let mut iface = {
-        let mut dev = HostDevice { link: &mut link, rx: VecDeque::new() };
-        Interface::new(Config::new(HardwareAddress::Ip), &mut dev, now(start))
-    };
-    iface.update_ip_addrs(|a| a.push(IpCidr::new(HOST_IP.into(), 24)).unwrap());
-    iface.routes_mut().add_default_ipv4_route(GATEWAY).unwrap();
-    let mut sockets = SocketSet::new(vec![]);
+    let mut ip = IpHost::new(&mut link, 0);
     let t = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; 4096]), tcp::SocketBuffer::new(vec![0; 4096]));
-    let th = sockets.add(t);
-    sockets
-        .get_mut::<tcp::Socket>(th)
-        .connect(iface.context(), (IpAddress::from(TCP_PEER_IP), closed), 49153)
-        .unwrap();
+    let th = ip.sockets.add(t);
+    let remote = (IpAddress::from(TCP_PEER_IP), closed);
+    ip.sockets.get_mut::<tcp::Socket>(th).connect(ip.iface.context(), remote, 49153).unwrap();
     let deadline = Instant::now() + WAIT;
     loop {
-        step(&mut link, &mut iface, &mut sockets, start);
-        let state = sockets.get::<tcp::Socket>(th).state();
+        ip.step(&mut link);
+        let state = ip.sockets.get::<tcp::Socket>(th).state();
         if state == tcp::State::Closed {
             break;
         }

@@ -12,18 +12,12 @@ mod cmux_host;
 mod ppp_host;
 mod support;
 
-use std::collections::VecDeque;
 use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cmux_host::MuxHost;
-use ppp_host::{
-    dns_query, negotiate, now, plain_peer, step, Dlc, HostDevice, Link, DNS1, GATEWAY, HOST_IP, WAIT,
-};
+use ppp_host::{negotiate, plain_peer, Dlc, IpHost, Link, WAIT};
 use qsslsim_ppp::packet::proto;
-use smoltcp::iface::{Config, Interface, SocketSet};
-use smoltcp::socket::{tcp, udp};
-use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr, IpEndpoint};
 use support::{show, Daemon};
 
 /// Where the host thinks the server is; `--resolve` and `--route` lead to the loopback peer.
@@ -96,76 +90,24 @@ fn zephyr_modem_cellular_from_power_on_to_power_off() {
     let mut link: Link<Dlc> = negotiate(Dlc { mux, dlci: 1, n1: N1 });
     periodic(&mut link.port.mux);
 
-    let start = Instant::now();
-    let mut cfg = Config::new(HardwareAddress::Ip);
-    cfg.random_seed = 11;
-    let mut iface = {
-        let mut dev = HostDevice { link: &mut link, rx: VecDeque::new() };
-        Interface::new(cfg, &mut dev, now(start))
-    };
-    iface.update_ip_addrs(|a| a.push(IpCidr::new(HOST_IP.into(), 24)).unwrap());
-    iface.routes_mut().add_default_ipv4_route(GATEWAY).unwrap();
-    let mut sockets = SocketSet::new(vec![]);
+    let mut ip = IpHost::new(&mut link, 11);
 
     // DNS for the server's name.
-    let meta = || vec![udp::PacketMetadata::EMPTY; 4];
-    let mut u = udp::Socket::new(
-        udp::PacketBuffer::new(meta(), vec![0; 4096]),
-        udp::PacketBuffer::new(meta(), vec![0; 4096]),
-    );
-    u.bind(40001).unwrap();
-    let uh = sockets.add(u);
-    sockets
-        .get_mut::<udp::Socket>(uh)
-        .send_slice(&dns_query("server.zephyr.test"), IpEndpoint::new(DNS1.into(), 53))
-        .unwrap();
-    let deadline = Instant::now() + WAIT;
-    let server = loop {
-        step(&mut link, &mut iface, &mut sockets, start);
-        if let Ok((data, _)) = sockets.get_mut::<udp::Socket>(uh).recv() {
-            let a = &data[data.len() - 4..];
-            break Ipv4Addr::new(a[0], a[1], a[2], a[3]);
-        }
-        assert!(Instant::now() < deadline, "no DNS answer");
-    };
+    let uh = ip.udp(40001);
+    let server = IpHost::answer_address(&ip.dns(&mut link, uh, "server.zephyr.test"));
     assert_eq!(server, SERVER_IP);
 
     // A TCP echo of 48 KiB, the periodic script running on DLCI 2 every so often.
-    let t = tcp::Socket::new(tcp::SocketBuffer::new(vec![0; 32768]), tcp::SocketBuffer::new(vec![0; 32768]));
-    let th = sockets.add(t);
-    sockets
-        .get_mut::<tcp::Socket>(th)
-        .connect(iface.context(), (IpAddress::from(server), port), 49200)
-        .unwrap();
-    let sent: Vec<u8> = (0..48 * 1024u32).map(|i| (i.wrapping_mul(13) % 253) as u8).collect();
-    let (mut off, mut got, mut polls, mut steps) = (0, Vec::new(), 0, 0u32);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while got.len() < sent.len() {
-        step(&mut link, &mut iface, &mut sockets, start);
-        steps += 1;
-        if steps % 20 == 0 {
-            periodic(&mut link.port.mux);
-            polls += 1;
-        }
-        let s = sockets.get_mut::<tcp::Socket>(th);
-        if s.can_send() && off < sent.len() {
-            off += s.send_slice(&sent[off..]).unwrap();
-        }
-        while s.can_recv() {
-            s.recv(|b| {
-                got.extend_from_slice(b);
-                (b.len(), ())
-            })
-            .unwrap();
-        }
-        assert!(Instant::now() < deadline, "TCP echo stalled at {} of {}", got.len(), sent.len());
-    }
-    assert!(got == sent, "every byte echoed in order");
+    let mut polls = 0;
+    let th = ip.tcp_echo(&mut link, (server, port), 49200, 48 * 1024, 20, |link| {
+        periodic(&mut link.port.mux);
+        polls += 1;
+    });
     assert!(polls > 0, "the polls ran during the transfer");
-    sockets.get_mut::<tcp::Socket>(th).close();
     for _ in 0..20 {
-        step(&mut link, &mut iface, &mut sockets, start);
+        ip.step(&mut link);
     }
+    let _ = th;
 
     // The host ends the call: Terminate-Request, then NO CARRIER on DLCI 1.
     link.frames.clear();

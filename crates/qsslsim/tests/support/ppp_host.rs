@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use qsslsim_ppp::hdlc::{self, Decoder, Frame, TxOptions};
 use qsslsim_ppp::packet::{proto, Packet};
-use smoltcp::iface::{Interface, SocketSet};
+use smoltcp::iface::{Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{Device, DeviceCapabilities, Medium, RxToken, TxToken};
+use smoltcp::socket::{tcp, udp};
 
 use super::cmux_host::MuxHost;
 use super::support::Port;
@@ -263,4 +264,111 @@ pub fn plain_peer(proto: &str) -> PlainPeer {
     let addr = line.strip_prefix("LISTENING ").unwrap_or_else(|| panic!("peer said {line:?}")).trim();
     let addr = addr.parse().unwrap();
     PlainPeer(child, addr)
+}
+
+/// smoltcp as the host's IP stack on a negotiated link: the address IPCP gave, the default
+/// route through the module, and the sockets.
+pub struct IpHost {
+    pub iface: Interface,
+    pub sockets: SocketSet<'static>,
+    pub start: Instant,
+}
+
+impl IpHost {
+    pub fn new<W: Wire>(link: &mut Link<W>, seed: u64) -> Self {
+        let start = Instant::now();
+        let mut cfg = smoltcp::iface::Config::new(smoltcp::wire::HardwareAddress::Ip);
+        cfg.random_seed = seed;
+        let mut iface = {
+            let mut dev = HostDevice { link, rx: VecDeque::new() };
+            Interface::new(cfg, &mut dev, now(start))
+        };
+        iface.update_ip_addrs(|a| a.push(smoltcp::wire::IpCidr::new(HOST_IP.into(), 24)).unwrap());
+        iface.routes_mut().add_default_ipv4_route(GATEWAY).unwrap();
+        IpHost { iface, sockets: SocketSet::new(vec![]), start }
+    }
+
+    pub fn step<W: Wire>(&mut self, link: &mut Link<W>) {
+        step(link, &mut self.iface, &mut self.sockets, self.start);
+    }
+
+    /// A UDP socket bound to `port`.
+    pub fn udp(&mut self, port: u16) -> SocketHandle {
+        let meta = || vec![udp::PacketMetadata::EMPTY; 8];
+        let mut u = udp::Socket::new(
+            udp::PacketBuffer::new(meta(), vec![0; 8192]),
+            udp::PacketBuffer::new(meta(), vec![0; 8192]),
+        );
+        u.bind(port).unwrap();
+        self.sockets.add(u)
+    }
+
+    /// Ask the DNS server IPCP gave for `name` (type A) from socket `uh`; the whole answer.
+    #[track_caller]
+    pub fn dns<W: Wire>(&mut self, link: &mut Link<W>, uh: SocketHandle, name: &str) -> Vec<u8> {
+        let to = smoltcp::wire::IpEndpoint::new(DNS1.into(), 53);
+        self.sockets.get_mut::<udp::Socket>(uh).send_slice(&dns_query(name), to).unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            self.step(link);
+            if let Ok((data, _)) = self.sockets.get_mut::<udp::Socket>(uh).recv() {
+                return data.to_vec();
+            }
+            assert!(Instant::now() < deadline, "no DNS answer for {name}");
+        }
+    }
+
+    /// The address in a one-answer A response.
+    pub fn answer_address(response: &[u8]) -> Ipv4Addr {
+        let a = &response[response.len() - 4..];
+        Ipv4Addr::new(a[0], a[1], a[2], a[3])
+    }
+
+    /// Send `n` patterned bytes over TCP from `local` to `to` and read them back, byte for
+    /// byte; the socket is closed once everything is sent. `between` runs every `every`
+    /// steps (the polls a host stack makes on its AT channel meanwhile). The socket's handle.
+    #[track_caller]
+    pub fn tcp_echo<W: Wire>(
+        &mut self,
+        link: &mut Link<W>,
+        to: (Ipv4Addr, u16),
+        local: u16,
+        n: usize,
+        every: u32,
+        mut between: impl FnMut(&mut Link<W>),
+    ) -> SocketHandle {
+        let t =
+            tcp::Socket::new(tcp::SocketBuffer::new(vec![0; 65536]), tcp::SocketBuffer::new(vec![0; 65536]));
+        let th = self.sockets.add(t);
+        let remote = (smoltcp::wire::IpAddress::from(to.0), to.1);
+        self.sockets.get_mut::<tcp::Socket>(th).connect(self.iface.context(), remote, local).unwrap();
+        let sent: Vec<u8> = (0..n as u32).map(|i| (i.wrapping_mul(7) % 251) as u8).collect();
+        let (mut off, mut got, mut closed, mut steps) = (0, Vec::new(), false, 0u32);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while got.len() < sent.len() {
+            self.step(link);
+            steps += 1;
+            if every > 0 && steps % every == 0 {
+                between(link);
+            }
+            let s = self.sockets.get_mut::<tcp::Socket>(th);
+            if s.can_send() && off < sent.len() {
+                off += s.send_slice(&sent[off..]).unwrap();
+            }
+            if off == sent.len() && !closed {
+                s.close();
+                closed = true;
+            }
+            while s.can_recv() {
+                s.recv(|b| {
+                    got.extend_from_slice(b);
+                    (b.len(), ())
+                })
+                .unwrap();
+            }
+            assert!(Instant::now() < deadline, "TCP echo stalled at {} of {} (sent {off})", got.len(), n);
+        }
+        assert!(got == sent, "every byte echoed in order");
+        th
+    }
 }
