@@ -56,12 +56,15 @@ fuzz:
 	bash fuzz/run.sh
 
 ## Soak: all twelve sockets, random modes and faults, every byte verified (SOAK_MINUTES, default
-## 10), then hostile servers (stall, reset, trickle) behind a busy host (SOAK_HOSTILE_MINUTES, 3).
+## 10), then hostile servers (stall, reset, trickle) behind a busy host (SOAK_HOSTILE_MINUTES, 3),
+## then the first run again inside a CMUX session (SOAK_CMUX_MINUTES, 3).
 SOAK_MINUTES ?= 10
 SOAK_HOSTILE_MINUTES ?= 3
+SOAK_CMUX_MINUTES ?= 3
 soak:
 	$(CARGO) run --release -q -p qsslsim --example soak -- --minutes $(SOAK_MINUTES)
 	$(CARGO) run --release -q -p qsslsim --example soak -- --hostile --minutes $(SOAK_HOSTILE_MINUTES)
+	$(CARGO) run --release -q -p qsslsim --example soak -- --cmux --minutes $(SOAK_CMUX_MINUTES)
 
 ## Regenerate the test PKI in certs/ (rcgen; RSA keys via openssl).
 certs:

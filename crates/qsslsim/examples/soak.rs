@@ -15,7 +15,9 @@
 //! the run, between 5 and 60 s), `--binary PATH` (run this qsslsim instead of this program's
 //! own copy of the daemon), `--hostile` (servers that stall, reset mid-stream and trickle
 //! bytes, behind a host that writes bursts of commands back to back; see the hostile mode
-//! section below).
+//! section below), `--cmux` (the same run inside a 27.010 session after `AT+CMUX`: all of it
+//! on DLCI 1, the URC channel, every frame from the module checked, and `AT+CSQ` polled now
+//! and then on DLCI 2, whose answers must come there and nothing else).
 //!
 //! The daemon and the echo peer are child processes: this program runs itself as
 //! `soak __qsslsim <qsslsim args>`, which is exactly `qsslsim <args>`, so the memory measured
@@ -80,14 +82,22 @@ struct Options {
     warmup: Option<Duration>,
     binary: Option<PathBuf>,
     hostile: bool,
+    cmux: bool,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Options {
         let seed =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
-        let mut o =
-            Options { minutes: 10.0, seed, rss_growth_mb: 16, warmup: None, binary: None, hostile: false };
+        let mut o = Options {
+            minutes: 10.0,
+            seed,
+            rss_growth_mb: 16,
+            warmup: None,
+            binary: None,
+            hostile: false,
+            cmux: false,
+        };
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = |name: &str| -> String {
@@ -106,9 +116,13 @@ impl Options {
                 }
                 "--binary" => o.binary = Some(PathBuf::from(value(a))),
                 "--hostile" => o.hostile = true,
+                "--cmux" => o.cmux = true,
                 "-h" | "--help" => usage(""),
                 other => usage(&format!("unknown argument {other:?}")),
             }
+        }
+        if o.hostile && o.cmux {
+            usage("--hostile and --cmux do not mix");
         }
         if o.minutes.is_nan() || o.minutes <= 0.0 {
             usage("--minutes must be positive");
@@ -122,7 +136,7 @@ fn usage(problem: &str) -> ! {
         eprintln!("soak: {problem}");
     }
     eprintln!(
-        "usage: soak [--hostile] [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH]"
+        "usage: soak [--hostile | --cmux] [--minutes N] [--seed N] [--rss-growth-mb N] [--warmup-secs N] [--binary PATH]"
     );
     std::process::exit(2)
 }
@@ -175,6 +189,79 @@ fn status_kb(pid: u32, field: &str) -> u64 {
 struct Pty {
     fd: OwnedFd,
     buf: Vec<u8>,
+    /// `--cmux`: the 27.010 session, once `start_mux` ran.
+    mux: Option<MuxLink>,
+}
+
+/// The host's side of a 27.010 session (basic option, written here from the standard): what
+/// the soak sends goes out as UIH frames on DLCI 1; frames from the module are checked and
+/// sorted: DLCI 1's data into `Pty::buf`, DLCI 2's into `side`, anything else into `others`.
+struct MuxLink {
+    raw: Vec<u8>,
+    side: Vec<u8>,
+    others: Vec<(u8, u8)>,
+}
+
+const MUX_N1: usize = 1509;
+const UIH: u8 = 0xEF;
+
+fn mux_fcs(header: &[u8]) -> u8 {
+    let mut crc = 0xFFu8;
+    for &b in header {
+        crc ^= b;
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xE0 } else { crc >> 1 };
+        }
+    }
+    0xFF - crc
+}
+
+/// A frame from the host (the initiator: C/R 1).
+fn mux_frame(dlci: u8, control: u8, info: &[u8]) -> Vec<u8> {
+    let mut header = vec![(dlci << 2) | 0x03, control];
+    if info.len() < 128 {
+        header.push(((info.len() as u8) << 1) | 1);
+    } else {
+        header.push(((info.len() & 0x7F) as u8) << 1);
+        header.push((info.len() >> 7) as u8);
+    }
+    let fcs = mux_fcs(&header);
+    [&[0xF9][..], &header, info, &[fcs, 0xF9]].concat()
+}
+
+impl MuxLink {
+    /// Take every whole frame from `raw`. A frame the standard would not accept means the
+    /// module broke the framing: the soak stops there.
+    fn decode(&mut self, buf: &mut Vec<u8>) {
+        loop {
+            let start = self.raw.iter().position(|&b| b != 0xF9).unwrap_or(self.raw.len());
+            let body = &self.raw[start..];
+            if body.len() < 4 {
+                return;
+            }
+            let (hlen, len) = if body[2] & 1 == 1 {
+                (3, usize::from(body[2] >> 1))
+            } else {
+                (4, usize::from(body[2] >> 1) | usize::from(body[3]) << 7)
+            };
+            if body.len() < hlen + len + 2 {
+                return;
+            }
+            assert!(
+                start > 0 && body[hlen + len + 1] == 0xF9 && body[hlen + len] == mux_fcs(&body[..hlen]),
+                "soak: a malformed frame from the module: {}",
+                show(&body[..(hlen + len + 2).min(body.len())])
+            );
+            let (dlci, control, info) = (body[0] >> 2, body[1], &body[hlen..hlen + len]);
+            match (dlci, control) {
+                (1, UIH) => buf.extend_from_slice(info),
+                (2, UIH) => self.side.extend_from_slice(info),
+                _ => self.others.push((dlci, control)),
+            }
+            // The closing flag may open the next frame.
+            self.raw.drain(..start + hlen + len + 1);
+        }
+    }
 }
 
 impl Pty {
@@ -186,12 +273,54 @@ impl Pty {
         let mut tio = termios::tcgetattr(&fd).unwrap();
         termios::cfmakeraw(&mut tio);
         termios::tcsetattr(&fd, SetArg::TCSANOW, &tio).unwrap();
-        Pty { fd, buf: Vec::new() }
+        Pty { fd, buf: Vec::new(), mux: None }
+    }
+
+    /// Write everything (as UIH frames on DLCI 1 in mux mode).
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        if self.mux.is_some() {
+            let framed: Vec<u8> = bytes.chunks(MUX_N1).flat_map(|c| mux_frame(1, UIH, c)).collect();
+            return self.send_raw(&framed);
+        }
+        self.send_raw(bytes)
+    }
+
+    /// A command line on DLCI 2.
+    fn send_side(&mut self, line: &[u8]) -> Result<(), String> {
+        self.send_raw(&mux_frame(2, UIH, line))
+    }
+
+    /// `AT+CMUX=0,0,5,1509`, then DLCI 0, 1 and 2 opened (SABM, each answered UA).
+    fn start_mux(&mut self) -> Result<(), String> {
+        self.send_raw(format!("AT+CMUX=0,0,5,{MUX_N1}\r").as_bytes())?;
+        let deadline = Instant::now() + HANG;
+        while find(&self.buf, b"\r\nOK\r\n").is_none() {
+            if Instant::now() > deadline {
+                return Err(format!("AT+CMUX not answered: {}", show(&self.buf)));
+            }
+            self.fill(Duration::from_millis(50));
+        }
+        self.buf.clear();
+        self.mux = Some(MuxLink { raw: Vec::new(), side: Vec::new(), others: Vec::new() });
+        for dlci in 0..3 {
+            self.send_raw(&mux_frame(dlci, 0x3F, &[]))?;
+        }
+        while self.mux.as_ref().is_some_and(|m| m.others.len() < 3) {
+            if Instant::now() > deadline {
+                return Err("SABM for DLCI 0-2 not answered".into());
+            }
+            self.fill(Duration::from_millis(50));
+        }
+        let ua: Vec<(u8, u8)> = (0..3).map(|d| (d, 0x73)).collect();
+        if self.mux.as_ref().map(|m| &m.others) != Some(&ua) {
+            return Err(format!("SABM answers: {:?}", self.mux.as_ref().map(|m| &m.others)));
+        }
+        Ok(())
     }
 
     /// Write everything, reading what comes meanwhile into `buf` (the daemon blocks on its
     /// output when nobody reads, so a writer must also read).
-    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+    fn send_raw(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut off = 0;
         let deadline = Instant::now() + HANG;
         while off < bytes.len() {
@@ -234,7 +363,13 @@ impl Pty {
         let mut chunk = [0u8; 65536];
         match nix::unistd::read(self.fd.as_raw_fd(), &mut chunk) {
             Ok(n) if n > 0 => {
-                self.buf.extend_from_slice(&chunk[..n]);
+                match self.mux.as_mut() {
+                    Some(mux) => {
+                        mux.raw.extend_from_slice(&chunk[..n]);
+                        mux.decode(&mut self.buf);
+                    }
+                    None => self.buf.extend_from_slice(&chunk[..n]),
+                }
                 true
             }
             _ => false,
@@ -429,6 +564,8 @@ struct Stats {
     open_failures: u64,
     closes: u64,
     transparent: u64,
+    /// `--cmux`: `AT+CSQ` lines sent on DLCI 2.
+    side_polls: u64,
     faults: u64,
     sends: u64,
     bytes_sent: u64,
@@ -609,6 +746,9 @@ impl Soak {
         let result = (|| -> R<()> {
             self.pty.echo_off()?;
             self.command("AT+CMEE=1\r")?;
+            if self.opts.cmux {
+                self.pty.start_mux()?;
+            }
             while t0.elapsed() < total {
                 self.step()?;
                 self.stats.ops += 1;
@@ -702,6 +842,10 @@ impl Soak {
 
     fn step(&mut self) -> R<()> {
         self.poll_urcs(Duration::ZERO)?;
+        if self.opts.cmux && self.rng.gen_ratio(1, 25) {
+            self.pty.send_side(b"AT+CSQ\r")?;
+            self.stats.side_polls += 1;
+        }
         if !self.pdp_active {
             self.command_ok("AT+QIACT=1\r")?;
             self.pdp_active = true;
@@ -1040,6 +1184,34 @@ impl Soak {
         if !self.pty.buf.is_empty() {
             return Err(format!("output after the end: {}", show(&self.pty.buf)));
         }
+        if self.opts.cmux {
+            self.check_side()?;
+        }
+        Ok(())
+    }
+
+    /// `--cmux`: every `AT+CSQ` sent on DLCI 2 was answered there, each answer the same, and
+    /// nothing else came on DLCI 2 or outside DLCI 1 and 2 after the three UAs.
+    fn check_side(&mut self) -> R<()> {
+        let polls = self.stats.side_polls as usize;
+        let deadline = Instant::now() + HANG;
+        let answers = |m: &MuxLink| m.side.windows(6).filter(|w| w == b"\r\nOK\r\n").count();
+        while self.pty.mux.as_ref().is_some_and(|m| answers(m) < polls) {
+            if Instant::now() > deadline {
+                return Err(format!("{polls} AT+CSQ on DLCI 2, not all answered there"));
+            }
+            self.pty.fill(Duration::from_millis(20));
+        }
+        let mux = self.pty.mux.as_ref().expect("mux mode");
+        let one = mux.side.iter().position(|&b| b == b'K').map_or(0, |i| i + 3);
+        let first = &mux.side[..one.min(mux.side.len())];
+        if polls > 0 && (!first.starts_with(b"\r\n+CSQ: ") || mux.side != first.repeat(polls)) {
+            return Err(format!("DLCI 2 got more than its answers: {}", show(&mux.side)));
+        }
+        if mux.others.len() != 3 {
+            return Err(format!("frames other than data after the UAs: {:?}", &mux.others[3..]));
+        }
+        println!("soak: cmux: {polls} AT+CSQ on DLCI 2 answered there while DLCI 1 carried the run");
         Ok(())
     }
 
