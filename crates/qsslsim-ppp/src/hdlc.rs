@@ -1,7 +1,7 @@
 //! RFC 1662 asynchronous HDLC-like framing: the flag (0x7E), the control escape (0x7D), the
 //! async control character map (ACCM), the 16-bit FCS, and address/control and protocol field
 //! compression on the way in. [`encode`] builds one frame; [`Decoder`] splits a byte stream
-//! into checked frames.
+//! into checked frames, removing unescaped control characters its receive ACCM flags.
 
 /// The frame delimiter.
 pub const FLAG: u8 = 0x7E;
@@ -86,9 +86,17 @@ pub struct Decoder {
     buf: Vec<u8>,
     escaped: bool,
     overflow: bool,
+    /// Control characters that this side asked to get escaped: unescaped, they were
+    /// inserted by the line and are removed (RFC 1662 section 7.1). None by default.
+    rx_accm: u32,
 }
 
 impl Decoder {
+    /// The receive ACCM: this side's ACCM as the peer acked it (all ones before LCP opens).
+    pub fn set_rx_accm(&mut self, accm: u32) {
+        self.rx_accm = accm;
+    }
+
     /// Take bytes; each finished frame (or dropped one) is handed to `out`.
     pub fn push(&mut self, bytes: &[u8], mut out: impl FnMut(Result<Frame, Dropped>)) {
         for &b in bytes {
@@ -105,6 +113,7 @@ impl Decoder {
                 }
                 ESCAPE => self.escaped = true,
                 _ if self.overflow => {}
+                _ if b < 0x20 && self.rx_accm & (1 << b) != 0 => {}
                 _ => {
                     let b = if std::mem::take(&mut self.escaped) { b ^ 0x20 } else { b };
                     if self.buf.len() == MAX_FRAME {

@@ -27,7 +27,9 @@ impl Server {
             Vec::new()
         };
         let id = self.ipcp_req.id;
-        self.send(proto::IPCP, &Packet { code: code::CONF_REQ, id, data: emit_options(&opts) });
+        self.ipcp_req.options = emit_options(&opts);
+        let data = self.ipcp_req.options.clone();
+        self.send(proto::IPCP, &Packet { code: code::CONF_REQ, id, data });
     }
 
     pub(crate) fn on_ipcp(&mut self, payload: &[u8]) {
@@ -59,13 +61,15 @@ impl Server {
                 self.ipcp_peer_acked = ack;
                 self.ipcp_check_open();
             }
-            code::CONF_ACK if p.id == self.ipcp_req.id => {
+            code::CONF_ACK if p.id == self.ipcp_req.id && p.data == self.ipcp_req.options => {
                 self.ipcp_req.acked = true;
                 self.ipcp_check_open();
             }
             // The host may not want this side's address: it is only informative, so on a Nak
             // or Reject this side asks for nothing.
             code::CONF_NAK | code::CONF_REJ if p.id == self.ipcp_req.id => {
+                // In Opened this is This-Layer-Down too (RFC 1661 section 4.1).
+                self.ip_up = false;
                 self.ipcp_ask_addr = false;
                 self.send_ipcp_request(true);
             }
@@ -76,8 +80,11 @@ impl Server {
             }
             code::CONF_ACK | code::CONF_NAK | code::CONF_REJ | code::TERM_ACK | code::CODE_REJ => {}
             _ => {
+                // The packet up to its Length, truncated to the host's MRU (section 5.6).
                 let id = self.take_id();
-                self.send(proto::IPCP, &Packet { code: code::CODE_REJ, id, data: payload.to_vec() });
+                let mut data = p.to_bytes();
+                data.truncate(self.mru - 4);
+                self.send(proto::IPCP, &Packet { code: code::CODE_REJ, id, data });
             }
         }
     }

@@ -1,11 +1,12 @@
 //! LCP (RFC 1661): this side's Configure-Request (ACCM 0, the authentication protocol, the
 //! magic number, PFC, ACFC) and how the host's Nak/Reject change it; judging the host's
-//! Configure-Request (MRU, ACCM, magic, PFC, ACFC accepted; a request that this side
-//! authenticate itself rejected); Echo, Discard, Terminate and Code-Reject.
+//! Configure-Request (MRU, ACCM, magic, PFC, ACFC accepted; an MRU below [`MIN_MRU`] and a
+//! magic number of zero or equal to ours Nak'd; a request that this side authenticate itself
+//! rejected); Echo, Discard, Terminate and Code-Reject; a Nak or Reject while opened restarts.
 
 use crate::negotiate::{answer, Verdict};
 use crate::packet::{code, emit_options, parse_options, proto, Opt, Packet};
-use crate::server::{Auth, End, Phase, Server};
+use crate::server::{Auth, End, Phase, Server, DEFAULT_MRU};
 
 pub const MRU: u8 = 1;
 pub const ACCM: u8 = 2;
@@ -13,6 +14,9 @@ pub const AUTH: u8 = 3;
 pub const MAGIC: u8 = 5;
 pub const PFC: u8 = 7;
 pub const ACFC: u8 = 8;
+
+/// The smallest MRU acked; a smaller one is Nak'd with this (pppd's minimum too).
+pub const MIN_MRU: u16 = 128;
 
 /// The CHAP algorithm number of MD5 (RFC 1994).
 const CHAP_MD5: u8 = 5;
@@ -54,6 +58,7 @@ impl Server {
         self.lcp_req.ticks = 0;
         self.lcp_req.sent += 1;
         let data = emit_options(&self.lcp_options());
+        self.lcp_req.options = data.clone();
         let id = self.lcp_req.id;
         self.send_lcp(&Packet { code: code::CONF_REQ, id, data });
     }
@@ -73,7 +78,9 @@ impl Server {
         }
         match p.code {
             code::CONF_REQ => self.on_lcp_request(&p),
-            code::CONF_ACK if p.id == self.lcp_req.id && !self.lcp_req.acked => {
+            code::CONF_ACK
+                if p.id == self.lcp_req.id && !self.lcp_req.acked && p.data == self.lcp_req.options =>
+            {
                 self.lcp_req.acked = true;
                 if self.lcp_peer_acked {
                     self.lcp_opened();
@@ -86,7 +93,9 @@ impl Server {
                 self.end(End::HostTerminated);
             }
             code::ECHO_REQ if self.lcp_open => {
-                let mut data = self.cfg.magic.to_be_bytes().to_vec();
+                // Zero when the magic number was not negotiated (RFC 1661 section 5.8).
+                let magic = if self.ask_magic { self.cfg.magic } else { 0 };
+                let mut data = magic.to_be_bytes().to_vec();
                 data.extend_from_slice(p.data.get(4..).unwrap_or_default());
                 self.send_lcp(&Packet { code: code::ECHO_REP, id: p.id, data });
             }
@@ -100,9 +109,11 @@ impl Server {
             | code::ECHO_REP
             | code::DISCARD_REQ => {}
             _ => {
+                // The packet up to its Length (padding is not part of it), truncated to fit
+                // the host's MRU with the header (RFC 1661 section 5.6).
                 let id = self.take_id();
-                let mut data = payload.to_vec();
-                data.truncate(1400);
+                let mut data = p.to_bytes();
+                data.truncate(self.mru - 4);
                 self.send_lcp(&Packet { code: code::CODE_REJ, id, data });
             }
         }
@@ -116,8 +127,16 @@ impl Server {
         let Some(opts) = parse_options(&p.data) else { return };
         let mut wanted = crate::hdlc::TxOptions { accm: crate::hdlc::DEFAULT_ACCM, acfc: false, pfc: false };
         let magic = self.cfg.magic;
+        let mut mru = DEFAULT_MRU;
         let (reply, ack) = answer(p.id, &p.data, &opts, |o| match o.kind {
-            MRU if o.value.len() == 2 => Verdict::Ack,
+            MRU if o.value.len() == 2 => match o.u16().expect("2 bytes") {
+                // Too small to carry an LCP reject or a useful IP packet: policy ppp-lcp.
+                m if m < MIN_MRU => Verdict::Nak(MIN_MRU.to_be_bytes().to_vec()),
+                m => {
+                    mru = usize::from(m).min(DEFAULT_MRU);
+                    Verdict::Ack
+                }
+            },
             ACCM if o.value.len() == 4 => {
                 wanted.accm = o.u32().expect("4 bytes");
                 Verdict::Ack
@@ -125,7 +144,8 @@ impl Server {
             // The module does not authenticate itself to the host.
             AUTH => Verdict::Reject,
             MAGIC if o.value.len() == 4 => {
-                if o.u32() == Some(magic) {
+                // Equal to ours (a looped-back line) or zero (illegal, section 6.4).
+                if o.u32() == Some(magic) || o.u32() == Some(0) {
                     Verdict::Nak((!magic).to_be_bytes().to_vec())
                 } else {
                     Verdict::Ack
@@ -144,6 +164,7 @@ impl Server {
         self.send_lcp(&reply);
         if ack {
             self.peer_opts = wanted;
+            self.peer_mru = mru;
             self.lcp_peer_acked = true;
             if self.lcp_req.acked {
                 self.lcp_opened();
@@ -156,6 +177,10 @@ impl Server {
     /// The host Nak'd (`reject` false) or Rejected options of this side's request.
     fn on_lcp_nak(&mut self, p: &Packet, reject: bool) {
         let Some(opts) = parse_options(&p.data) else { return };
+        if self.lcp_open {
+            // RCN/RCJ in Opened: This-Layer-Down, then a new request (RFC 1661 section 4.1).
+            self.lcp_down();
+        }
         for o in opts {
             match (o.kind, reject) {
                 (ACCM, true) => self.ask_accm = false,

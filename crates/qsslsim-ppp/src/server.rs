@@ -68,6 +68,8 @@ pub(crate) struct Pending {
     /// Ticks since it was last sent.
     pub ticks: u32,
     pub sent: u32,
+    /// The options it carried: an Ack must repeat them exactly (RFC 1661 section 5.2).
+    pub options: Vec<u8>,
 }
 
 /// Seconds between retransmissions (RFC 1661's Restart timer default).
@@ -76,6 +78,8 @@ pub const RESTART_TICKS: u32 = 3;
 pub const MAX_CONFIGURE: u32 = 10;
 /// Terminate-Requests sent before giving up (RFC 1661's Max-Terminate).
 pub const MAX_TERMINATE: u32 = 2;
+/// The MRU every link starts with (RFC 1661 section 6.1).
+pub const DEFAULT_MRU: usize = 1500;
 
 pub struct Server {
     pub(crate) cfg: Config,
@@ -88,6 +92,10 @@ pub struct Server {
     pub(crate) tx_opts: TxOptions,
     /// What the host asked for, applied when LCP opens.
     pub(crate) peer_opts: TxOptions,
+    /// The longest information field the host takes (its MRU once LCP is open).
+    pub(crate) mru: usize,
+    /// The MRU in the host's acked request, applied when LCP opens.
+    pub(crate) peer_mru: usize,
     pub(crate) lcp_open: bool,
     pub(crate) lcp_req: Pending,
     pub(crate) lcp_peer_acked: bool,
@@ -106,6 +114,9 @@ pub struct Server {
     pub(crate) term_sent: u32,
     /// Frames dropped by the decoder (bad FCS, too long, malformed).
     pub dropped: u64,
+    /// IPv4 packets dropped: from the host before IPCP opened, or for the host while IPCP is
+    /// not open or longer than the host's MRU.
+    pub ip_dropped: u64,
 }
 
 impl Server {
@@ -121,6 +132,8 @@ impl Server {
             phase: Phase::Establish,
             tx_opts: TxOptions::DEFAULT,
             peer_opts: TxOptions::DEFAULT,
+            mru: DEFAULT_MRU,
+            peer_mru: DEFAULT_MRU,
             lcp_open: false,
             lcp_req: Pending::default(),
             lcp_peer_acked: false,
@@ -137,7 +150,11 @@ impl Server {
             next_id: 0,
             term_sent: 0,
             dropped: 0,
+            ip_dropped: 0,
         };
+        // Until LCP opens with this side's ACCM 0, flagged control characters that arrive
+        // unescaped were inserted by the line (RFC 1662 section 7.1).
+        s.decoder.set_rx_accm(hdlc::DEFAULT_ACCM);
         s.send_lcp_request(true);
         s
     }
@@ -177,9 +194,11 @@ impl Server {
         self.phase == Phase::Dead
     }
 
-    /// An IPv4 packet for the host; dropped unless IPCP is open.
+    /// An IPv4 packet for the host; dropped (and counted) unless IPCP is open and the packet
+    /// fits the host's MRU.
     pub fn send_ip(&mut self, packet: &[u8]) -> bool {
-        if !self.ip_up {
+        if !self.ip_up || packet.len() > self.mru {
+            self.ip_dropped += 1;
             return false;
         }
         self.tx.push_back(hdlc::encode(proto::IPV4, packet, self.tx_opts));
@@ -248,20 +267,24 @@ impl Server {
         }
         match protocol {
             proto::LCP => self.on_lcp(payload),
-            // Before LCP is open only LCP counts (RFC 1661 section 3.2).
+            proto::IPV4 if self.ip_up => self.up.push_back(payload.to_vec()),
+            proto::IPV4 => self.ip_dropped += 1,
+            // Before LCP is open only LCP counts (RFC 1661 section 3.4).
             _ if !self.lcp_open => {}
             proto::PAP | proto::CHAP => self.on_auth(protocol, payload),
             proto::IPCP if self.phase == Phase::Network => self.on_ipcp(payload),
-            proto::IPV4 if self.ip_up => self.up.push_back(payload.to_vec()),
-            proto::IPCP | proto::IPV4 => {}
+            proto::IPCP => {}
+            // While authenticating everything else is discarded silently (section 3.5).
+            _ if self.phase != Phase::Network => {}
             _ => self.protocol_reject(protocol, payload),
         }
     }
 
     /// LCP Protocol-Reject: this side does not speak `protocol` (IPV6CP, CCP, ...).
     fn protocol_reject(&mut self, protocol: u16, payload: &[u8]) {
+        // Truncated to fit the host's MRU with the LCP header and the protocol (section 5.7).
         let mut data = protocol.to_be_bytes().to_vec();
-        data.extend_from_slice(&payload[..payload.len().min(1400)]);
+        data.extend_from_slice(&payload[..payload.len().min(self.mru - 6)]);
         let id = self.take_id();
         self.send_lcp(&Packet { code: code::PROT_REJ, id, data });
     }
@@ -304,6 +327,10 @@ impl Server {
     pub(crate) fn lcp_opened(&mut self) {
         self.lcp_open = true;
         self.tx_opts = self.peer_opts;
+        self.mru = self.peer_mru;
+        if self.ask_accm {
+            self.decoder.set_rx_accm(0);
+        }
         match self.auth {
             Auth::None => self.network_phase(),
             Auth::Pap => self.phase = Phase::Authenticate,
@@ -324,14 +351,22 @@ impl Server {
 
     /// LCP is renegotiated (a Configure-Request after it opened): everything above it is down.
     pub(crate) fn lcp_restart(&mut self) {
+        self.lcp_down();
+        self.send_lcp_request(true);
+    }
+
+    /// This-Layer-Down of an opened LCP (RFC 1661 section 4.4): back to link establishment
+    /// with default framing; the caller sends the new Configure-Request.
+    pub(crate) fn lcp_down(&mut self) {
         self.lcp_open = false;
         self.ip_up = false;
         self.phase = Phase::Establish;
         self.tx_opts = TxOptions::DEFAULT;
+        self.mru = DEFAULT_MRU;
+        self.decoder.set_rx_accm(hdlc::DEFAULT_ACCM);
         self.lcp_peer_acked = false;
         self.ipcp_peer_acked = false;
         self.ipcp_req = Pending::default();
         self.auth = self.cfg.auth;
-        self.send_lcp_request(true);
     }
 }
