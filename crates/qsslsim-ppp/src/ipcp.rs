@@ -4,7 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::negotiate::{answer, Verdict};
+use crate::negotiate::{answer, is_subset, Verdict};
 use crate::packet::{code, emit_options, parse_options, proto, Opt, Packet};
 use crate::server::{Event, Server};
 
@@ -67,7 +67,10 @@ impl Server {
             }
             // The host may not want this side's address: it is only informative, so on a Nak
             // or Reject this side asks for nothing.
-            code::CONF_NAK | code::CONF_REJ if p.id == self.ipcp_req.id => {
+            code::CONF_NAK | code::CONF_REJ
+                if p.id == self.ipcp_req.id
+                    && (p.code == code::CONF_NAK || is_subset(&p.data, &self.ipcp_req.options)) =>
+            {
                 // In Opened this is This-Layer-Down too (RFC 1661 section 4.1).
                 self.ip_up = false;
                 self.ipcp_ask_addr = false;

@@ -4,7 +4,7 @@
 //! magic number of zero or equal to ours Nak'd; a request that this side authenticate itself
 //! rejected); Echo, Discard, Terminate and Code-Reject; a Nak or Reject while opened restarts.
 
-use crate::negotiate::{answer, Verdict};
+use crate::negotiate::{answer, is_subset, Verdict};
 use crate::packet::{code, emit_options, parse_options, proto, Opt, Packet};
 use crate::server::{Auth, End, Phase, Server, DEFAULT_MRU};
 
@@ -78,16 +78,43 @@ impl Server {
         }
         match p.code {
             code::CONF_REQ => self.on_lcp_request(&p),
-            code::CONF_ACK
-                if p.id == self.lcp_req.id && !self.lcp_req.acked && p.data == self.lcp_req.options =>
-            {
-                self.lcp_req.acked = true;
-                if self.lcp_peer_acked {
-                    self.lcp_opened();
+            code::CONF_ACK if p.id == self.lcp_req.id && p.data == self.lcp_req.options => {
+                if self.lcp_open {
+                    // RCA in Opened: This-Layer-Down and a new request (RFC 1661 4.1).
+                    self.lcp_restart();
+                } else if self.lcp_req.acked {
+                    // RCA in Ack-Rcvd: a crossed connection; ask again.
+                    self.send_lcp_request(true);
+                } else {
+                    self.lcp_req.acked = true;
+                    if self.lcp_peer_acked {
+                        self.lcp_opened();
+                    }
                 }
             }
             code::CONF_NAK if p.id == self.lcp_req.id => self.on_lcp_nak(&p, false),
-            code::CONF_REJ if p.id == self.lcp_req.id => self.on_lcp_nak(&p, true),
+            code::CONF_REJ if p.id == self.lcp_req.id && is_subset(&p.data, &self.lcp_req.options) => {
+                self.on_lcp_nak(&p, true)
+            }
+            // A rejected Configure-Request, -Ack, -Nak, -Reject, Terminate or Code-Reject is
+            // catastrophic (RXJ-, RFC 1661 5.6): close an opened link, else stop.
+            code::CODE_REJ if matches!(p.data.first(), Some(1..=7)) => {
+                if self.lcp_open {
+                    self.close();
+                } else {
+                    self.end(End::Closed);
+                }
+            }
+            // The host does not speak IPCP, or the authentication it agreed to: nothing can
+            // run on the link, so it is closed (RFC 1661 5.7).
+            code::PROT_REJ if self.lcp_open => {
+                let rejected = p.data.get(..2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+                let auth =
+                    self.phase == Phase::Authenticate && matches!(rejected, Some(proto::PAP | proto::CHAP));
+                if rejected == Some(proto::IPCP) || auth {
+                    self.close();
+                }
+            }
             code::TERM_REQ => {
                 self.send_lcp(&Packet { code: code::TERM_ACK, id: p.id, data: Vec::new() });
                 self.end(End::HostTerminated);

@@ -3,7 +3,7 @@
 //! option is rejected, else a Configure-Nak if any is nak'd, else a Configure-Ack of the
 //! request as it came.
 
-use crate::packet::{code, emit_options, Opt, Packet};
+use crate::packet::{code, emit_options, parse_options, Opt, Packet};
 
 /// What this side says to one option.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,15 @@ pub fn answer(
         return (Packet { code: code::CONF_NAK, id, data: emit_options(&naks) }, false);
     }
     (Packet { code: code::CONF_ACK, id, data: request.to_vec() }, true)
+}
+
+/// Whether every option of a Configure-Ack or -Reject (`reply`) was in this side's last
+/// request (RFC 1661 sections 5.2 and 5.4: otherwise the packet is silently discarded).
+pub fn is_subset(reply: &[u8], request: &[u8]) -> bool {
+    match (parse_options(reply), parse_options(request)) {
+        (Some(reply), Some(request)) => reply.iter().all(|o| request.contains(o)),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -237,6 +237,13 @@ impl Server {
                     }
                     self.send_lcp_request(false);
                 }
+                // PAP waits for the host: as long as a Configure-Request would be retried.
+                if self.phase == Phase::Authenticate && self.auth == Auth::Pap {
+                    self.auth_pending.ticks += 1;
+                    if self.auth_pending.ticks >= RESTART_TICKS * MAX_CONFIGURE {
+                        return self.end(End::NoResponse("PAP"));
+                    }
+                }
                 if self.phase == Phase::Authenticate
                     && self.auth == Auth::ChapMd5
                     && Self::due(&mut self.auth_pending)
@@ -333,7 +340,10 @@ impl Server {
         }
         match self.auth {
             Auth::None => self.network_phase(),
-            Auth::Pap => self.phase = Phase::Authenticate,
+            Auth::Pap => {
+                self.phase = Phase::Authenticate;
+                self.auth_pending = Pending::default();
+            }
             Auth::ChapMd5 => {
                 self.phase = Phase::Authenticate;
                 self.send_chap_challenge(true);

@@ -628,3 +628,92 @@ fn ipcp_ack_whose_options_differ_is_ignored() {
     s.input(&frame(COMPRESSED, IPCP, &packet(2, 2, &OWN_IPCP_OPTS)));
     assert!(s.is_up());
 }
+
+#[test]
+fn reject_naming_options_never_requested_is_ignored() {
+    let mut s = fresh();
+    // RFC 1661 5.4: a Configure-Reject's options MUST be a subset of the last request.
+    s.input(&lcp(&packet(4, 1, &[1, 4, 5, 0xDC])));
+    s.input(&lcp(&packet(4, 1, &[5, 6, 1, 2, 3, 4])));
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new());
+    s.input(&lcp(&packet(4, 1, &[7, 2, 8, 2])));
+    assert_eq!(sent(&mut s), [lcp(&packet(1, 2, &OWN_LCP_OPTS[..12]))]);
+}
+
+#[test]
+fn configure_ack_while_opened_restarts_the_link() {
+    let mut s = fresh();
+    ip_up(&mut s);
+    // RCA in Opened: tld, scr (RFC 1661 4.1).
+    s.input(&lcp(&packet(2, 1, &OWN_LCP_OPTS)));
+    assert_eq!(sent(&mut s), [lcp(&packet(1, 3, &OWN_LCP_OPTS))]);
+    assert!(!s.is_up());
+    // Back in Req-Sent: the Ack of the new request alone does not reopen LCP; the host's
+    // next Configure-Request, acked, does.
+    s.input(&lcp(&packet(2, 3, &OWN_LCP_OPTS)));
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new());
+    s.input(&lcp(&packet(1, 0x13, &PPPD_LCP_OPTS)));
+    assert_eq!(
+        sent(&mut s),
+        [lcp(&packet(2, 0x13, &PPPD_LCP_OPTS)), frame(COMPRESSED, IPCP, &packet(1, 4, &OWN_IPCP_OPTS))]
+    );
+}
+
+#[test]
+fn protocol_reject_of_ipcp_closes_the_link() {
+    let mut s = fresh();
+    lcp_open(&mut s);
+    // The host does not speak IPCP: no network protocol is left, so LCP is closed
+    // (RFC 1661 5.7: stop sending the protocol; nothing else would run on the link).
+    let rejected = packet(1, 2, &OWN_IPCP_OPTS);
+    s.input(&lcp(&packet(8, 0x61, &[&[0x80, 0x21][..], &rejected].concat())));
+    assert_eq!(sent(&mut s), [lcp(&packet(5, 3, &[]))]);
+    for _ in 0..30 {
+        s.tick();
+    }
+    let again = sent(&mut s);
+    assert!(
+        again.iter().all(|f| *f != frame(COMPRESSED, IPCP, &rejected)),
+        "IPCP resent after Protocol-Reject"
+    );
+    // A Protocol-Reject of something the server never sends changes nothing.
+    let mut s = fresh();
+    lcp_open(&mut s);
+    s.input(&lcp(&packet(8, 0x62, &[0x80, 0x57, 1, 1, 0, 4])));
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new());
+}
+
+#[test]
+fn code_reject_of_a_configure_request_is_catastrophic() {
+    // RXJ- (RFC 1661 5.6): the host cannot take Configure-Request; before Opened: tlf.
+    let mut s = fresh();
+    s.input(&lcp(&packet(7, 0x71, &packet(1, 1, &OWN_LCP_OPTS))));
+    assert_eq!(events(&mut s), [Event::Ended(End::Closed)]);
+    assert!(s.is_dead());
+    // RXJ+ (a code-reject of Echo-Request, say) changes nothing.
+    let mut s = fresh();
+    ip_up(&mut s);
+    s.input(&lcp(&packet(7, 0x72, &packet(9, 1, &[0, 0, 0, 0]))));
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new());
+    assert!(s.is_up());
+    // RXJ- in Opened: tld, str (Terminate-Request).
+    s.input(&lcp(&packet(7, 0x73, &packet(2, 0x11, &PPPD_LCP_OPTS))));
+    assert_eq!(sent(&mut s), [lcp(&packet(5, 3, &[]))]);
+    assert!(!s.is_up());
+}
+
+#[test]
+fn pap_never_sent_ends_after_the_configure_budget() {
+    let mut s = Server::new(config(Auth::Pap));
+    let own = [2, 6, 0, 0, 0, 0, 3, 4, 0xC0, 0x23, 5, 6, 0x12, 0x34, 0x56, 0x78, 7, 2, 8, 2];
+    sent(&mut s);
+    s.input(&lcp(&packet(1, 0x11, &PPPD_LCP_OPTS)));
+    s.input(&lcp(&packet(2, 1, &own)));
+    sent(&mut s);
+    for _ in 0..29 {
+        s.tick();
+    }
+    assert_eq!(events(&mut s), []);
+    s.tick();
+    assert_eq!(events(&mut s), [Event::Ended(End::NoResponse("PAP"))]);
+}
