@@ -137,7 +137,13 @@ fn parse(body: &[u8]) -> Result<Frame, Dropped> {
     if fcs16(data).to_le_bytes() != fcs {
         return Err(Dropped::BadFcs);
     }
-    let data = data.strip_prefix(&[0xFF, 0x03]).unwrap_or(data);
+    // Address and control are FF 03 or left out (ACFC); FF and anything else is a frame for
+    // another station or of another kind, discarded (RFC 1662 3.1-3.2, as Linux does).
+    let data = match data {
+        [0xFF, 0x03, rest @ ..] => rest,
+        [0xFF, ..] => return Err(Dropped::Malformed),
+        _ => data,
+    };
     let (protocol, payload) = match data {
         // An odd first byte is a compressed (one-byte) protocol field.
         [p, rest @ ..] if p & 1 == 1 => (u16::from(*p), rest),

@@ -1,10 +1,11 @@
 //! IPCP (RFC 1332, with RFC 1877's DNS options): this side's request names its own address;
 //! the host's request gets the PDP context's address and the DNS servers by Nak when it asks
-//! with 0.0.0.0 (or anything else), and everything else (VJ compression, NBNS) is rejected.
+//! with 0.0.0.0 (or anything else) or leaves the address out, and everything else (VJ
+//! compression, NBNS) is rejected.
 
 use std::net::Ipv4Addr;
 
-use crate::negotiate::{answer, is_subset, Verdict};
+use crate::negotiate::{answer_limited, is_subset, Verdict, MAX_FAILURE};
 use crate::packet::{code, emit_options, parse_options, proto, Opt, Packet};
 use crate::server::{Event, Server};
 
@@ -51,12 +52,26 @@ impl Server {
                         Verdict::Nak(addr.octets().to_vec())
                     }
                 };
-                let (reply, ack) = answer(p.id, &p.data, &opts, |o| match o.kind {
-                    IP_ADDRESS => want(o, peer),
-                    PRIMARY_DNS => want(o, dns[0]),
-                    SECONDARY_DNS => want(o, dns[1]),
-                    _ => Verdict::Reject,
-                });
+                let mut naks = self.ipcp_naks;
+                let (mut reply, mut ack) =
+                    answer_limited(p.id, &p.data, &opts, &mut naks, |o| match o.kind {
+                        IP_ADDRESS => want(o, peer),
+                        PRIMARY_DNS => want(o, dns[0]),
+                        SECONDARY_DNS => want(o, dns[1]),
+                        _ => Verdict::Reject,
+                    });
+                // A host that asks no address is told the context's by Nak (RFC 1332 3.3),
+                // until Max-Failure: then it is acked as it came.
+                let asks_addr = opts.iter().any(|o| o.kind == IP_ADDRESS);
+                if !asks_addr && reply.code != code::CONF_REJ && naks < MAX_FAILURE {
+                    if ack {
+                        reply = Packet { code: code::CONF_NAK, id: p.id, data: Vec::new() };
+                        ack = false;
+                        naks += 1;
+                    }
+                    reply.data.extend_from_slice(&emit_options(&[Opt::new(IP_ADDRESS, &peer.octets())]));
+                }
+                self.ipcp_naks = naks;
                 self.send(proto::IPCP, &reply);
                 self.ipcp_peer_acked = ack;
                 self.ipcp_check_open();

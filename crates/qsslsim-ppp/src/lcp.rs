@@ -4,7 +4,7 @@
 //! magic number of zero or equal to ours Nak'd; a request that this side authenticate itself
 //! rejected); Echo, Discard, Terminate and Code-Reject; a Nak or Reject while opened restarts.
 
-use crate::negotiate::{answer, is_subset, Verdict};
+use crate::negotiate::{answer_limited, is_subset, Verdict};
 use crate::packet::{code, emit_options, parse_options, proto, Opt, Packet};
 use crate::server::{Auth, End, Phase, Server, DEFAULT_MRU};
 
@@ -155,7 +155,8 @@ impl Server {
         let mut wanted = crate::hdlc::TxOptions { accm: crate::hdlc::DEFAULT_ACCM, acfc: false, pfc: false };
         let magic = self.cfg.magic;
         let mut mru = DEFAULT_MRU;
-        let (reply, ack) = answer(p.id, &p.data, &opts, |o| match o.kind {
+        let mut naks = self.lcp_naks;
+        let (reply, ack) = answer_limited(p.id, &p.data, &opts, &mut naks, |o| match o.kind {
             MRU if o.value.len() == 2 => match o.u16().expect("2 bytes") {
                 // Too small to carry an LCP reject or a useful IP packet: policy ppp-lcp.
                 m if m < MIN_MRU => Verdict::Nak(MIN_MRU.to_be_bytes().to_vec()),
@@ -188,6 +189,7 @@ impl Server {
             }
             _ => Verdict::Reject,
         });
+        self.lcp_naks = naks;
         self.send_lcp(&reply);
         if ack {
             self.peer_opts = wanted;

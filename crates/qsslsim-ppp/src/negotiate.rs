@@ -1,7 +1,7 @@
 //! Answering a peer's Configure-Request (RFC 1661 section 5.1–5.4): every option is acked,
 //! nak'd with the value this side wants, or rejected; the answer is a Configure-Reject if any
 //! option is rejected, else a Configure-Nak if any is nak'd, else a Configure-Ack of the
-//! request as it came.
+//! request as it came. After [`MAX_FAILURE`] Naks in a row, Naks become Rejects.
 
 use crate::packet::{code, emit_options, parse_options, Opt, Packet};
 
@@ -39,6 +39,32 @@ pub fn answer(
         return (Packet { code: code::CONF_NAK, id, data: emit_options(&naks) }, false);
     }
     (Packet { code: code::CONF_ACK, id, data: request.to_vec() }, true)
+}
+
+/// Configure-Naks sent in a row before they turn into Configure-Rejects, so that a peer
+/// that insists cannot keep negotiation from converging (RFC 1661 section 4.6's default).
+pub const MAX_FAILURE: u32 = 5;
+
+/// [`answer`], counting the Naks sent in a row in `naks` (an Ack resets it); once
+/// [`MAX_FAILURE`] have gone out, an option that would be Nak'd is rejected instead.
+pub fn answer_limited(
+    id: u8,
+    request: &[u8],
+    opts: &[Opt],
+    naks: &mut u32,
+    mut judge: impl FnMut(&Opt) -> Verdict,
+) -> (Packet, bool) {
+    let exhausted = *naks >= MAX_FAILURE;
+    let (reply, ack) = answer(id, request, opts, |o| match judge(o) {
+        Verdict::Nak(_) if exhausted => Verdict::Reject,
+        v => v,
+    });
+    match reply.code {
+        code::CONF_NAK => *naks += 1,
+        code::CONF_ACK => *naks = 0,
+        _ => {}
+    }
+    (reply, ack)
 }
 
 /// Whether every option of a Configure-Ack or -Reject (`reply`) was in this side's last

@@ -109,6 +109,9 @@ pub struct Server {
     pub(crate) ipcp_req: Pending,
     pub(crate) ipcp_peer_acked: bool,
     pub(crate) ipcp_ask_addr: bool,
+    /// Configure-Naks sent in a row (RFC 1661's Max-Failure), LCP and IPCP.
+    pub(crate) lcp_naks: u32,
+    pub(crate) ipcp_naks: u32,
     pub(crate) ip_up: bool,
     pub(crate) next_id: u8,
     pub(crate) term_sent: u32,
@@ -146,6 +149,8 @@ impl Server {
             ipcp_req: Pending::default(),
             ipcp_peer_acked: false,
             ipcp_ask_addr: true,
+            lcp_naks: 0,
+            ipcp_naks: 0,
             ip_up: false,
             next_id: 0,
             term_sent: 0,

@@ -717,3 +717,56 @@ fn pap_never_sent_ends_after_the_configure_budget() {
     s.tick();
     assert_eq!(events(&mut s), [Event::Ended(End::NoResponse("PAP"))]);
 }
+
+#[test]
+fn naks_become_rejects_after_max_failure() {
+    let mut s = fresh();
+    // A host that insists on a zero magic number: five Naks (RFC 1661 4.6's Max-Failure),
+    // then the option is rejected so negotiation converges.
+    for id in 1..=5 {
+        s.input(&lcp(&packet(1, id, &[5, 6, 0, 0, 0, 0])));
+        assert_eq!(sent(&mut s), [lcp(&packet(3, id, &[5, 6, 0xED, 0xCB, 0xA9, 0x87]))]);
+    }
+    s.input(&lcp(&packet(1, 6, &[5, 6, 0, 0, 0, 0])));
+    assert_eq!(sent(&mut s), [lcp(&packet(4, 6, &[5, 6, 0, 0, 0, 0]))]);
+    s.input(&lcp(&packet(1, 7, &[])));
+    assert_eq!(sent(&mut s), [lcp(&packet(2, 7, &[]))]);
+}
+
+#[test]
+fn ipcp_request_without_an_address_gets_one_by_nak() {
+    let mut s = fresh();
+    lcp_open(&mut s);
+    // RFC 1332 3.3: the option the host left out is appended to a Configure-Nak.
+    s.input(&frame(COMPRESSED, IPCP, &packet(1, 1, &[])));
+    assert_eq!(sent(&mut s), [frame(COMPRESSED, IPCP, &packet(3, 1, &[3, 6, 10, 7, 157, 1]))]);
+    s.input(&frame(COMPRESSED, IPCP, &packet(1, 2, &[129, 6, 0, 0, 0, 0])));
+    assert_eq!(
+        sent(&mut s),
+        [frame(COMPRESSED, IPCP, &packet(3, 2, &[129, 6, 10, 7, 157, 254, 3, 6, 10, 7, 157, 1]))]
+    );
+    s.input(&frame(COMPRESSED, IPCP, &packet(1, 3, &[3, 6, 10, 7, 157, 1])));
+    assert_eq!(sent(&mut s), [frame(COMPRESSED, IPCP, &packet(2, 3, &[3, 6, 10, 7, 157, 1]))]);
+}
+
+#[test]
+fn frames_with_an_unknown_address_or_control_field_are_discarded() {
+    let mut s = fresh();
+    lcp_open(&mut s);
+    // FF then not 03 (RFC 1662 3.1, 3.2): not a compressed protocol 0x00FF.
+    let mut body = vec![0xFF, 0x13, 0x00, 0x21, 0x45, 0, 0, 20];
+    let fcs = fcs16(&body);
+    body.extend_from_slice(&fcs.to_le_bytes());
+    let mut raw = vec![0x7E];
+    for b in body {
+        if b < 0x20 || b == 0x7E || b == 0x7D {
+            raw.extend_from_slice(&[0x7D, b ^ 0x20]);
+        } else {
+            raw.push(b);
+        }
+    }
+    raw.push(0x7E);
+    s.input(&raw);
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new(), "answered a frame with address FF, control 13");
+    assert_eq!(s.dropped, 1);
+}
