@@ -75,7 +75,8 @@ pub struct Frame {
 pub enum Dropped {
     BadFcs,
     TooLong,
-    /// Too short to hold a protocol and an FCS, or a malformed protocol field.
+    /// Too short to hold a protocol and an FCS, a malformed address, control or protocol
+    /// field, or aborted by the sender.
     Malformed,
 }
 
@@ -104,9 +105,12 @@ impl Decoder {
                 FLAG => {
                     let body = std::mem::take(&mut self.buf);
                     let overflow = std::mem::take(&mut self.overflow);
-                    self.escaped = false;
+                    // Control Escape then Flag: the sender aborted the frame (RFC 1662 4.2).
+                    let aborted = std::mem::take(&mut self.escaped);
                     if overflow {
                         out(Err(Dropped::TooLong));
+                    } else if aborted {
+                        out(Err(Dropped::Malformed));
                     } else if !body.is_empty() {
                         out(parse(&body));
                     }

@@ -770,3 +770,15 @@ fn frames_with_an_unknown_address_or_control_field_are_discarded() {
     assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new(), "answered a frame with address FF, control 13");
     assert_eq!(s.dropped, 1);
 }
+
+#[test]
+fn control_escape_before_the_closing_flag_invalidates_even_a_good_frame() {
+    let mut s = fresh();
+    // RFC 1662 4.2: a Control Escape right before the closing Flag means an invalid frame
+    // (the abort sequence), whatever the FCS says.
+    let mut aborted = lcp(&packet(1, 0x11, &PPPD_LCP_OPTS));
+    aborted.insert(aborted.len() - 1, 0x7D);
+    s.input(&aborted);
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new(), "an aborted frame was taken");
+    assert_eq!(s.dropped, 1);
+}
