@@ -119,6 +119,8 @@ impl Server {
                 self.send_lcp(&Packet { code: code::TERM_ACK, id: p.id, data: Vec::new() });
                 self.end(End::HostTerminated);
             }
+            // RTA in Opened: the host thinks the link went down; tld, scr (RFC 1661 4.1).
+            code::TERM_ACK if self.lcp_open => self.lcp_restart(),
             code::ECHO_REQ if self.lcp_open => {
                 // Zero when the magic number was not negotiated (RFC 1661 section 5.8).
                 let magic = if self.ask_magic { self.cfg.magic } else { 0 };

@@ -281,8 +281,8 @@ impl Server {
             proto::LCP => self.on_lcp(payload),
             proto::IPV4 if self.ip_up => self.up.push_back(payload.to_vec()),
             proto::IPV4 => self.ip_dropped += 1,
-            // Before LCP is open only LCP counts (RFC 1661 section 3.4).
-            _ if !self.lcp_open => {}
+            // Before LCP is open, and while it closes, only LCP counts (RFC 1661 3.4, 3.7).
+            _ if !self.lcp_open || self.phase == Phase::Terminating => {}
             proto::PAP | proto::CHAP => self.on_auth(protocol, payload),
             proto::IPCP if self.phase == Phase::Network => self.on_ipcp(payload),
             proto::IPCP => {}

@@ -782,3 +782,34 @@ fn control_escape_before_the_closing_flag_invalidates_even_a_good_frame() {
     assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new(), "an aborted frame was taken");
     assert_eq!(s.dropped, 1);
 }
+
+#[test]
+fn unsolicited_terminate_ack_in_opened_restarts_the_link() {
+    let mut s = fresh();
+    ip_up(&mut s);
+    // RTA in Opened: tld, scr (RFC 1661 4.1); elsewhere it changes nothing.
+    s.input(&lcp(&packet(6, 0x45, &[])));
+    assert_eq!(sent(&mut s), [lcp(&packet(1, 3, &OWN_LCP_OPTS))]);
+    assert!(!s.is_up());
+    s.input(&lcp(&packet(6, 0x46, &[])));
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new());
+}
+
+#[test]
+fn only_lcp_counts_while_terminating() {
+    let mut s = Server::new(config(Auth::Pap));
+    let own = [2, 6, 0, 0, 0, 0, 3, 4, 0xC0, 0x23, 5, 6, 0x12, 0x34, 0x56, 0x78, 7, 2, 8, 2];
+    sent(&mut s);
+    s.input(&lcp(&packet(1, 0x11, &PPPD_LCP_OPTS)));
+    s.input(&lcp(&packet(2, 1, &own)));
+    sent(&mut s);
+    s.close();
+    assert_eq!(sent(&mut s), [lcp(&packet(5, 2, &[]))]);
+    // Closing: PAP, IPCP and IPv6CP get nothing (RFC 1661 3.7, state table).
+    s.input(&frame(COMPRESSED, PAP, &packet(1, 0x41, &[1, b'u', 1, b'p'])));
+    s.input(&frame(COMPRESSED, IPCP, &packet(1, 1, &HOST_IPCP_OPTS)));
+    s.input(&frame(COMPRESSED, 0x8057, &packet(1, 1, &[])));
+    assert_eq!(sent(&mut s), Vec::<Vec<u8>>::new());
+    s.input(&lcp(&packet(6, 2, &[])));
+    assert_eq!(events(&mut s), [Event::Ended(End::Closed)]);
+}
