@@ -813,3 +813,23 @@ fn only_lcp_counts_while_terminating() {
     s.input(&lcp(&packet(6, 2, &[])));
     assert_eq!(events(&mut s), [Event::Ended(End::Closed)]);
 }
+
+#[test]
+fn rejects_are_truncated_to_the_hosts_mru() {
+    let mut s = fresh();
+    let opts = [1, 4, 0, 128, 2, 6, 0, 0, 0, 0, 7, 2, 8, 2];
+    s.input(&lcp(&packet(1, 1, &opts)));
+    s.input(&lcp(&packet(2, 1, &OWN_LCP_OPTS)));
+    assert_eq!(sent(&mut s).len(), 2);
+    // An IPv6 packet of 300 octets: the Protocol-Reject is 128 octets, as the MRU says
+    // (RFC 1661 5.7).
+    let ipv6: Vec<u8> = (0..300u16).map(|i| i as u8).collect();
+    s.input(&frame(COMPRESSED, 0x0057, &ipv6));
+    let mut want = vec![0x00, 0x57];
+    want.extend_from_slice(&ipv6[..122]);
+    assert_eq!(sent(&mut s), [lcp(&packet(8, 3, &want))]);
+    // A Code-Reject likewise (5.6).
+    let long = packet(0x30, 9, &[0x55; 200]);
+    s.input(&lcp(&long));
+    assert_eq!(sent(&mut s), [lcp(&packet(7, 4, &long[..124]))]);
+}
