@@ -833,3 +833,25 @@ fn rejects_are_truncated_to_the_hosts_mru() {
     s.input(&lcp(&long));
     assert_eq!(sent(&mut s), [lcp(&packet(7, 4, &long[..124]))]);
 }
+
+#[test]
+fn chap_repeated_response_gets_success_again_and_echo_works_while_authenticating() {
+    let mut s = Server::new(config(Auth::ChapMd5));
+    let own = [2, 6, 0, 0, 0, 0, 3, 5, 0xC2, 0x23, 5, 5, 6, 0x12, 0x34, 0x56, 0x78, 7, 2, 8, 2];
+    sent(&mut s);
+    s.input(&lcp(&packet(1, 0x11, &PPPD_LCP_OPTS)));
+    s.input(&lcp(&packet(2, 1, &own)));
+    assert_eq!(sent(&mut s).len(), 2);
+    // LCP is opened during authentication: Echo-Request is answered (RFC 1661 5.8).
+    s.input(&lcp(&packet(9, 0x20, &[0xCA, 0xFE, 0xBA, 0xBE])));
+    assert_eq!(sent(&mut s), [lcp(&packet(10, 0x20, &[0x12, 0x34, 0x56, 0x78]))]);
+    let mut resp = vec![16];
+    resp.extend_from_slice(&[0x5A; 16]);
+    resp.extend_from_slice(b"host");
+    s.input(&frame(COMPRESSED, CHAP, &packet(2, 2, &resp)));
+    assert_eq!(sent(&mut s).len(), 2);
+    // The Success was lost and the host repeats its Response: Success again, no second
+    // IPCP request (RFC 1994 4.2).
+    s.input(&frame(COMPRESSED, CHAP, &packet(2, 2, &resp)));
+    assert_eq!(sent(&mut s), [frame(COMPRESSED, CHAP, &packet(3, 2, &[]))]);
+}
