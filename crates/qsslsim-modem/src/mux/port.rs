@@ -8,7 +8,9 @@ use super::frame::Decoded;
 use super::{Mux, MuxEvent, MuxParams};
 use crate::channels::{urc_dlci, Channel};
 use crate::event::Event;
-use crate::modem::{Modem, Port};
+use crate::modem::{Busy, Modem, Port};
+use crate::net::NetAction;
+use crate::socket::AccessMode;
 
 impl Modem {
     /// Make channel `dlci` the active one: park the active channel's state and load
@@ -62,6 +64,11 @@ impl Modem {
         }
         self.out.finish_write();
         self.hang_up_call_on_closed_channel(None);
+        let mut gone: Vec<u8> = self.channels.parked_open().map(|(d, _)| *d).collect();
+        gone.extend((self.channels.active != 0).then_some(self.channels.active));
+        for dlci in gone {
+            self.abandon_channel(dlci, why);
+        }
         self.switch_to(0);
         self.channels.parked.clear();
         self.channels.flow_stopped.clear();
@@ -69,6 +76,44 @@ impl Modem {
         self.out.set_channel(None);
         info!(why, "mux mode off");
         self.event(Event::Mux { on: false, detail: why.into() });
+    }
+
+    /// Channel `dlci` goes away (its DLC released, or mux mode ended) with whatever it was
+    /// doing (policy `cmux-release`): nobody can type `+++` on it or wait for its answers any
+    /// more. A transparent socket goes to buffer mode (held `+` bytes were data and are sent;
+    /// buffered data is announced), an open in transparent mode ends as a buffer-mode open
+    /// (with `+QSSLOPEN`/`+QIOPEN` as a URC), a lingering close ends at once as at the end of
+    /// its linger. No answer is written: the channel is gone.
+    fn abandon_channel(&mut self, dlci: u8, why: &str) {
+        self.switch_to(dlci);
+        if let Port::Transparent { id, escape } = &mut self.port {
+            let id = *id;
+            let mut held = Vec::new();
+            escape.release(&mut held);
+            info!(dlci, %id, why, "channel gone in transparent mode: its socket goes to buffer mode");
+            self.event(Event::Failure {
+                id: Some(id.get()),
+                code: 0,
+                cause: format!(
+                    "CMUX channel {dlci} gone in transparent mode ({why}): the socket is in buffer mode now"
+                ),
+            });
+            self.send_transparent(id, held);
+            self.enter_command();
+            crate::cmd::data_mode::switch_to_buffer(self, id);
+        }
+        match self.busy.take() {
+            Some(Busy::OpenTransparent { id, .. }) => {
+                info!(dlci, %id, why, "channel gone during a transparent open: it ends in buffer mode");
+                self.sockets.get_mut(id).mode = AccessMode::Buffer;
+            }
+            Some(Busy::Closing { id, conn, .. }) => {
+                info!(dlci, %id, why, "channel gone during a lingering close: the close ends now");
+                self.net(NetAction::Abort { id: id.get(), conn });
+                self.release_socket(id, "its CMUX channel was closed during the close");
+            }
+            other => self.busy = other,
+        }
     }
 
     /// A PPP call on channel `dlci` (any DLC when `None`) that is going away ends: nothing can
@@ -163,10 +208,11 @@ impl Modem {
             }
             MuxEvent::Closed(dlci) => {
                 self.hang_up_call_on_closed_channel(Some(dlci));
-                if self.channels.active == dlci {
-                    self.switch_to(0);
-                }
+                self.abandon_channel(dlci, "DISC");
+                self.switch_to(0);
                 self.channels.parked.remove(&dlci);
+                // A DLC opened again starts with no flow control pending.
+                self.channels.flow_stopped.remove(&dlci);
                 info!(dlci, "mux: DLC released");
                 self.event(Event::Dlc { dlci, open: false, detail: "DISC".into() });
             }

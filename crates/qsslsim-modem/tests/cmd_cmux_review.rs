@@ -1,0 +1,215 @@
+//! A second reading of `AT+CMUX`: the corners of mux mode (a channel released while it is in
+//! a data mode or busy, mux mode ending under it, frames cut at every byte boundary, a chain
+//! after `AT+CMUX`, the URC channel moved while URCs wait), each pinned with exact bytes. The
+//! frame helpers are a copy of the few in cmd_cmux.rs (the test's own codec, not the crate's).
+
+mod bench;
+
+use std::time::Duration;
+
+use bench::{Bench, CONNECT, OK};
+use qsslsim_modem::NetAction;
+
+// ---- frames, the test's own ------------------------------------------------------------------
+
+fn fcs(header: &[u8]) -> u8 {
+    let mut crc = 0xFFu8;
+    for &b in header {
+        crc ^= b;
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xE0 } else { crc >> 1 };
+        }
+    }
+    0xFF - crc
+}
+
+fn frame(addr: u8, ctrl: u8, info: &[u8]) -> Vec<u8> {
+    let mut header = vec![addr, ctrl];
+    if info.len() < 128 {
+        header.push((info.len() as u8) << 1 | 1);
+    } else {
+        header.push(((info.len() & 0x7F) as u8) << 1);
+        header.push((info.len() >> 7) as u8);
+    }
+    let mut out = vec![0xF9];
+    out.extend_from_slice(&header);
+    out.extend_from_slice(info);
+    let covered = if ctrl & !0x10 == UIH { header } else { out[1..].to_vec() };
+    out.push(fcs(&covered));
+    out.push(0xF9);
+    out
+}
+
+const SABM: u8 = 0x3F;
+const DISC: u8 = 0x53;
+const UIH: u8 = 0xEF;
+const UA: u8 = 0x73;
+
+fn host(dlci: u8, ctrl: u8, info: &[u8]) -> Vec<u8> {
+    frame(0x03 | dlci << 2, ctrl, info)
+}
+
+fn uih(dlci: u8, data: &[u8]) -> Vec<u8> {
+    host(dlci, UIH, data)
+}
+
+fn line(dlci: u8, text: &str) -> Vec<u8> {
+    uih(dlci, format!("{text}\r").as_bytes())
+}
+
+fn response(dlci: u8, ctrl: u8) -> Vec<u8> {
+    frame(0x03 | dlci << 2, ctrl, &[])
+}
+
+fn from_module(dlci: u8, data: &[u8]) -> Vec<u8> {
+    frame(0x01 | dlci << 2, UIH, data)
+}
+
+/// The control channel's CLD command from the host.
+fn cld() -> Vec<u8> {
+    uih(0, &[0xC3, 0x01])
+}
+
+// ---- a bench in mux mode ---------------------------------------------------------------------
+
+struct Mux {
+    b: Bench,
+}
+
+impl Mux {
+    /// `AT+CMUX=<args>` on a module with echo off; then SABM for DLCI 0 and `channels`.
+    fn start(args: &str, channels: &[u8]) -> Mux {
+        let mut b = Bench::new();
+        b.check(&format!("AT+CMUX={args}"), OK);
+        let mut m = Mux { b };
+        for d in std::iter::once(0).chain(channels.iter().copied()) {
+            m.send(&host(d, SABM, &[]));
+            assert_eq!(m.bytes(), response(d, UA), "UA for DLCI {d}");
+        }
+        m
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.b.input(bytes);
+    }
+
+    fn bytes(&mut self) -> Vec<u8> {
+        self.b.take_bytes()
+    }
+
+    /// Send a command line on `dlci`; the module's exact bytes must be `want` on `dlci`.
+    #[track_caller]
+    fn check(&mut self, dlci: u8, text: &str, want: &str) {
+        self.send(&line(dlci, text));
+        let want = if want.is_empty() { vec![] } else { from_module(dlci, want.as_bytes()) };
+        assert_eq!(self.bytes(), want, "reply to {text:?} on DLCI {dlci}");
+    }
+
+    /// Context 1 up and SSL socket `id` opened in transparent mode from `dlci`: `CONNECT`
+    /// there. The connection's serial.
+    #[track_caller]
+    fn transparent(&mut self, dlci: u8, id: u8) -> u64 {
+        self.check(dlci, "AT+QIACT=1", OK);
+        self.check(dlci, &format!("AT+QSSLOPEN=1,0,{id},\"192.0.2.2\",443,2"), "");
+        let conn = self.b.open_request(id).conn;
+        self.b.opened(id, conn);
+        assert_eq!(self.bytes(), from_module(dlci, CONNECT.as_bytes()));
+        conn
+    }
+}
+
+fn state_line(id: u8, mode: u8) -> String {
+    format!("\r\n+QSSLSTATE: {id},\"SSLClient\",\"192.0.2.2\",443,5000{id},2,1,{id},{mode},\"uart1\",0\r\n\r\nOK\r\n")
+}
+
+// ---- a channel released under a data mode or a busy command ------------------------------------
+
+/// DISC of a DLC whose channel is in transparent mode: nobody could type `+++` on it any more,
+/// so its socket goes to buffer mode (policy `cmux-release`); server data that arrives after
+/// is announced on the URC channel and readable there, none lost.
+#[test]
+fn disc_of_a_transparent_channel_leaves_its_socket_in_buffer_mode() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    let conn = m.transparent(2, 4);
+    m.b.data(4, conn, b"abc");
+    assert_eq!(m.bytes(), from_module(2, b"abc"));
+    m.send(&host(2, DISC, &[]));
+    assert_eq!(m.bytes(), response(2, UA));
+    m.b.data(4, conn, b"xyz");
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLURC: \"recv\",4\r\n"));
+    m.check(1, "AT+QSSLSTATE=4", &state_line(4, 0));
+    m.check(1, "AT+QSSLRECV=4,10", "\r\n+QSSLRECV: 3\r\nxyz\r\n\r\nOK\r\n");
+}
+
+/// The same when mux mode ends (CLD): the plain port has no way back to the socket's data
+/// mode either.
+#[test]
+fn cld_under_a_transparent_channel_leaves_its_socket_in_buffer_mode() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    let conn = m.transparent(2, 4);
+    m.send(&cld());
+    assert_eq!(m.bytes(), from_module(0, &[0xC1, 0x01]));
+    m.b.data(4, conn, b"xyz");
+    m.b.settle();
+    assert_eq!(m.b.take_text(), "\r\n+QSSLURC: \"recv\",4\r\n");
+    m.b.check("AT+QSSLRECV=4,10", "\r\n+QSSLRECV: 3\r\nxyz\r\n\r\nOK\r\n");
+}
+
+/// A `+` typed after guard silence is held back as a possible escape; the DLC released before
+/// the guard time ends: the `+` was data and reaches the socket.
+#[test]
+fn a_held_plus_reaches_the_socket_when_its_dlc_is_released() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.transparent(2, 4);
+    m.b.advance(Duration::from_secs(2));
+    m.b.actions.clear();
+    m.send(&uih(2, b"+"));
+    assert!(bench::sends(&m.b.actions, 4).is_empty(), "held as a possible escape");
+    m.send(&host(2, DISC, &[]));
+    assert_eq!(m.bytes(), response(2, UA));
+    assert_eq!(bench::sends(&m.b.take_actions(), 4), [b"+".to_vec()]);
+    m.b.advance(Duration::from_secs(2));
+    assert_eq!(m.bytes(), b"");
+}
+
+/// An open in transparent mode still running when its DLC is released: nobody waits for its
+/// `CONNECT`, so it ends as a buffer-mode open does, with `+QSSLOPEN` on the URC channel.
+#[test]
+fn a_transparent_open_whose_dlc_is_released_reports_on_the_urc_channel() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QIACT=1", OK);
+    m.check(2, "AT+QSSLOPEN=1,0,4,\"192.0.2.2\",443,2", "");
+    let conn = m.b.open_request(4).conn;
+    m.send(&host(2, DISC, &[]));
+    assert_eq!(m.bytes(), response(2, UA));
+    m.b.opened(4, conn);
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLOPEN: 4,0\r\n"));
+    m.check(1, "AT+QSSLSTATE=4", &state_line(4, 0));
+}
+
+/// `AT+QSSLCLOSE` lingering when its DLC is released: nobody waits for its `OK`, so the close
+/// ends at once as at the end of the linger (the connection aborted, the socket released),
+/// rather than leaving the socket closing for ever.
+#[test]
+fn a_lingering_close_whose_dlc_is_released_ends_at_once() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QIACT=1", OK);
+    m.check(2, "AT+QSSLOPEN=1,0,5,\"192.0.2.2\",443,0", OK);
+    let conn = m.b.open_request(5).conn;
+    m.b.opened(5, conn);
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLOPEN: 5,0\r\n"));
+    m.check(2, "AT+QSSLCLOSE=5,10", "");
+    m.b.actions.clear();
+    m.send(&host(2, DISC, &[]));
+    assert_eq!(m.bytes(), response(2, UA));
+    assert!(
+        m.b.take_actions().iter().any(|a| matches!(a, NetAction::Abort { id: 5, conn: c } if *c == conn)),
+        "the connection is aborted"
+    );
+    m.check(1, "AT+QSSLSTATE=5", OK);
+    m.b.advance(Duration::from_secs(20));
+    assert_eq!(m.bytes(), b"");
+}
