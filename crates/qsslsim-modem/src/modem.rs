@@ -627,11 +627,14 @@ impl Modem {
         self.out.result(code);
     }
 
-    /// Write a final result code; URCs may follow only after the gap.
+    /// Write a final result code; URCs may follow only after the gap. In mux mode only a
+    /// result on the URC channel shares its byte stream with URCs (policy `urc-gap`).
     pub(crate) fn final_result(&mut self, code: ResultCode) {
         self.out.result(code);
         self.out.finish_write();
-        self.urcs.final_written(self.now);
+        if !self.channels.muxed() || self.channels.active == self.urc_dlci() {
+            self.urcs.final_written(self.now);
+        }
     }
 
     pub(crate) fn net(&mut self, action: NetAction) {

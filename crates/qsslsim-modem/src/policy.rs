@@ -167,7 +167,7 @@ pub fn policies() -> Vec<Policy> {
         p(
             "urc-gap",
             format!("{} ms (fast), {} ms (realistic), one gap at most", FAST_URC_GAP.as_millis(), REALISTIC_URC_GAP.as_millis()),
-            "A URC following a final result is written separately after this gap. Its due time is fixed when it is queued: later final results delay it by one gap at most, so a host that polls faster than the gap still sees every URC between two answers.",
+            "A URC following a final result is written separately after this gap. Its due time is fixed when it is queued: later final results delay it by one gap at most, so a host that polls faster than the gap still sees every URC between two answers. In mux mode only a final result on the URC channel opens the gap: an answer on another DLC shares no byte stream with the URCs.",
         ),
         p(
             "switch-to-push",

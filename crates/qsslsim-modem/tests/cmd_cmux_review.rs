@@ -213,3 +213,27 @@ fn a_lingering_close_whose_dlc_is_released_ends_at_once() {
     m.b.advance(Duration::from_secs(20));
     assert_eq!(m.bytes(), b"");
 }
+
+// ---- the URC gap is the URC channel's ----------------------------------------------------------
+
+/// The gap after a final result keeps a URC apart from an answer on the same port. An answer
+/// on another DLC shares no byte stream with the URC channel, so it does not hold URCs back
+/// (policy `urc-gap`); one on the URC channel still does.
+#[test]
+fn an_answer_on_another_dlc_does_not_hold_urcs_back() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(1, "AT+QIACT=1", OK);
+    m.check(1, "AT+QSSLOPEN=1,0,5,\"192.0.2.2\",443,0", OK);
+    let conn = m.b.open_request(5).conn;
+    m.b.opened(5, conn);
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLOPEN: 5,0\r\n"));
+    m.check(2, "AT", OK);
+    m.b.data(5, conn, b"x");
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLURC: \"recv\",5\r\n"), "at once, no gap");
+    m.check(1, "AT+QSSLRECV=5,10", "\r\n+QSSLRECV: 1\r\nx\r\n\r\nOK\r\n");
+    m.b.data(5, conn, b"y");
+    assert_eq!(m.bytes(), b"", "after an answer on the URC channel: the gap");
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLURC: \"recv\",5\r\n"));
+}
