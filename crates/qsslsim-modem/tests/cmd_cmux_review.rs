@@ -237,3 +237,33 @@ fn an_answer_on_another_dlc_does_not_hold_urcs_back() {
     m.b.settle();
     assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLURC: \"recv\",5\r\n"));
 }
+
+// ---- flow control of a released DLC ------------------------------------------------------------
+
+/// The module's MSC command on DLCI 0 for `dlci`: RTC, RTR, DV, and FC when `stop`.
+fn module_msc(dlci: u8, stop: bool) -> Vec<u8> {
+    let signals = 0x8D | if stop { 0x02 } else { 0 };
+    frame(0x01, UIH, &[0xE3, 0x05, dlci << 2 | 0x03, signals])
+}
+
+/// A DLC stopped with MSC (its transparent send buffer full) and then released: opened again
+/// it is a fresh channel, answered with UA alone and no stale MSC; its socket kept every byte.
+#[test]
+fn a_dlc_stopped_with_msc_opens_again_fresh() {
+    let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
+    let conn = m.transparent(2, 4);
+    m.b.actions.clear();
+    let data = vec![0x42u8; 64 * 1024];
+    for chunk in data.chunks(1509) {
+        m.send(&uih(2, chunk));
+    }
+    assert_eq!(m.bytes(), module_msc(2, true));
+    m.send(&host(2, DISC, &[]));
+    assert_eq!(m.bytes(), response(2, UA));
+    m.send(&host(2, SABM, &[]));
+    assert_eq!(m.bytes(), response(2, UA), "no MSC for the fresh DLC");
+    assert_eq!(bench::sends(&m.b.take_actions(), 4).concat(), data);
+    m.b.sent(4, conn, data.len());
+    assert_eq!(m.bytes(), b"");
+    m.check(2, "AT+QSSLSTATE=4", &state_line(4, 0));
+}
