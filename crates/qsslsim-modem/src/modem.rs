@@ -598,7 +598,19 @@ impl Modem {
                     }
                     return self.final_result(code);
                 }
-                Flow::Suspend => return,
+                Flow::Suspend => {
+                    if self.channels.pending.take().is_some() {
+                        // The command entered a data mode or waits on the plain port: mux mode
+                        // under it would strand it (policy `cmux-params`).
+                        info!("AT+CMUX dropped: a later command of its line suspended the port");
+                        self.out.event(Event::Failure {
+                            id: None,
+                            code: 0,
+                            cause: "AT+CMUX takes no effect: a later command of its line entered a data mode or waits".into(),
+                        });
+                    }
+                    return;
+                }
             }
         }
         self.final_result(ResultCode::Ok);

@@ -267,3 +267,40 @@ fn a_dlc_stopped_with_msc_opens_again_fresh() {
     assert_eq!(m.bytes(), b"");
     m.check(2, "AT+QSSLSTATE=4", &state_line(4, 0));
 }
+
+// ---- AT+CMUX in a chain --------------------------------------------------------------------------
+
+/// `AT+CMUX` followed on its line by a command that enters a data mode (`AT+QFUPL` here): the
+/// upload runs on the plain port and mux mode does not start, as when a later command fails
+/// (policy `cmux-params`); otherwise the upload would be parked where no frame reaches it.
+#[test]
+fn cmux_then_a_data_mode_on_the_same_line_stays_plain() {
+    let mut plain = Bench::new();
+    plain.check("AT+QFUPL=\"UFS:a.txt\",5", CONNECT);
+    plain.input(b"hello");
+    let uploaded = plain.take_text();
+
+    let mut b = Bench::new();
+    b.check("AT+CMUX=0;+QFUPL=\"UFS:a.txt\",5", CONNECT);
+    b.input(b"hello");
+    assert_eq!(b.take_text(), uploaded);
+    b.check("AT", OK);
+    b.advance(Duration::from_secs(200));
+    assert_eq!(b.take_bytes(), b"");
+}
+
+/// `AT+CMUX=0;+CSQ`: both answer on the plain port, then frames.
+#[test]
+fn cmux_then_a_query_on_the_same_line_answers_plain_then_frames() {
+    let mut b = Bench::new();
+    let mut bytes = b"AT+CMUX=0;+CSQ\r".to_vec();
+    bytes.extend(host(0, SABM, &[]));
+    bytes.extend(host(1, SABM, &[]));
+    bytes.extend(line(1, "AT"));
+    b.input(&bytes);
+    let mut want = b"\r\n+CSQ: 24,99\r\n\r\nOK\r\n".to_vec();
+    want.extend(response(0, UA));
+    want.extend(response(1, UA));
+    want.extend(from_module(1, OK.as_bytes()));
+    assert_eq!(b.take_bytes(), want);
+}
