@@ -958,6 +958,8 @@ impl Modem {
         self.final_result(ResultCode::Connect);
         self.sockets.get_mut(id).mode = AccessMode::Transparent;
         self.last_transparent = Some(id);
+        // The socket's data mode is this channel's now: `ATO` elsewhere must not share it.
+        self.forget_transparent_elsewhere(id);
         self.input.assembler.reset();
         self.port = Port::Transparent { id, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
     }
@@ -999,6 +1001,17 @@ impl Modem {
         }
         if self.last_transparent == Some(id) {
             self.last_transparent = None;
+        }
+        self.forget_transparent_elsewhere(id);
+    }
+
+    /// Mux mode: no parked channel's `ATO` returns to socket `id` any more (it was released,
+    /// or another channel took it into transparent mode; policy `cmux-channels`).
+    fn forget_transparent_elsewhere(&mut self, id: SocketId) {
+        for c in self.channels.parked.values_mut() {
+            if c.last_transparent == Some(id) {
+                c.last_transparent = None;
+            }
         }
     }
 }

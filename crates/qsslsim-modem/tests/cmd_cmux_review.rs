@@ -304,3 +304,46 @@ fn cmux_then_a_query_on_the_same_line_answers_plain_then_frames() {
     want.extend(from_module(1, OK.as_bytes()));
     assert_eq!(b.take_bytes(), want);
 }
+
+// ---- ATO's socket is per channel, and no channel keeps another's --------------------------------
+
+/// Escape DLCI 1's transparent socket with `+++` (guard times on the paused clock).
+fn escape(m: &mut Mux, dlci: u8) {
+    m.b.advance(Duration::from_secs(2));
+    m.send(&uih(dlci, b"+++"));
+    m.b.advance(Duration::from_secs(2));
+    assert_eq!(m.bytes(), from_module(dlci, OK.as_bytes()));
+}
+
+/// The socket DLCI 1 escaped from is closed and opened again in buffer mode from DLCI 2: `ATO`
+/// on DLCI 1 finds no connection to return to (`NO CARRIER`, as on the plain port) instead of
+/// taking the new buffer-mode connection into transparent mode.
+#[test]
+fn ato_does_not_return_to_a_socket_closed_and_reopened_on_another_dlc() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    let conn = m.transparent(1, 4);
+    escape(&mut m, 1);
+    m.check(2, "AT+QSSLCLOSE=4", "");
+    m.b.closed(4, conn);
+    assert_eq!(m.bytes(), from_module(2, OK.as_bytes()));
+    m.check(2, "AT+QSSLOPEN=1,0,4,\"192.0.2.2\",443,0", OK);
+    let conn = m.b.open_request(4).conn;
+    m.b.opened(4, conn);
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QSSLOPEN: 4,0\r\n"));
+    m.check(1, "ATO", "\r\nNO CARRIER\r\n");
+    m.check(2, "AT+QSSLSTATE=4", &state_line(4, 0));
+}
+
+/// DLCI 2 takes the socket DLCI 1 escaped from into transparent mode (`AT+QISWTMD`): `ATO` on
+/// DLCI 1 must not put a second channel in transparent mode on the same socket.
+#[test]
+fn ato_does_not_share_a_socket_another_dlc_took_into_transparent_mode() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    let conn = m.transparent(1, 4);
+    escape(&mut m, 1);
+    m.check(2, "AT+QISWTMD=4,2", CONNECT);
+    m.check(1, "ATO", "\r\nNO CARRIER\r\n");
+    m.b.data(4, conn, b"down");
+    assert_eq!(m.bytes(), from_module(2, b"down"));
+}
