@@ -347,3 +347,75 @@ fn ato_does_not_share_a_socket_another_dlc_took_into_transparent_mode() {
     m.b.data(4, conn, b"down");
     assert_eq!(m.bytes(), from_module(2, b"down"));
 }
+
+// ---- checked and found right: pinned -------------------------------------------------------------
+
+/// URCs queued while the URC channel is in transparent mode go to the new URC channel once
+/// `AT+QCFG="cmux/urcport"` names another, after the gap of that command's `OK`.
+#[test]
+fn queued_urcs_follow_the_urc_channel_when_it_changes() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.transparent(1, 4);
+    m.check(2, "AT+QSSLOPEN=1,0,5,\"192.0.2.2\",443,0", OK);
+    let conn = m.b.open_request(5).conn;
+    m.b.opened(5, conn);
+    m.b.settle();
+    assert_eq!(m.bytes(), b"", "DLCI 1 is in transparent mode: the URC waits");
+    m.check(2, "AT+QCFG=\"cmux/urcport\",2", OK);
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(2, b"\r\n+QSSLOPEN: 5,0\r\n"));
+}
+
+/// Frames of every kind in one stream, cut in two at every byte boundary: the module answers
+/// exactly as to the whole stream.
+#[test]
+fn a_stream_cut_at_every_byte_boundary_answers_the_same() {
+    let mut stream = host(2, SABM, &[]);
+    stream.extend(line(1, "AT"));
+    stream.extend(uih(0, &[0x23, 0x05, 0xAA, 0x55]));
+    stream.extend(line(2, "AT+CSQ"));
+    let mut want = response(2, UA);
+    want.extend(from_module(1, OK.as_bytes()));
+    want.extend(from_module(0, &[0x21, 0x05, 0xAA, 0x55]));
+    want.extend(from_module(2, b"\r\n+CSQ: 24,99\r\n\r\nOK\r\n"));
+    for cut in 0..=stream.len() {
+        let mut m = Mux::start("0,0,5,127", &[1]);
+        m.send(&stream[..cut]);
+        m.send(&stream[cut..]);
+        assert_eq!(m.bytes(), want, "cut at {cut}");
+    }
+}
+
+/// An upload's timeout runs out while another channel is the active one: the upload ends on
+/// its own channel with what a plain port writes.
+#[test]
+fn an_upload_times_out_on_a_parked_channel() {
+    let mut plain = Bench::new();
+    plain.check("AT+QFUPL=\"UFS:a.txt\",10,1", CONNECT);
+    plain.input(b"abc");
+    plain.advance(Duration::from_secs(2));
+    let ended = plain.take_bytes();
+    assert!(!ended.is_empty());
+
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QFUPL=\"UFS:a.txt\",10,1", CONNECT);
+    m.send(&uih(2, b"abc"));
+    m.check(1, "AT", OK);
+    m.b.advance(Duration::from_secs(2));
+    assert_eq!(m.bytes(), from_module(2, &ended));
+}
+
+/// `+++` typed on DLCI 1, then DLCI 2 runs a command during the guard time after: the escape
+/// still completes on DLCI 1 at the end of its guard time.
+#[test]
+fn a_plus_guard_completes_on_a_parked_channel() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.transparent(1, 4);
+    m.b.advance(Duration::from_secs(2));
+    m.send(&uih(1, b"+++"));
+    m.check(2, "AT", OK);
+    m.b.advance(Duration::from_millis(500));
+    assert_eq!(m.bytes(), b"");
+    m.b.advance(Duration::from_secs(1));
+    assert_eq!(m.bytes(), from_module(1, OK.as_bytes()));
+}
