@@ -419,3 +419,57 @@ fn a_plus_guard_completes_on_a_parked_channel() {
     m.b.advance(Duration::from_secs(1));
     assert_eq!(m.bytes(), from_module(1, OK.as_bytes()));
 }
+
+// ---- a PPP call resumed on another channel --------------------------------------------------------
+
+/// `ATD*99#` on `dlci`: `CONNECT` there; the session.
+fn dial(m: &mut Mux, dlci: u8) -> u64 {
+    m.b.take_actions();
+    m.check(dlci, "ATD*99#", CONNECT);
+    match m.b.take_actions().as_slice() {
+        [NetAction::PppStart { session, .. }] => *session,
+        other => panic!("expected PppStart, got {other:?}"),
+    }
+}
+
+/// A call dialled on DLCI 1, escaped with `+++`, resumed with `ATO` on DLCI 2: the call is
+/// DLCI 2's now (policy `cmux-channels`), its downlink comes there and not into DLCI 1's
+/// command mode.
+#[test]
+fn ato_on_another_dlc_takes_the_call_there() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    let session = dial(&mut m, 1);
+    escape(&mut m, 1);
+    m.check(2, "ATO", CONNECT);
+    m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"\x7e\x21\x45\x7e".to_vec() });
+    assert_eq!(m.bytes(), from_module(2, b"\x7e\x21\x45\x7e"));
+    m.check(1, "AT", OK);
+    m.b.net(qsslsim_modem::NetEvent::PppEnded { session, why: "the host terminated LCP".into() });
+    assert_eq!(m.bytes(), from_module(2, b"\r\nNO CARRIER\r\n"));
+}
+
+/// A call dialled on the plain port and escaped before `AT+CMUX`, resumed with `ATO` on
+/// DLCI 1: its downlink comes on DLCI 1 (it was dropped as a write for DLCI 0).
+#[test]
+fn a_call_escaped_before_cmux_resumes_on_a_dlc() {
+    let mut b = Bench::new();
+    b.take_actions();
+    b.check("ATD*99#", CONNECT);
+    let session = match b.take_actions().as_slice() {
+        [NetAction::PppStart { session, .. }] => *session,
+        other => panic!("expected PppStart, got {other:?}"),
+    };
+    b.advance(Duration::from_secs(2));
+    b.input(b"+++");
+    b.advance(Duration::from_secs(2));
+    assert_eq!(b.take_text(), OK);
+    b.check("AT+CMUX=0", OK);
+    let mut m = Mux { b };
+    for d in [0, 1] {
+        m.send(&host(d, SABM, &[]));
+        assert_eq!(m.bytes(), response(d, UA));
+    }
+    m.check(1, "ATO", CONNECT);
+    m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"\x7e\x21\x45\x7e".to_vec() });
+    assert_eq!(m.bytes(), from_module(1, b"\x7e\x21\x45\x7e"));
+}
