@@ -162,7 +162,7 @@ impl Modem {
     }
 
     /// Host bytes for the plain port, or frames in mux mode.
-    fn host_bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn host_bytes(&mut self, bytes: &[u8]) {
         if self.channels.muxed() {
             self.mux_input(bytes);
             return;

@@ -473,3 +473,30 @@ fn a_call_escaped_before_cmux_resumes_on_a_dlc() {
     m.b.net(qsslsim_modem::NetEvent::PppData { session, data: b"\x7e\x21\x45\x7e".to_vec() });
     assert_eq!(m.bytes(), from_module(1, b"\x7e\x21\x45\x7e"));
 }
+
+// ---- bytes after the multiplexer closed -------------------------------------------------------------
+
+/// CLD and a command line in the same read: the line after the CLD frame is the plain port's
+/// and is answered there, not skipped as garbage between frames.
+#[test]
+fn a_line_right_after_cld_in_the_same_read_is_answered_plain() {
+    let mut m = Mux::start("0,0,5,127", &[1]);
+    let mut bytes = cld();
+    bytes.extend(b"AT+CSQ\r");
+    m.send(&bytes);
+    let mut want = from_module(0, &[0xC1, 0x01]);
+    want.extend(b"\r\n+CSQ: 24,99\r\n\r\nOK\r\n");
+    assert_eq!(m.bytes(), want);
+}
+
+/// The same after DISC of DLCI 0.
+#[test]
+fn a_line_right_after_disc_0_in_the_same_read_is_answered_plain() {
+    let mut m = Mux::start("0,0,5,127", &[1]);
+    let mut bytes = host(0, DISC, &[]);
+    bytes.extend(b"AT\r");
+    m.send(&bytes);
+    let mut want = response(0, UA);
+    want.extend(OK.as_bytes());
+    assert_eq!(m.bytes(), want);
+}

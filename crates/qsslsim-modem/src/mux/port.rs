@@ -153,19 +153,20 @@ impl Modem {
         self.out.push_raw_write(super::session::msc_command(dlci, full));
     }
 
-    /// Host bytes in mux mode.
+    /// Host bytes in mux mode. Bytes after a frame that closes the multiplexer (CLD, DISC
+    /// of DLCI 0) are the plain port's again, even in the same read.
     pub(crate) fn mux_input(&mut self, bytes: &[u8]) {
         let Some(mux) = self.channels.mux.as_mut() else { return };
-        let decoded = mux.decoder.feed(bytes);
-        for d in decoded {
+        mux.decoder.push(bytes);
+        let mut rest = Vec::new();
+        while let Some(mux) = self.channels.mux.as_mut() {
+            let Some(d) = mux.decoder.next() else { break };
             let frame = match d {
                 Decoded::Frame(f) => f,
                 Decoded::Skipped { bytes, why } => {
-                    let total = self.channels.mux.as_mut().map(|m| {
-                        m.skipped += bytes as u64;
-                        m.skipped
-                    });
-                    warn!(bytes, why, ?total, "mux: bytes skipped");
+                    mux.skipped += bytes as u64;
+                    let total = mux.skipped;
+                    warn!(bytes, why, total, "mux: bytes skipped");
                     self.event(Event::Failure {
                         id: None,
                         code: 0,
@@ -174,13 +175,16 @@ impl Modem {
                     continue;
                 }
             };
-            let Some(mux) = self.channels.mux.as_mut() else {
-                warn!(?frame, "frame after mux mode ended: dropped");
-                continue;
-            };
-            for ev in mux.session.on_frame(frame) {
+            let events = mux.session.on_frame(frame);
+            if events.contains(&MuxEvent::CloseDown) {
+                rest = mux.decoder.take_rest();
+            }
+            for ev in events {
                 self.mux_event(ev);
             }
+        }
+        if !rest.is_empty() && !self.channels.muxed() {
+            self.host_bytes(&rest);
         }
     }
 
