@@ -115,16 +115,16 @@ impl Decoder {
     /// Feed bytes; return every frame completed and everything skipped, in order.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Decoded> {
         self.push(bytes);
-        std::iter::from_fn(|| self.next()).collect()
+        std::iter::from_fn(|| self.next_item()).collect()
     }
 
-    /// Take bytes in; [`Self::next`] cuts them.
+    /// Take bytes in; [`Self::next_item`] cuts them.
     pub fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
     }
 
     /// The next frame completed or run of bytes skipped, if the bytes so far hold one.
-    pub fn next(&mut self) -> Option<Decoded> {
+    pub fn next_item(&mut self) -> Option<Decoded> {
         loop {
             if let Some(d) = self.ready.pop_front() {
                 return Some(d);
@@ -135,7 +135,7 @@ impl Decoder {
         }
     }
 
-    /// The bytes after the last frame [`Self::next`] returned (its closing flag dropped), for
+    /// The bytes after the last frame [`Self::next_item`] returned (its closing flag dropped), for
     /// whoever reads the port once the multiplexer has closed; the decoder is left empty.
     pub fn take_rest(&mut self) -> Vec<u8> {
         let flags = self.buf.iter().take_while(|&&b| b == FLAG).count();

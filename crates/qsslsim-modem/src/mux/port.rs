@@ -160,7 +160,7 @@ impl Modem {
         mux.decoder.push(bytes);
         let mut rest = Vec::new();
         while let Some(mux) = self.channels.mux.as_mut() {
-            let Some(d) = mux.decoder.next() else { break };
+            let Some(d) = mux.decoder.next_item() else { break };
             let frame = match d {
                 Decoded::Frame(f) => f,
                 Decoded::Skipped { bytes, why } => {
