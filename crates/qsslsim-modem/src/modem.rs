@@ -299,6 +299,13 @@ impl Modem {
             NetEvent::Http(h) => Some(h.job()),
             _ => None,
         };
+        let target = self.owner(socket, http_job);
+        self.switch_to(target.unwrap_or_else(|| self.urc_dlci()));
+    }
+
+    /// Mux mode: the open channel whose data mode is on `socket`, or whose command waits on it
+    /// (an open in transparent mode, a lingering close) or on HTTP request `http_job`.
+    pub(crate) fn owner(&self, socket: Option<SocketId>, http_job: Option<u64>) -> Option<u8> {
         let owns = |port: &Port, busy: Option<&Busy>| {
             let by_busy = match (busy, socket) {
                 (Some(Busy::OpenTransparent { id, .. }), Some(s))
@@ -312,12 +319,22 @@ impl Modem {
             };
             by_busy || by_port
         };
-        let target = if owns(&self.port, self.busy.as_ref()) {
+        if owns(&self.port, self.busy.as_ref()) {
             Some(self.channels.active)
         } else {
             self.channels.parked_open().find(|(_, c)| owns(&c.port, c.busy.as_ref())).map(|(d, _)| *d)
-        };
-        self.switch_to(target.unwrap_or_else(|| self.urc_dlci()));
+        }
+    }
+
+    /// Mux mode: make the channel socket `id` belongs to (see [`Self::owner`]) the active one,
+    /// so what ends its command or data mode is written there; the channel active before, to
+    /// switch back to. Nothing happens without mux mode.
+    pub(crate) fn switch_to_socket_owner(&mut self, id: SocketId) -> u8 {
+        let back = self.channels.active;
+        if let Some(dlci) = self.channels.muxed().then(|| self.owner(Some(id), None)).flatten() {
+            self.switch_to(dlci);
+        }
+        back
     }
 
     /// The DTR pin changed level (a pty has none: the daemon's control socket or an RFC 2217
@@ -873,7 +890,13 @@ impl Modem {
             self.out.push_write(data);
         }
         let sock = self.sockets.get(id);
-        if sock.state() == SocketState::Closing && sock.rx.is_empty() {
+        if sock.state() == SocketState::Initial {
+            // Mux mode: a command on another channel released the socket (policy
+            // `cmux-channels`).
+            info!(%id, "transparent socket released elsewhere: NO CARRIER");
+            self.enter_command();
+            self.final_result(ResultCode::NoCarrier);
+        } else if sock.state() == SocketState::Closing && sock.rx.is_empty() {
             info!(%id, "transparent connection ended: NO CARRIER");
             self.enter_command();
             self.final_result(ResultCode::NoCarrier);

@@ -500,3 +500,53 @@ fn a_line_right_after_disc_0_in_the_same_read_is_answered_plain() {
     want.extend(OK.as_bytes());
     assert_eq!(m.bytes(), want);
 }
+
+// ---- another channel's command ends a socket this channel waits on or is in data mode on -------
+
+/// `AT+QIDEACT=1` on DLCI 1 while DLCI 2 waits for a transparent open on that context: the open
+/// fails on DLCI 2 with `ERROR`, as on a plain port (not as a URC, leaving DLCI 2 busy for ever).
+#[test]
+fn a_context_deactivated_elsewhere_fails_a_transparent_open_on_its_channel() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QIACT=1", OK);
+    m.check(2, "AT+QSSLOPEN=1,0,4,\"192.0.2.2\",443,2", "");
+    m.b.writes.clear();
+    m.send(&line(1, "AT+QIDEACT=1"));
+    let mut want = from_module(2, bench::ERROR.as_bytes());
+    want.extend(from_module(1, OK.as_bytes()));
+    assert_eq!(m.bytes(), want);
+    m.b.settle();
+    assert_eq!(m.bytes(), b"", "no +QSSLOPEN URC");
+    m.check(2, "AT", OK);
+}
+
+/// `AT+QIDEACT=1` on DLCI 1 while DLCI 2 is in transparent mode on that context: `OK` on DLCI
+/// 1, then `NO CARRIER` on DLCI 2, as a plain port ends transparent mode when its connection
+/// is lost (no `"closed"` URC).
+#[test]
+fn a_context_deactivated_elsewhere_ends_a_transparent_channel_with_no_carrier() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.transparent(2, 4);
+    m.send(&line(1, "AT+QIDEACT=1"));
+    let mut want = from_module(1, OK.as_bytes());
+    want.extend(from_module(2, b"\r\nNO CARRIER\r\n"));
+    assert_eq!(m.bytes(), want);
+    m.b.settle();
+    assert_eq!(m.bytes(), b"");
+    m.check(2, "AT", OK);
+}
+
+/// `AT+QSSLCLOSE` on DLCI 1 of the socket DLCI 2 is in transparent mode on: once the close is
+/// done, DLCI 2 leaves transparent mode with `NO CARRIER` instead of staying in a data mode
+/// on a released socket.
+#[test]
+fn a_socket_closed_elsewhere_ends_a_transparent_channel_with_no_carrier() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    let conn = m.transparent(2, 4);
+    m.check(1, "AT+QSSLCLOSE=4", "");
+    m.b.closed(4, conn);
+    let mut want = from_module(1, OK.as_bytes());
+    want.extend(from_module(2, b"\r\nNO CARRIER\r\n"));
+    assert_eq!(m.bytes(), want);
+    m.check(2, "AT", OK);
+}
