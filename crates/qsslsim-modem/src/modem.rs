@@ -782,6 +782,7 @@ impl Modem {
             // URC channel.
             for dlci in self.channels.open() {
                 self.switch_to(dlci);
+                self.settle_stale_busy();
                 self.release_held();
                 self.release_transparent();
                 self.signal_flow(dlci);
@@ -805,6 +806,27 @@ impl Modem {
             self.out.event(event);
         }
         self.out.finish_write();
+    }
+
+    /// Mux mode: the active channel's command waits on a socket connection that a command on
+    /// another channel has since closed (`AT+QSSLCLOSE`, `AT+QICLOSE`): nothing will complete
+    /// it, so it answers now, an open with `ERROR`, a lingering close with `OK` (policy
+    /// `cmux-channels`).
+    fn settle_stale_busy(&mut self) {
+        let stale = |id: SocketId, conn: u64| self.sockets.get(id).conn != conn;
+        match self.busy {
+            Some(Busy::OpenTransparent { id, conn }) if stale(id, conn) => {
+                info!(%id, "transparent open closed from another channel: ERROR");
+                self.busy = None;
+                self.final_result(ResultCode::Error);
+            }
+            Some(Busy::Closing { id, conn, .. }) if stale(id, conn) => {
+                info!(%id, "lingering close completed from another channel: OK");
+                self.busy = None;
+                self.final_result(ResultCode::Ok);
+            }
+            _ => {}
+        }
     }
 
     /// The active channel's held input, once it is idle.

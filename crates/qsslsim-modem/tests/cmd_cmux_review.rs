@@ -550,3 +550,45 @@ fn a_socket_closed_elsewhere_ends_a_transparent_channel_with_no_carrier() {
     assert_eq!(m.bytes(), want);
     m.check(2, "AT", OK);
 }
+
+/// Open buffer-mode SSL socket `id` from `dlci` (context 1 up): `+QSSLOPEN` on DLCI 1 taken.
+fn open_buffer(m: &mut Mux, dlci: u8, id: u8) -> u64 {
+    m.check(dlci, "AT+QIACT=1", OK);
+    m.check(dlci, &format!("AT+QSSLOPEN=1,0,{id},\"192.0.2.2\",443,0"), OK);
+    let conn = m.b.open_request(id).conn;
+    m.b.opened(id, conn);
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, format!("\r\n+QSSLOPEN: {id},0\r\n").as_bytes()));
+    conn
+}
+
+/// DLCI 1 lingers in `AT+QSSLCLOSE=5,10`; DLCI 2 closes socket 5 at once (`AT+QSSLCLOSE=5,0`):
+/// the close DLCI 1 waited for is done, so DLCI 1 answers `OK` too rather than staying busy.
+#[test]
+fn a_lingering_close_completed_from_another_dlc_answers_on_its_own() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    open_buffer(&mut m, 2, 5);
+    m.check(1, "AT+QSSLCLOSE=5,10", "");
+    m.send(&line(2, "AT+QSSLCLOSE=5,0"));
+    let got = m.bytes();
+    m.b.advance(Duration::from_secs(11));
+    let later = m.bytes();
+    let mut want = from_module(2, OK.as_bytes());
+    want.extend(from_module(1, OK.as_bytes()));
+    assert_eq!([got, later].concat(), want);
+    m.check(1, "AT", OK);
+}
+
+/// DLCI 2 waits for a transparent open of socket 4; DLCI 1 closes socket 4: the open is over,
+/// so DLCI 2 answers `ERROR` (as a failed open) rather than staying busy for ever.
+#[test]
+fn a_transparent_open_closed_from_another_dlc_answers_error() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QIACT=1", OK);
+    m.check(2, "AT+QSSLOPEN=1,0,4,\"192.0.2.2\",443,2", "");
+    m.send(&line(1, "AT+QSSLCLOSE=4,0"));
+    let mut want = from_module(1, OK.as_bytes());
+    want.extend(from_module(2, bench::ERROR.as_bytes()));
+    assert_eq!(m.bytes(), want);
+    m.check(2, "AT", OK);
+}
