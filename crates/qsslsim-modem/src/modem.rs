@@ -179,7 +179,9 @@ impl Modem {
     pub fn wants_input(&self) -> bool {
         if self.channels.muxed() {
             // One port carries every channel: it is read while no channel has too much held.
-            let full = |i: &Input| i.output_pressure || i.held.len() >= policy::HELD_INPUT_BYTES;
+            // A channel past the held-input limit is stopped alone with MSC (see `signal_flow`);
+            // only a host that goes on past twice the limit stops the whole port.
+            let full = |i: &Input| i.output_pressure || i.held.len() >= 2 * policy::HELD_INPUT_BYTES;
             // A host that goes on sending on a DLC the module stopped with MSC, under RTS/CTS:
             // past twice the send buffer the whole port waits, as CTS would stop a UART, so
             // nothing is lost and memory stays bounded (policy `cmux-flow`).

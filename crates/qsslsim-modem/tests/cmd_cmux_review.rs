@@ -592,3 +592,30 @@ fn a_transparent_open_closed_from_another_dlc_answers_error() {
     assert_eq!(m.bytes(), want);
     m.check(2, "AT", OK);
 }
+
+// ---- input held on a busy channel ----------------------------------------------------------------
+
+/// The host streams data on DLCI 2 before its transparent open answered: past the held-input
+/// limit (4 KiB) the module stops DLCI 2 alone with MSC, and the port keeps being read, so
+/// DLCI 1 still answers (a command on one channel never waits for another's; policy
+/// `cmux-flow`). Once `CONNECT` is out, the held bytes reach the socket and DLCI 2 goes on.
+#[test]
+fn input_held_on_a_busy_channel_stops_that_dlc_only() {
+    let mut m = Mux::start("0,0,7,1509,,,,,", &[1, 2]);
+    m.check(2, "AT+QIACT=1", OK);
+    m.check(2, "AT+QSSLOPEN=1,0,4,\"192.0.2.2\",443,2", "");
+    let conn = m.b.open_request(4).conn;
+    let data: Vec<u8> = (0..5000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    for chunk in data.chunks(1000) {
+        m.send(&uih(2, chunk));
+    }
+    assert_eq!(m.bytes(), module_msc(2, true));
+    assert!(m.b.m.wants_input(), "the port is still read");
+    m.check(1, "AT+CSQ", "\r\n+CSQ: 24,99\r\n\r\nOK\r\n");
+    m.b.actions.clear();
+    m.b.opened(4, conn);
+    let mut want = from_module(2, CONNECT.as_bytes());
+    want.extend(module_msc(2, false));
+    assert_eq!(m.bytes(), want);
+    assert_eq!(bench::sends(&m.b.take_actions(), 4).concat(), data);
+}

@@ -128,13 +128,15 @@ impl Modem {
     }
 
     /// Flow control per DLC (policy `cmux-flow`): while the active channel's transparent
-    /// socket has a full send buffer, the module tells the host to stop sending on that DLC
-    /// with MSC (FC set), and to go on once there is room again or the data mode ended.
+    /// socket has a full send buffer, or the channel holds as much input as a busy command
+    /// may leave waiting, the module tells the host to stop sending on that DLC with MSC (FC
+    /// set), and to go on once there is room again or the data mode ended.
     pub(crate) fn signal_flow(&mut self, dlci: u8) {
         let full = self
             .port
             .transparent_socket()
-            .is_some_and(|id| self.sockets.get(id).tx_in_flight >= crate::policy::TX_BUFFER_BYTES);
+            .is_some_and(|id| self.sockets.get(id).tx_in_flight >= crate::policy::TX_BUFFER_BYTES)
+            || self.input.held.len() >= crate::policy::HELD_INPUT_BYTES;
         if full == self.channels.flow_stopped.contains(&dlci) {
             return;
         }
