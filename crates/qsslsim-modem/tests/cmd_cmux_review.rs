@@ -619,3 +619,22 @@ fn input_held_on_a_busy_channel_stops_that_dlc_only() {
     assert_eq!(m.bytes(), want);
     assert_eq!(bench::sends(&m.b.take_actions(), 4).concat(), data);
 }
+
+// ---- a socket in transparent mode on one channel, seen from another --------------------------------
+
+/// DLCI 2 is in transparent mode on socket 4: DLCI 1 can neither switch its access mode
+/// (`AT+QISWTMD`, code 572, operation not allowed) nor read from it, so downlink keeps coming
+/// on DLCI 2 and only there.
+#[test]
+fn a_socket_in_transparent_mode_on_one_dlc_is_not_switched_from_another() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    let conn = m.transparent(2, 4);
+    m.check(1, "AT+QISWTMD=4,2", bench::ERROR);
+    m.check(1, "AT+QIGETERROR", "\r\n+QIGETERROR: 572,operation not allowed\r\n\r\nOK\r\n");
+    m.check(1, "AT+QISWTMD=4,0", bench::ERROR);
+    m.check(1, "AT+QISWTMD=4,1", bench::ERROR);
+    m.b.data(4, conn, b"down");
+    assert_eq!(m.bytes(), from_module(2, b"down"));
+    m.b.settle();
+    assert_eq!(m.bytes(), b"");
+}

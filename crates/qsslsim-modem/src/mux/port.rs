@@ -41,6 +41,12 @@ impl Modem {
         self.out.set_channel(self.channels.mux.is_some().then_some((dlci, n1)));
     }
 
+    /// Mux mode: the other channel in transparent mode on socket `id`, if one is (no second
+    /// channel may take the socket over; policy `cmux-channels`).
+    pub(crate) fn transparent_elsewhere(&self, id: crate::ids::SocketId) -> Option<u8> {
+        self.channels.parked_open().find(|(_, c)| c.port.transparent_socket() == Some(id)).map(|(d, _)| *d)
+    }
+
     /// The DLCI URCs go to in mux mode.
     pub(crate) fn urc_dlci(&self) -> u8 {
         urc_dlci(self.module_cfg.cmux_urcport)
