@@ -638,3 +638,37 @@ fn a_socket_in_transparent_mode_on_one_dlc_is_not_switched_from_another() {
     m.b.settle();
     assert_eq!(m.bytes(), b"");
 }
+
+/// `AT&D2` (set on DLCI 1; the pin is one for the port): a DTR drop closes the socket DLCI 2
+/// is in transparent mode on, with `NO CARRIER` on DLCI 2 only.
+#[test]
+fn dtr_drop_with_d2_closes_the_transparent_socket_of_its_channel() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(1, "AT&D2", OK);
+    let conn = m.transparent(2, 4);
+    m.b.actions.clear();
+    m.b.set_dtr(true);
+    assert_eq!(m.bytes(), from_module(2, b"\r\nNO CARRIER\r\n"));
+    assert!(m
+        .b
+        .take_actions()
+        .iter()
+        .any(|a| matches!(a, NetAction::Abort { id: 4, conn: c } if *c == conn)));
+    m.check(1, "AT+QSSLSTATE=4", OK);
+    m.check(2, "AT", OK);
+}
+
+/// A restart on DLCI 1 while DLCI 2 is in transparent mode: mux mode ends, the boot output
+/// comes plain, and the plain port answers in command mode.
+#[test]
+fn a_restart_under_a_transparent_channel_boots_plain_in_command_mode() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.transparent(2, 4);
+    m.check(1, "AT+CFUN=1,1", OK);
+    m.b.advance(Duration::from_millis(300));
+    assert_eq!(
+        m.b.take_text(),
+        "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\nAPP RDY\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n"
+    );
+    m.b.check("AT", "AT\r\r\nOK\r\n");
+}
