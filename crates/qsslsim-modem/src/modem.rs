@@ -811,9 +811,10 @@ impl Modem {
     }
 
     /// Mux mode: the active channel's command waits on a socket connection that a command on
-    /// another channel has since closed (`AT+QSSLCLOSE`, `AT+QICLOSE`): nothing will complete
-    /// it, so it answers now, an open with `ERROR`, a lingering close with `OK` (policy
-    /// `cmux-channels`).
+    /// another channel has since closed (`AT+QSSLCLOSE`, `AT+QICLOSE`), or on an HTTP request
+    /// that ended while the channel was parked (`AT+QIDEACT` there): nothing will complete it,
+    /// so it answers now, an open with `ERROR`, a lingering close with `OK`, a read as the
+    /// request ended (policy `cmux-channels`).
     fn settle_stale_busy(&mut self) {
         let stale = |id: SocketId, conn: u64| self.sockets.get(id).conn != conn;
         match self.busy {
@@ -826,6 +827,13 @@ impl Modem {
                 info!(%id, "lingering close completed from another channel: OK");
                 self.busy = None;
                 self.final_result(ResultCode::Ok);
+            }
+            Some(Busy::HttpRead { job, .. }) => {
+                let ended = self.http.exchange.as_ref().filter(|e| e.job == job).and_then(|e| e.end);
+                if let Some(err) = ended {
+                    info!(job, err, "HTTP request ended while its read's channel was parked");
+                    crate::http::finish_read(self, err);
+                }
             }
             _ => {}
         }

@@ -672,3 +672,42 @@ fn a_restart_under_a_transparent_channel_boots_plain_in_command_mode() {
     );
     m.b.check("AT", "AT\r\r\nOK\r\n");
 }
+
+// ---- an HTTP read on a parked channel --------------------------------------------------------------
+
+/// DLCI 2 streams an HTTP body with `AT+QHTTPREAD`; DLCI 1 deactivates the context: the read
+/// ends at once on DLCI 2 with the request's error (709, `+QHTTPREAD: 709` on the URC channel)
+/// as on a plain port, not after its wait time with 722.
+#[test]
+fn a_request_ended_from_another_dlc_ends_the_read_at_once() {
+    use qsslsim_modem::http::HttpEvent;
+    use qsslsim_modem::NetEvent;
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QIACT=1", OK);
+    let url = "http://example.com/";
+    m.check(2, &format!("AT+QHTTPURL={},80", url.len()), CONNECT);
+    m.send(&uih(2, url.as_bytes()));
+    assert_eq!(m.bytes(), from_module(2, OK.as_bytes()));
+    m.b.actions.clear();
+    m.check(2, "AT+QHTTPGET", OK);
+    let job =
+        m.b.take_actions()
+            .into_iter()
+            .find_map(|a| match a {
+                NetAction::Http(r) => Some(r.job),
+                _ => None,
+            })
+            .expect("an HTTP request");
+    let head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".to_vec();
+    m.b.net(NetEvent::Http(HttpEvent::Head { job, status: 200, content_length: Some(5), head }));
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QHTTPGET: 0,200,5\r\n"));
+    m.check(2, "AT+QHTTPREAD=30", CONNECT);
+    m.send(&line(1, "AT+QIDEACT=1"));
+    let mut want = from_module(1, OK.as_bytes());
+    want.extend(from_module(2, OK.as_bytes()));
+    assert_eq!(m.bytes(), want);
+    m.b.settle();
+    assert_eq!(m.bytes(), from_module(1, b"\r\n+QHTTPREAD: 709\r\n"));
+    m.check(2, "AT", OK);
+}
