@@ -711,3 +711,19 @@ fn a_request_ended_from_another_dlc_ends_the_read_at_once() {
     assert_eq!(m.bytes(), from_module(1, b"\r\n+QHTTPREAD: 709\r\n"));
     m.check(2, "AT", OK);
 }
+
+/// An upload on DLCI 2 when its DLC is released: nothing is written (nobody is there), the
+/// drop is traced, and DLCI 1 goes on; the file was not created.
+#[test]
+fn an_upload_whose_dlc_is_released_is_dropped_and_traced() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "AT+QFUPL=\"UFS:a.txt\",10", CONNECT);
+    m.send(&uih(2, b"abc"));
+    m.send(&host(2, DISC, &[]));
+    assert_eq!(m.bytes(), response(2, UA));
+    assert!(m.b.events.iter().any(|e| matches!(e,
+        qsslsim_modem::Event::Failure { cause, .. } if cause.contains("file_upload mode"))));
+    m.b.advance(Duration::from_secs(200));
+    assert_eq!(m.bytes(), b"");
+    m.check(1, "AT+QFLST=\"UFS:a.txt\"", OK);
+}

@@ -120,6 +120,18 @@ impl Modem {
             }
             other => self.busy = other,
         }
+        if !matches!(self.port, Port::Command) || !self.input.held.is_empty() {
+            // A prompt, an upload or typed-ahead input: nobody is there to finish it.
+            let (mode, held) = (self.port.name(), self.input.held.len());
+            info!(dlci, mode, held, why, "channel gone: its mode and held input are dropped");
+            self.event(Event::Failure {
+                id: None,
+                code: 0,
+                cause: format!(
+                    "CMUX channel {dlci} gone ({why}) in {mode} mode with {held} bytes held: dropped"
+                ),
+            });
+        }
     }
 
     /// A PPP call on channel `dlci` (any DLC when `None`) that is going away ends: nothing can
