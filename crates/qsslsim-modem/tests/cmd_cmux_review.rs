@@ -727,3 +727,21 @@ fn an_upload_whose_dlc_is_released_is_dropped_and_traced() {
     assert_eq!(m.bytes(), b"");
     m.check(1, "AT+QFLST=\"UFS:a.txt\"", OK);
 }
+
+/// After CLD the plain port can start mux mode again: a fresh session, fresh channels.
+#[test]
+fn cmux_again_after_cld_starts_fresh() {
+    let mut m = Mux::start("0,0,5,127", &[1, 2]);
+    m.check(2, "ATE1", OK);
+    m.send(&cld());
+    assert_eq!(m.bytes(), from_module(0, &[0xC1, 0x01]));
+    m.b.check("AT+CMUX=0,0,5,64", OK);
+    for d in [0, 2] {
+        m.send(&host(d, SABM, &[]));
+        assert_eq!(m.bytes(), response(d, UA));
+    }
+    // Echo off again (the plain port's), and DLCI 1 is not open in the new session.
+    m.check(2, "AT", OK);
+    m.send(&line(1, "AT"));
+    assert_eq!(m.bytes(), frame(0x07, 0x0F, &[]));
+}
