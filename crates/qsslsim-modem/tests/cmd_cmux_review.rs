@@ -745,3 +745,26 @@ fn cmux_again_after_cld_starts_fresh() {
     m.send(&line(1, "AT"));
     assert_eq!(m.bytes(), frame(0x07, 0x0F, &[]));
 }
+
+// ---- a corrupt length -------------------------------------------------------------------------------
+
+/// A frame header whose length octets were corrupted (16383, far beyond N1 64): the module
+/// does not wait for 16 KiB swallowing every frame after it, but skips the bad header at once
+/// (policy `cmux-frames`) and answers the next frame.
+#[test]
+fn a_length_beyond_n1_is_skipped_at_once() {
+    let mut m = Mux::start("0,0,5,64", &[1]);
+    let mut bytes = vec![0xF9, 0x07, 0xEF, 0xFE, 0x7F];
+    bytes.extend(line(1, "AT"));
+    m.send(&bytes);
+    assert_eq!(m.bytes(), from_module(1, OK.as_bytes()));
+    assert!(m.b.events.iter().any(|e| matches!(e,
+        qsslsim_modem::Event::Failure { cause, .. } if cause.contains("longer than N1"))));
+    // A frame of exactly N1 is taken.
+    let mut long = b"AT".to_vec();
+    long.extend(std::iter::repeat_n(b' ', 61));
+    long.push(b'\r');
+    assert_eq!(long.len(), 64);
+    m.send(&uih(1, &long));
+    assert_eq!(m.bytes(), from_module(1, OK.as_bytes()));
+}

@@ -16,6 +16,7 @@ pub const PF: u8 = 0x10;
 pub const MAX_INFO: usize = 0x7FFF;
 
 const BAD_FCS: &str = "bad FCS";
+const TOO_LONG: &str = "longer than N1";
 
 const FCS: Crc<u8> = Crc::<u8>::new(&CRC_8_ROHC);
 
@@ -109,6 +110,8 @@ pub struct Decoder {
     closing: bool,
     /// Cut and not yet handed out.
     ready: std::collections::VecDeque<Decoded>,
+    /// The longest information field taken (N1); 0 for any.
+    max_info: usize,
 }
 
 impl Decoder {
@@ -116,6 +119,12 @@ impl Decoder {
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Decoded> {
         self.push(bytes);
         std::iter::from_fn(|| self.next_item()).collect()
+    }
+
+    /// A decoder that refuses frames whose length field says more than `n1` bytes at once
+    /// (a corrupted length would otherwise swallow the frames after it).
+    pub fn with_max_info(n1: usize) -> Self {
+        Decoder { max_info: n1, ..Default::default() }
     }
 
     /// Take bytes in; [`Self::next_item`] cuts them.
@@ -173,7 +182,11 @@ impl Decoder {
                 self.buf.drain(..1);
                 let next = self.buf.iter().position(|&b| b == FLAG).unwrap_or(self.buf.len());
                 self.buf.drain(..next);
-                let why = if self.closing && why != BAD_FCS { "bytes outside a frame" } else { why };
+                let why = if self.closing && why != BAD_FCS && why != TOO_LONG {
+                    "bytes outside a frame"
+                } else {
+                    why
+                };
                 self.closing = true;
                 self.ready.push_back(Decoded::Skipped { bytes: next, why });
                 true
@@ -203,6 +216,9 @@ impl Decoder {
             }
             (usize::from(b[3] >> 1) | (usize::from(b[4]) << 7), 4)
         };
+        if self.max_info > 0 && len > self.max_info {
+            return Cut::Bad(TOO_LONG);
+        }
         let total = 1 + hlen + len + 2;
         if b.len() < total {
             return Cut::More;
