@@ -162,7 +162,7 @@ impl Modem {
     }
 
     /// Host bytes for the plain port, or frames in mux mode.
-    fn host_bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn host_bytes(&mut self, bytes: &[u8]) {
         if self.channels.muxed() {
             self.mux_input(bytes);
             return;
@@ -179,7 +179,9 @@ impl Modem {
     pub fn wants_input(&self) -> bool {
         if self.channels.muxed() {
             // One port carries every channel: it is read while no channel has too much held.
-            let full = |i: &Input| i.output_pressure || i.held.len() >= policy::HELD_INPUT_BYTES;
+            // A channel past the held-input limit is stopped alone with MSC (see `signal_flow`);
+            // only a host that goes on past twice the limit stops the whole port.
+            let full = |i: &Input| i.output_pressure || i.held.len() >= 2 * policy::HELD_INPUT_BYTES;
             // A host that goes on sending on a DLC the module stopped with MSC, under RTS/CTS:
             // past twice the send buffer the whole port waits, as CTS would stop a UART, so
             // nothing is lost and memory stays bounded (policy `cmux-flow`).
@@ -299,6 +301,13 @@ impl Modem {
             NetEvent::Http(h) => Some(h.job()),
             _ => None,
         };
+        let target = self.owner(socket, http_job);
+        self.switch_to(target.unwrap_or_else(|| self.urc_dlci()));
+    }
+
+    /// Mux mode: the open channel whose data mode is on `socket`, or whose command waits on it
+    /// (an open in transparent mode, a lingering close) or on HTTP request `http_job`.
+    pub(crate) fn owner(&self, socket: Option<SocketId>, http_job: Option<u64>) -> Option<u8> {
         let owns = |port: &Port, busy: Option<&Busy>| {
             let by_busy = match (busy, socket) {
                 (Some(Busy::OpenTransparent { id, .. }), Some(s))
@@ -312,12 +321,22 @@ impl Modem {
             };
             by_busy || by_port
         };
-        let target = if owns(&self.port, self.busy.as_ref()) {
+        if owns(&self.port, self.busy.as_ref()) {
             Some(self.channels.active)
         } else {
             self.channels.parked_open().find(|(_, c)| owns(&c.port, c.busy.as_ref())).map(|(d, _)| *d)
-        };
-        self.switch_to(target.unwrap_or_else(|| self.urc_dlci()));
+        }
+    }
+
+    /// Mux mode: make the channel socket `id` belongs to (see [`Self::owner`]) the active one,
+    /// so what ends its command or data mode is written there; the channel active before, to
+    /// switch back to. Nothing happens without mux mode.
+    pub(crate) fn switch_to_socket_owner(&mut self, id: SocketId) -> u8 {
+        let back = self.channels.active;
+        if let Some(dlci) = self.channels.muxed().then(|| self.owner(Some(id), None)).flatten() {
+            self.switch_to(dlci);
+        }
+        back
     }
 
     /// The DTR pin changed level (a pty has none: the daemon's control socket or an RFC 2217
@@ -598,7 +617,19 @@ impl Modem {
                     }
                     return self.final_result(code);
                 }
-                Flow::Suspend => return,
+                Flow::Suspend => {
+                    if self.channels.pending.take().is_some() {
+                        // The command entered a data mode or waits on the plain port: mux mode
+                        // under it would strand it (policy `cmux-params`).
+                        info!("AT+CMUX dropped: a later command of its line suspended the port");
+                        self.out.event(Event::Failure {
+                            id: None,
+                            code: 0,
+                            cause: "AT+CMUX takes no effect: a later command of its line entered a data mode or waits".into(),
+                        });
+                    }
+                    return;
+                }
             }
         }
         self.final_result(ResultCode::Ok);
@@ -627,11 +658,14 @@ impl Modem {
         self.out.result(code);
     }
 
-    /// Write a final result code; URCs may follow only after the gap.
+    /// Write a final result code; URCs may follow only after the gap. In mux mode only a
+    /// result on the URC channel shares its byte stream with URCs (policy `urc-gap`).
     pub(crate) fn final_result(&mut self, code: ResultCode) {
         self.out.result(code);
         self.out.finish_write();
-        self.urcs.final_written(self.now);
+        if !self.channels.muxed() || self.channels.active == self.urc_dlci() {
+            self.urcs.final_written(self.now);
+        }
     }
 
     pub(crate) fn net(&mut self, action: NetAction) {
@@ -750,6 +784,7 @@ impl Modem {
             // URC channel.
             for dlci in self.channels.open() {
                 self.switch_to(dlci);
+                self.settle_stale_busy();
                 self.release_held();
                 self.release_transparent();
                 self.signal_flow(dlci);
@@ -773,6 +808,35 @@ impl Modem {
             self.out.event(event);
         }
         self.out.finish_write();
+    }
+
+    /// Mux mode: the active channel's command waits on a socket connection that a command on
+    /// another channel has since closed (`AT+QSSLCLOSE`, `AT+QICLOSE`), or on an HTTP request
+    /// that ended while the channel was parked (`AT+QIDEACT` there): nothing will complete it,
+    /// so it answers now, an open with `ERROR`, a lingering close with `OK`, a read as the
+    /// request ended (policy `cmux-channels`).
+    fn settle_stale_busy(&mut self) {
+        let stale = |id: SocketId, conn: u64| self.sockets.get(id).conn != conn;
+        match self.busy {
+            Some(Busy::OpenTransparent { id, conn }) if stale(id, conn) => {
+                info!(%id, "transparent open closed from another channel: ERROR");
+                self.busy = None;
+                self.final_result(ResultCode::Error);
+            }
+            Some(Busy::Closing { id, conn, .. }) if stale(id, conn) => {
+                info!(%id, "lingering close completed from another channel: OK");
+                self.busy = None;
+                self.final_result(ResultCode::Ok);
+            }
+            Some(Busy::HttpRead { job, .. }) => {
+                let ended = self.http.exchange.as_ref().filter(|e| e.job == job).and_then(|e| e.end);
+                if let Some(err) = ended {
+                    info!(job, err, "HTTP request ended while its read's channel was parked");
+                    crate::http::finish_read(self, err);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The active channel's held input, once it is idle.
@@ -858,7 +922,13 @@ impl Modem {
             self.out.push_write(data);
         }
         let sock = self.sockets.get(id);
-        if sock.state() == SocketState::Closing && sock.rx.is_empty() {
+        if sock.state() == SocketState::Initial {
+            // Mux mode: a command on another channel released the socket (policy
+            // `cmux-channels`).
+            info!(%id, "transparent socket released elsewhere: NO CARRIER");
+            self.enter_command();
+            self.final_result(ResultCode::NoCarrier);
+        } else if sock.state() == SocketState::Closing && sock.rx.is_empty() {
             info!(%id, "transparent connection ended: NO CARRIER");
             self.enter_command();
             self.final_result(ResultCode::NoCarrier);
@@ -943,6 +1013,8 @@ impl Modem {
         self.final_result(ResultCode::Connect);
         self.sockets.get_mut(id).mode = AccessMode::Transparent;
         self.last_transparent = Some(id);
+        // The socket's data mode is this channel's now: `ATO` elsewhere must not share it.
+        self.forget_transparent_elsewhere(id);
         self.input.assembler.reset();
         self.port = Port::Transparent { id, escape: EscapeDetector::new(self.cfg.guard_time, self.now) };
     }
@@ -984,6 +1056,17 @@ impl Modem {
         }
         if self.last_transparent == Some(id) {
             self.last_transparent = None;
+        }
+        self.forget_transparent_elsewhere(id);
+    }
+
+    /// Mux mode: no parked channel's `ATO` returns to socket `id` any more (it was released,
+    /// or another channel took it into transparent mode; policy `cmux-channels`).
+    fn forget_transparent_elsewhere(&mut self, id: SocketId) {
+        for c in self.channels.parked.values_mut() {
+            if c.last_transparent == Some(id) {
+                c.last_transparent = None;
+            }
         }
     }
 }

@@ -173,6 +173,8 @@ pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
             continue;
         }
         let (state, conn) = (sock.state(), sock.conn);
+        // Mux mode: the socket's own channel answers (its open's ERROR, its NO CARRIER).
+        let back = m.switch_to_socket_owner(id);
         match state {
             SocketState::Connected | SocketState::HostClosing => {
                 m.net(NetAction::Abort { id: id.get(), conn });
@@ -193,6 +195,7 @@ pub fn deactivate_pdp(m: &mut Modem, ctx: PdpCtxId, network_lost: bool) {
             SocketState::Closing if !network_lost => m.release_socket(id, "the host deactivated the context"),
             SocketState::Initial | SocketState::Closing => {}
         }
+        m.switch_to(back);
     }
     crate::ip_services::pdp_down(m, ctx);
     crate::http::pdp_down(m, ctx);

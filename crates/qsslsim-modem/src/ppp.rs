@@ -77,6 +77,9 @@ pub fn escape(m: &mut Modem) {
 pub fn resume(m: &mut Modem) -> bool {
     let Some(call) = m.ppp.as_mut().filter(|c| c.ended.is_none()) else { return false };
     call.online = true;
+    // In mux mode the call is the channel's that resumed it: its bytes follow the PPP mode
+    // (policy `cmux-channels`).
+    call.dlci = m.channels.active;
     let session = call.session;
     info!(session, "ATO: back to PPP mode");
     m.final_result(ResultCode::Connect);

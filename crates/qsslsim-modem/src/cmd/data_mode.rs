@@ -71,6 +71,12 @@ impl AtCommand for Qiswtmd {
             let why = format!("client id {id} is not connected");
             return Err(Refusal::code(ErrorCode::SocketClosed, why));
         }
+        if let Some(dlci) = m.transparent_elsewhere(id) {
+            let why = format!(
+                "client id {id} is in transparent mode on CMUX channel {dlci} (policy cmux-channels)"
+            );
+            return Err(Refusal::code(ErrorCode::NotAllowed, why));
+        }
         match mode {
             AccessMode::Buffer => {
                 switch_to_buffer(m, id);

@@ -16,6 +16,7 @@ pub const PF: u8 = 0x10;
 pub const MAX_INFO: usize = 0x7FFF;
 
 const BAD_FCS: &str = "bad FCS";
+const TOO_LONG: &str = "longer than N1";
 
 const FCS: Crc<u8> = Crc::<u8>::new(&CRC_8_ROHC);
 
@@ -107,45 +108,90 @@ pub struct Decoder {
     /// The flag at the front closed a frame (or ended a skipped one): what follows it need
     /// not be a frame, so if it is not, it is counted as bytes outside a frame.
     closing: bool,
+    /// Cut and not yet handed out.
+    ready: std::collections::VecDeque<Decoded>,
+    /// The longest information field taken (N1); 0 for any.
+    max_info: usize,
 }
 
 impl Decoder {
     /// Feed bytes; return every frame completed and everything skipped, in order.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Decoded> {
+        self.push(bytes);
+        std::iter::from_fn(|| self.next_item()).collect()
+    }
+
+    /// A decoder that refuses frames whose length field says more than `n1` bytes at once
+    /// (a corrupted length would otherwise swallow the frames after it).
+    pub fn with_max_info(n1: usize) -> Self {
+        Decoder { max_info: n1, ..Default::default() }
+    }
+
+    /// Take bytes in; [`Self::next_item`] cuts them.
+    pub fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
-        let mut out = Vec::new();
+    }
+
+    /// The next frame completed or run of bytes skipped, if the bytes so far hold one.
+    pub fn next_item(&mut self) -> Option<Decoded> {
         loop {
-            // Skip to the first flag; a run of flags is one (a closing flag may open the next).
-            let start = self.buf.iter().position(|&b| b == FLAG).unwrap_or(self.buf.len());
-            if start > 0 {
-                out.push(Decoded::Skipped { bytes: start, why: "bytes outside a frame" });
-                self.buf.drain(..start);
-                self.closing = false;
+            if let Some(d) = self.ready.pop_front() {
+                return Some(d);
             }
-            let flags = self.buf.iter().take_while(|&&b| b == FLAG).count();
-            if flags > 1 {
-                self.buf.drain(..flags - 1);
-            }
-            match self.cut() {
-                Cut::More => break,
-                Cut::Frame(used, frame) => {
-                    // Leave the closing flag: it may open the next frame.
-                    self.buf.drain(..used - 1);
-                    self.closing = true;
-                    out.push(Decoded::Frame(frame));
-                }
-                Cut::Bad(why) => {
-                    // Drop the flag and look for the next one; the flags are not counted.
-                    self.buf.drain(..1);
-                    let next = self.buf.iter().position(|&b| b == FLAG).unwrap_or(self.buf.len());
-                    self.buf.drain(..next);
-                    let why = if self.closing && why != BAD_FCS { "bytes outside a frame" } else { why };
-                    self.closing = true;
-                    out.push(Decoded::Skipped { bytes: next, why });
-                }
+            if !self.step() {
+                return self.ready.pop_front();
             }
         }
-        out
+    }
+
+    /// The bytes after the last frame [`Self::next_item`] returned (its closing flag dropped), for
+    /// whoever reads the port once the multiplexer has closed; the decoder is left empty.
+    pub fn take_rest(&mut self) -> Vec<u8> {
+        let flags = self.buf.iter().take_while(|&&b| b == FLAG).count();
+        let rest = self.buf.split_off(flags);
+        self.buf.clear();
+        self.ready.clear();
+        rest
+    }
+
+    /// Cut what the buffer holds up to the next frame or bad frame into `ready`; false when
+    /// more bytes are needed.
+    fn step(&mut self) -> bool {
+        // Skip to the first flag; a run of flags is one (a closing flag may open the next).
+        let start = self.buf.iter().position(|&b| b == FLAG).unwrap_or(self.buf.len());
+        if start > 0 {
+            self.ready.push_back(Decoded::Skipped { bytes: start, why: "bytes outside a frame" });
+            self.buf.drain(..start);
+            self.closing = false;
+        }
+        let flags = self.buf.iter().take_while(|&&b| b == FLAG).count();
+        if flags > 1 {
+            self.buf.drain(..flags - 1);
+        }
+        match self.cut() {
+            Cut::More => false,
+            Cut::Frame(used, frame) => {
+                // Leave the closing flag: it may open the next frame.
+                self.buf.drain(..used - 1);
+                self.closing = true;
+                self.ready.push_back(Decoded::Frame(frame));
+                true
+            }
+            Cut::Bad(why) => {
+                // Drop the flag and look for the next one; the flags are not counted.
+                self.buf.drain(..1);
+                let next = self.buf.iter().position(|&b| b == FLAG).unwrap_or(self.buf.len());
+                self.buf.drain(..next);
+                let why = if self.closing && why != BAD_FCS && why != TOO_LONG {
+                    "bytes outside a frame"
+                } else {
+                    why
+                };
+                self.closing = true;
+                self.ready.push_back(Decoded::Skipped { bytes: next, why });
+                true
+            }
+        }
     }
 
     /// Whether a partial frame is held.
@@ -170,6 +216,9 @@ impl Decoder {
             }
             (usize::from(b[3] >> 1) | (usize::from(b[4]) << 7), 4)
         };
+        if self.max_info > 0 && len > self.max_info {
+            return Cut::Bad(TOO_LONG);
+        }
         let total = 1 + hlen + len + 2;
         if b.len() < total {
             return Cut::More;

@@ -44,6 +44,6 @@ pub struct Mux {
 
 impl Mux {
     pub fn new(params: MuxParams) -> Self {
-        Mux { params, ..Default::default() }
+        Mux { params, decoder: frame::Decoder::with_max_info(usize::from(params.n1)), ..Default::default() }
     }
 }

@@ -8,7 +8,9 @@ use super::frame::Decoded;
 use super::{Mux, MuxEvent, MuxParams};
 use crate::channels::{urc_dlci, Channel};
 use crate::event::Event;
-use crate::modem::{Modem, Port};
+use crate::modem::{Busy, Modem, Port};
+use crate::net::NetAction;
+use crate::socket::AccessMode;
 
 impl Modem {
     /// Make channel `dlci` the active one: park the active channel's state and load
@@ -39,6 +41,12 @@ impl Modem {
         self.out.set_channel(self.channels.mux.is_some().then_some((dlci, n1)));
     }
 
+    /// Mux mode: the other channel in transparent mode on socket `id`, if one is (no second
+    /// channel may take the socket over; policy `cmux-channels`).
+    pub(crate) fn transparent_elsewhere(&self, id: crate::ids::SocketId) -> Option<u8> {
+        self.channels.parked_open().find(|(_, c)| c.port.transparent_socket() == Some(id)).map(|(d, _)| *d)
+    }
+
     /// The DLCI URCs go to in mux mode.
     pub(crate) fn urc_dlci(&self) -> u8 {
         urc_dlci(self.module_cfg.cmux_urcport)
@@ -62,6 +70,11 @@ impl Modem {
         }
         self.out.finish_write();
         self.hang_up_call_on_closed_channel(None);
+        let mut gone: Vec<u8> = self.channels.parked_open().map(|(d, _)| *d).collect();
+        gone.extend((self.channels.active != 0).then_some(self.channels.active));
+        for dlci in gone {
+            self.abandon_channel(dlci, why);
+        }
         self.switch_to(0);
         self.channels.parked.clear();
         self.channels.flow_stopped.clear();
@@ -69,6 +82,56 @@ impl Modem {
         self.out.set_channel(None);
         info!(why, "mux mode off");
         self.event(Event::Mux { on: false, detail: why.into() });
+    }
+
+    /// Channel `dlci` goes away (its DLC released, or mux mode ended) with whatever it was
+    /// doing (policy `cmux-release`): nobody can type `+++` on it or wait for its answers any
+    /// more. A transparent socket goes to buffer mode (held `+` bytes were data and are sent;
+    /// buffered data is announced), an open in transparent mode ends as a buffer-mode open
+    /// (with `+QSSLOPEN`/`+QIOPEN` as a URC), a lingering close ends at once as at the end of
+    /// its linger. No answer is written: the channel is gone.
+    fn abandon_channel(&mut self, dlci: u8, why: &str) {
+        self.switch_to(dlci);
+        if let Port::Transparent { id, escape } = &mut self.port {
+            let id = *id;
+            let mut held = Vec::new();
+            escape.release(&mut held);
+            info!(dlci, %id, why, "channel gone in transparent mode: its socket goes to buffer mode");
+            self.event(Event::Failure {
+                id: Some(id.get()),
+                code: 0,
+                cause: format!(
+                    "CMUX channel {dlci} gone in transparent mode ({why}): the socket is in buffer mode now"
+                ),
+            });
+            self.send_transparent(id, held);
+            self.enter_command();
+            crate::cmd::data_mode::switch_to_buffer(self, id);
+        }
+        match self.busy.take() {
+            Some(Busy::OpenTransparent { id, .. }) => {
+                info!(dlci, %id, why, "channel gone during a transparent open: it ends in buffer mode");
+                self.sockets.get_mut(id).mode = AccessMode::Buffer;
+            }
+            Some(Busy::Closing { id, conn, .. }) => {
+                info!(dlci, %id, why, "channel gone during a lingering close: the close ends now");
+                self.net(NetAction::Abort { id: id.get(), conn });
+                self.release_socket(id, "its CMUX channel was closed during the close");
+            }
+            other => self.busy = other,
+        }
+        if !matches!(self.port, Port::Command) || !self.input.held.is_empty() {
+            // A prompt, an upload or typed-ahead input: nobody is there to finish it.
+            let (mode, held) = (self.port.name(), self.input.held.len());
+            info!(dlci, mode, held, why, "channel gone: its mode and held input are dropped");
+            self.event(Event::Failure {
+                id: None,
+                code: 0,
+                cause: format!(
+                    "CMUX channel {dlci} gone ({why}) in {mode} mode with {held} bytes held: dropped"
+                ),
+            });
+        }
     }
 
     /// A PPP call on channel `dlci` (any DLC when `None`) that is going away ends: nothing can
@@ -83,13 +146,15 @@ impl Modem {
     }
 
     /// Flow control per DLC (policy `cmux-flow`): while the active channel's transparent
-    /// socket has a full send buffer, the module tells the host to stop sending on that DLC
-    /// with MSC (FC set), and to go on once there is room again or the data mode ended.
+    /// socket has a full send buffer, or the channel holds as much input as a busy command
+    /// may leave waiting, the module tells the host to stop sending on that DLC with MSC (FC
+    /// set), and to go on once there is room again or the data mode ended.
     pub(crate) fn signal_flow(&mut self, dlci: u8) {
         let full = self
             .port
             .transparent_socket()
-            .is_some_and(|id| self.sockets.get(id).tx_in_flight >= crate::policy::TX_BUFFER_BYTES);
+            .is_some_and(|id| self.sockets.get(id).tx_in_flight >= crate::policy::TX_BUFFER_BYTES)
+            || self.input.held.len() >= crate::policy::HELD_INPUT_BYTES;
         if full == self.channels.flow_stopped.contains(&dlci) {
             return;
         }
@@ -108,19 +173,20 @@ impl Modem {
         self.out.push_raw_write(super::session::msc_command(dlci, full));
     }
 
-    /// Host bytes in mux mode.
+    /// Host bytes in mux mode. Bytes after a frame that closes the multiplexer (CLD, DISC
+    /// of DLCI 0) are the plain port's again, even in the same read.
     pub(crate) fn mux_input(&mut self, bytes: &[u8]) {
         let Some(mux) = self.channels.mux.as_mut() else { return };
-        let decoded = mux.decoder.feed(bytes);
-        for d in decoded {
+        mux.decoder.push(bytes);
+        let mut rest = Vec::new();
+        while let Some(mux) = self.channels.mux.as_mut() {
+            let Some(d) = mux.decoder.next_item() else { break };
             let frame = match d {
                 Decoded::Frame(f) => f,
                 Decoded::Skipped { bytes, why } => {
-                    let total = self.channels.mux.as_mut().map(|m| {
-                        m.skipped += bytes as u64;
-                        m.skipped
-                    });
-                    warn!(bytes, why, ?total, "mux: bytes skipped");
+                    mux.skipped += bytes as u64;
+                    let total = mux.skipped;
+                    warn!(bytes, why, total, "mux: bytes skipped");
                     self.event(Event::Failure {
                         id: None,
                         code: 0,
@@ -129,13 +195,16 @@ impl Modem {
                     continue;
                 }
             };
-            let Some(mux) = self.channels.mux.as_mut() else {
-                warn!(?frame, "frame after mux mode ended: dropped");
-                continue;
-            };
-            for ev in mux.session.on_frame(frame) {
+            let events = mux.session.on_frame(frame);
+            if events.contains(&MuxEvent::CloseDown) {
+                rest = mux.decoder.take_rest();
+            }
+            for ev in events {
                 self.mux_event(ev);
             }
+        }
+        if !rest.is_empty() && !self.channels.muxed() {
+            self.host_bytes(&rest);
         }
     }
 
@@ -163,10 +232,11 @@ impl Modem {
             }
             MuxEvent::Closed(dlci) => {
                 self.hang_up_call_on_closed_channel(Some(dlci));
-                if self.channels.active == dlci {
-                    self.switch_to(0);
-                }
+                self.abandon_channel(dlci, "DISC");
+                self.switch_to(0);
                 self.channels.parked.remove(&dlci);
+                // A DLC opened again starts with no flow control pending.
+                self.channels.flow_stopped.remove(&dlci);
                 info!(dlci, "mux: DLC released");
                 self.event(Event::Dlc { dlci, open: false, detail: "DISC".into() });
             }
