@@ -176,3 +176,32 @@ fn ppp_tcp_to_a_closed_port_is_reset() {
         assert!(Instant::now() < deadline, "no RST: {state}");
     }
 }
+
+/// A frame the link refuses (bad FCS) is not dropped silently: the call's end names it in
+/// the trace (`ppp` record `down`) and the log.
+#[test]
+fn dropped_frames_are_named_when_the_call_ends() {
+    let trace = std::env::temp_dir().join(format!("qsslsim-{}-ppp-drops.jsonl", std::process::id()));
+    let d = Daemon::start(&["--trace", trace.to_str().unwrap()]);
+    let mut link = dial_and_negotiate(d.port());
+    // An LCP Echo-Request whose last FCS octet is wrong.
+    let mut bad = hdlc::encode(proto::LCP, &[9, 1, 0, 8, 0, 0, 0, 0], TxOptions::DEFAULT);
+    let n = bad.len();
+    bad[n - 2] ^= 0x55;
+    link.port.send(&bad);
+    link.send_packet(proto::LCP, 5, 0x78, &[]);
+    link.port.read_until(b"\r\nNO CARRIER\r\n", WAIT);
+    assert_eq!(d.stop(), Some(0));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let _ = std::fs::remove_file(&trace);
+    let down: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["event"] == "ppp" && r["what"] == "down")
+        .map(|r| r["detail"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        down,
+        ["the host terminated LCP; 1 frames dropped (bad FCS, too long or malformed), 0 IPv4 packets dropped"]
+    );
+}

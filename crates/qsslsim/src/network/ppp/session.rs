@@ -13,7 +13,7 @@ use qsslsim_ppp::{Auth, Config, End, Event, Server};
 use smoltcp::iface::{Interface, SocketSet};
 use smoltcp::wire::{HardwareAddress, IpCidr};
 use tokio::sync::{mpsc, Notify};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::device::Queues;
 use super::packets::{self, Uplink};
@@ -144,11 +144,33 @@ pub async fn run(setup: Setup, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
     }
 }
 
+/// What a session lost says so when it goes, however it goes (the host ended it, the module
+/// hung up, the daemon stopped): a PPP link may drop frames and packets, but never silently.
+impl Drop for Session {
+    fn drop(&mut self) {
+        match self.losses() {
+            Some(losses) => warn!(session = self.setup.session, "PPP session closed: {losses}"),
+            None => debug!(session = self.setup.session, "PPP session closed, nothing dropped"),
+        }
+    }
+}
+
 fn stamp(start: tokio::time::Instant) -> smoltcp::time::Instant {
     smoltcp::time::Instant::from_micros(start.elapsed().as_micros() as i64)
 }
 
 impl Session {
+    /// What the link dropped, if anything: frames the decoder refused and IPv4 packets that
+    /// could not go (before IPCP opened, or longer than the host's MRU).
+    fn losses(&self) -> Option<String> {
+        let (frames, packets) = (self.ppp.dropped, self.ppp.ip_dropped);
+        (frames > 0 || packets > 0).then(|| {
+            format!(
+                "{frames} frames dropped (bad FCS, too long or malformed), {packets} IPv4 packets dropped"
+            )
+        })
+    }
+
     fn uplink(&mut self, packet: Vec<u8>) {
         match packets::classify(&packet) {
             Uplink::Tcp { src, dst, syn } => {
@@ -286,6 +308,10 @@ impl Session {
             End::HostTerminated => "the host terminated LCP".to_string(),
             End::Closed => "LCP closed".to_string(),
             End::NoResponse(what) => format!("the host did not finish {what} negotiation"),
+        };
+        let why = match self.losses() {
+            Some(losses) => format!("{why}; {losses}"),
+            None => why,
         };
         info!(session = self.setup.session, %why, "PPP session ended");
         let session = self.setup.session;
