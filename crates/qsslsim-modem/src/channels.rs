@@ -89,6 +89,11 @@ impl Channels {
         self.mux.as_ref().map(|m| m.session.open_channels().collect()).unwrap_or_default()
     }
 
+    /// Whether AT channel `dlci` is open (never without mux mode).
+    pub fn is_open(&self, dlci: u8) -> bool {
+        dlci != 0 && self.mux.as_ref().is_some_and(|m| m.session.is_open(dlci))
+    }
+
     /// The parked channels that are open AT channels.
     pub fn parked_open(&self) -> impl Iterator<Item = (&u8, &Channel)> {
         self.parked.iter().filter(|(d, _)| **d != 0)

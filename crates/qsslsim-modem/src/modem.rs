@@ -789,7 +789,7 @@ impl Modem {
                 self.release_transparent();
                 self.signal_flow(dlci);
             }
-            if self.channels.open().contains(&self.urc_dlci()) {
+            if self.channels.is_open(self.urc_dlci()) {
                 self.switch_to(self.urc_dlci());
                 self.release_urcs();
             }

@@ -99,7 +99,7 @@ fn zephyr_modem_cellular_from_power_on_to_power_off() {
 
     // A TCP echo of 48 KiB, the periodic script running on DLCI 2 every so often.
     let mut polls = 0;
-    let th = ip.tcp_echo(&mut link, (server, port), 49200, 48 * 1024, 20, |link| {
+    ip.tcp_echo(&mut link, (server, port), 49200, 48 * 1024, 20, |link| {
         periodic(&mut link.port.mux);
         polls += 1;
     });
@@ -107,7 +107,6 @@ fn zephyr_modem_cellular_from_power_on_to_power_off() {
     for _ in 0..20 {
         ip.step(&mut link);
     }
-    let _ = th;
 
     // The host ends the call: Terminate-Request, then NO CARRIER on DLCI 1.
     link.frames.clear();
